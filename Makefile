@@ -1,0 +1,44 @@
+# Two commands get a new user going: `make demo` and `make test`.
+# Each installs into .venv first when it is missing or pyproject.toml changed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ROWS ?= 5000000
+AS_OF ?= 2026-11-01
+
+.PHONY: install demo test bench bench-fit lint format clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@mkdir -p out
+	$(BIN)/leadscore validate -m configs/b2b_saas.toml --data sample_data/leads.csv --as-of $(AS_OF)
+	$(BIN)/leadscore score sample_data/leads.csv -m configs/b2b_saas.toml -o out/scored.csv \
+		--as-of $(AS_OF) --explain --sort
+	@echo "Top of out/scored.csv:"
+	@head -n 4 out/scored.csv | cut -c1-160
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/score_bench.py --rows $(ROWS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check leadscore_cli tests bench
+	$(BIN)/ruff format --check leadscore_cli tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format leadscore_cli tests bench
+	$(BIN)/ruff check --fix leadscore_cli tests bench
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis bench/data

@@ -1,0 +1,48 @@
+"""The `leadscore` command: one Typer app, one module per subcommand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from leadscore_cli import __version__
+from leadscore_cli.cli.sample import sample
+from leadscore_cli.cli.score import score
+from leadscore_cli.cli.validate import validate
+
+app = typer.Typer(
+    name="leadscore",
+    help="Score, grade and rank sales leads in batch from CRM exports, with a TOML model "
+    "that explains every score.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"leadscore {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad model, 4 bad input,
+    5 bad data, 6 cannot write output, 7 drift over the limit, 130 interrupted."""
+
+
+app.command("score")(score)
+app.command("validate")(validate)
+app.command("sample")(sample)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,143 @@
+"""What every command shares: options, error reporting and the two consoles.
+
+Data goes to stdout, messages to stderr. Rich decides colour itself, so
+NO_COLOR and output that is not a terminal are honoured without extra code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from leadscore_cli.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    LeadscoreError,
+    ModelError,
+    UsageError,
+)
+from leadscore_cli.model import Model, load_model
+from leadscore_cli.score_run import ReadOptions
+
+stderr = Console(stderr=True)
+
+ModelOpt = Annotated[
+    Path,
+    typer.Option(
+        "--model", "-m", help="Scoring model (TOML). See docs/model.md.", show_default=False
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Date that recency rules and decay count from (YYYY-MM-DD). Default: today. "
+        "Give it for reproducible runs.",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the summary as one JSON object on stdout.")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")]
+DebugOpt = Annotated[
+    bool, typer.Option("--debug", help="Show the full traceback when something fails.")
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of a CSV input that is not UTF-8 (e.g. latin-1, cp1252, utf-16).",
+        show_default=False,
+    ),
+]
+DelimiterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--delimiter",
+        help="CSV field separator. Default: detected among , ; tab and |.",
+        show_default=False,
+    ),
+]
+InputFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--input-format",
+        help="csv or parquet. Default: from the extension, then the file's first bytes.",
+        show_default=False,
+    ),
+]
+
+
+def read_options(encoding: str | None, delimiter: str | None, input_format: str | None):
+    if delimiter is not None:
+        delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
+        if len(delimiter) != 1:
+            raise UsageError(f"--delimiter must be one character (or 'tab'), not {delimiter!r}")
+    if input_format is not None and input_format not in ("csv", "parquet"):
+        raise UsageError(f"--input-format must be csv or parquet, not {input_format!r}")
+    return ReadOptions(encoding=encoding, delimiter=delimiter, format=input_format)
+
+
+def parse_as_of(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of must be a date like 2026-11-01, not {text!r}") from None
+
+
+def read_model(path: Path) -> Model:
+    return load_model(path)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def error_lines(error: LeadscoreError) -> list[str]:
+    """One line per problem, each naming the file and the key, line or column at fault."""
+    if isinstance(error, ModelError) and len(error.problems) > 1:
+        prefix = f"{error.path}: " if error.path else ""
+        return [f"leadscore: {error.kind}: {prefix}{problem}" for problem in error.problems]
+    return [f"leadscore: {error.kind}: {error}"]
+
+
+@contextmanager
+def reporting_errors(debug: bool) -> Iterator[None]:
+    """Turn failures into one-line messages and documented exit codes."""
+    try:
+        yield
+    except LeadscoreError as error:
+        if debug:
+            traceback.print_exc()
+        for line in error_lines(error):
+            sys.stderr.write(line + "\n")
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("leadscore: interrupted; no output was written\n")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except BrokenPipeError:
+        raise typer.Exit(0) from None
+    except Exception as error:
+        if debug:
+            raise
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        sys.stderr.write(
+            f"leadscore: internal error: {type(error).__name__}: {first} "
+            "(run again with --debug for the traceback)\n"
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None

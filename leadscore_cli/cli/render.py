@@ -1,0 +1,83 @@
+"""Terminal rendering of run summaries (rich), kept apart from the figures themselves."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from leadscore_cli.summary import ScoreSummary
+
+BAR_WIDTH = 30
+
+
+def bar(count: int, largest: int, width: int = BAR_WIDTH) -> str:
+    if largest <= 0:
+        return ""
+    return "█" * max(1 if count else 0, round(width * count / largest))
+
+
+def histogram_table(summary: ScoreSummary) -> Table:
+    table = Table(title="Score distribution", title_justify="left", box=None, pad_edge=False)
+    table.add_column("score", justify="right")
+    table.add_column("leads", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("")
+    largest = max((int(b["count"]) for b in summary.histogram), default=0)
+    rows = summary.rows_scored or 1
+    for b in summary.histogram:
+        count = int(b["count"])
+        label = f"{b['low']}-{b['high']}" if b["high"] == 100 else f"{b['low']}-<{b['high']}"
+        table.add_row(label, f"{count:,}", f"{count / rows:.1%}", bar(count, largest))
+    return table
+
+
+def rules_table(summary: ScoreSummary) -> Table:
+    table = Table(title="Rules fired", title_justify="left", box=None, pad_edge=False)
+    table.add_column("rule")
+    table.add_column("category")
+    table.add_column("fired", justify="right")
+    table.add_column("share", justify="right")
+    for rule in summary.rules:
+        table.add_row(rule.name, rule.category, f"{rule.fired:,}", f"{rule.share:.1%}")
+    return table
+
+
+def tiers_table(summary: ScoreSummary) -> Table:
+    table = Table(title="Tiers", title_justify="left", box=None, pad_edge=False)
+    table.add_column("tier")
+    table.add_column("leads", justify="right")
+    table.add_column("share", justify="right")
+    rows = summary.rows_scored or 1
+    for name, count in summary.tiers.items():
+        table.add_row(name, f"{count:,}", f"{count / rows:.1%}")
+    return table
+
+
+def render_score_summary(console: Console, summary: ScoreSummary) -> None:
+    q = summary.quartiles
+    headline = Text.assemble(
+        ("Scored ", ""),
+        (f"{summary.rows_scored:,}", "bold"),
+        (f" leads with {summary.model} {summary.model_version} (as of {summary.as_of})", ""),
+        (f" -> {summary.output}" if summary.output else "", ""),
+        (
+            f"  [{summary.rows_written:,} written]"
+            if summary.rows_written != summary.rows_scored
+            else ""
+        ),
+    )
+    if summary.mean is None:
+        stats = Text("no rows")
+    else:
+        stats = Text(
+            f"mean {summary.mean:.2f}   min {q['min']:.2f}   q1 {q['q1']:.2f}   "
+            f"median {q['median']:.2f}   q3 {q['q3']:.2f}   max {q['max']:.2f}"
+        )
+    parts = [headline, stats, Text(""), histogram_table(summary)]
+    if summary.tiers:
+        parts += [Text(""), tiers_table(summary)]
+    parts += [Text(""), rules_table(summary), Text(f"\nTook {summary.seconds:.2f} s")]
+    for warning in summary.warnings:
+        parts.append(Text(f"warning: {warning}", style="yellow"))
+    console.print(Group(*parts))

@@ -1,0 +1,119 @@
+"""`leadscore validate`: check a model, and optionally how it meets real data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from leadscore_cli.cli.common import (
+    AsOfOpt,
+    DebugOpt,
+    DelimiterOpt,
+    EncodingOpt,
+    InputFormatOpt,
+    JsonOpt,
+    ModelOpt,
+    QuietOpt,
+    parse_as_of,
+    print_json,
+    read_model,
+    read_options,
+    reporting_errors,
+    stderr,
+)
+from leadscore_cli.score_run import check_data
+from leadscore_cli.summary import ScoreSummary
+
+
+def firing_flags(summary: ScoreSummary) -> dict[str, str]:
+    """Rules that never or always fire carry no information about a lead."""
+    flags = {}
+    for rule in summary.rules:
+        if rule.fired == 0:
+            flags[rule.name] = "never fires"
+        elif rule.fired == summary.rows_scored:
+            flags[rule.name] = "always fires"
+    return flags
+
+
+def validate(
+    model: ModelOpt,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="Also check this export: columns, types, firing rates.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    input_format: InputFormatOpt = None,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check a model: every problem is listed at once, each with its key path.
+
+    With --data, also check that the export has the columns the model reads,
+    that their values parse, and how often each rule fires (rules that never or
+    always fire are flagged). Example:
+
+        leadscore validate -m configs/b2b_saas.toml --data sample_data/leads.csv
+    """
+    with reporting_errors(debug):
+        loaded = read_model(model)
+        result: dict = {
+            "model": loaded.name,
+            "version": loaded.version,
+            "rules": len(loaded.rules),
+            "categories": list(loaded.categories),
+            "valid": True,
+        }
+        summary = None
+        if data is not None:
+            summary = check_data(
+                data, loaded, parse_as_of(as_of), read_options(encoding, delimiter, input_format)
+            )
+            flags = firing_flags(summary)
+            result["data"] = {
+                "input": summary.input,
+                "rows": summary.rows_scored,
+                "rules": [{**vars(rule), "flag": flags.get(rule.name)} for rule in summary.rules],
+            }
+        if json_out:
+            print_json(result)
+            return
+        if quiet:
+            return
+        stderr.print(
+            f"[green]ok[/green] {loaded.name} {loaded.version}: {len(loaded.rules)} rules in "
+            f"categories {', '.join(loaded.categories)}",
+            highlight=False,
+        )
+        if summary is not None:
+            table = Table(
+                title=f"Rules on {summary.input} ({summary.rows_scored:,} rows)",
+                title_justify="left",
+                box=None,
+                pad_edge=False,
+            )
+            for header, justify in (
+                ("rule", "left"),
+                ("fired", "right"),
+                ("share", "right"),
+                ("", "left"),
+            ):
+                table.add_column(header, justify=justify)
+            for rule in summary.rules:
+                flag = flags.get(rule.name, "")
+                table.add_row(
+                    rule.name,
+                    f"{rule.fired:,}",
+                    f"{rule.share:.1%}",
+                    f"[yellow]{flag}[/yellow]" if flag else "",
+                )
+            stderr.print(table)

@@ -1,0 +1,385 @@
+"""Build the lazy polars plan that scores leads with a model.
+
+Nothing here reads data: `plan_scoring` turns a lazy input frame and a Model
+into lazy frames for the scored rows and for the run's statistics, so the
+caller can stream both in one pass over the input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+
+import polars as pl
+
+from leadscore_cli.conditions import compile_condition, normalise_text
+from leadscore_cli.errors import DataError
+from leadscore_cli.fields import ParsedField, field_uses, parse_field, resolve_field_types
+from leadscore_cli.model.schema import TOTAL, Limits, Model, Rule
+
+PREFIX = "__ls_"
+SCORE = "score"
+TIER = "tier"
+REASONS = "reasons"
+DECIMALS = 2
+
+
+def category_column(category: str) -> str:
+    return f"score_{category}"
+
+
+def value_column(field: str) -> str:
+    return f"{PREFIX}v_{field}"
+
+
+def invalid_column(field: str) -> str:
+    return f"{PREFIX}bad_{field}"
+
+
+def hit_column(index: int) -> str:
+    return f"{PREFIX}hit_{index}"
+
+
+def points_column(index: int) -> str:
+    return f"{PREFIX}pts_{index}"
+
+
+def raw_category_column(category: str) -> str:
+    return f"{PREFIX}raw_{category}"
+
+
+def output_columns(model: Model, *, explain: bool) -> list[str]:
+    """The columns scoring adds, in the order they are written."""
+    columns = [SCORE, *(category_column(c) for c in model.categories)]
+    if model.tiers:
+        columns.append(TIER)
+    if explain:
+        columns.append(REASONS)
+    return columns
+
+
+@dataclass(frozen=True)
+class ScoringPlan:
+    """Lazy frames for one scoring run; collect them together to read the input once."""
+
+    output: pl.LazyFrame
+    stats: pl.LazyFrame
+    score_counts: pl.LazyFrame
+    added_columns: list[str]
+    checked_fields: list[tuple[str, str]]  # (field, export column) whose values must parse
+
+
+def required_columns(model: Model) -> dict[str, str]:
+    """Map each field the rules read to the export column it comes from."""
+    columns: dict[str, str] = {}
+    for name, _, _ in field_uses(model.rules):
+        spec = model.field_spec(name)
+        columns[name] = spec.source if spec else name
+    if model.id_column:
+        columns.setdefault(model.id_column, source_of(model, model.id_column))
+    return columns
+
+
+def source_of(model: Model, field: str) -> str:
+    spec = model.field_spec(field)
+    return spec.source if spec else field
+
+
+def check_columns(model: Model, available: list[str], source_name: str) -> None:
+    """Report every column the model needs but the data lacks, before reading any rows."""
+    missing = []
+    for field, column in required_columns(model).items():
+        if column not in available:
+            close = difflib.get_close_matches(column, available, n=3, cutoff=0.5)
+            hint = f" (closest: {', '.join(repr(c) for c in close)})" if close else ""
+            label = f"field {field!r} reads column {column!r}" if field != column else repr(column)
+            missing.append(f"missing column {label}{hint}")
+    if missing:
+        raise DataError("; ".join(missing), path=source_name)
+
+
+def plan_scoring(
+    frame: pl.LazyFrame,
+    model: Model,
+    *,
+    as_of: dt.date,
+    source_name: str,
+    explain: bool = False,
+    keep_columns: list[str] | None = None,
+    sort: bool = False,
+    top: int | None = None,
+) -> ScoringPlan:
+    schema = frame.collect_schema()
+    check_columns(model, list(schema.names()), source_name)
+    frame, schema = apply_renames(frame, schema, model, source_name)
+    types = resolve_field_types(model.rules, model.fields)
+
+    parsed: list[ParsedField] = []
+    for field, ftype in types.items():
+        try:
+            parsed.append(
+                parse_field(field, ftype, schema[field], model.field_spec(field), model.null_values)
+            )
+        except TypeError as exc:
+            raise DataError(str(exc), path=source_name) from None
+    checked = [p for p in parsed if p.invalid is not None and on_invalid(model, p.name) == "error"]
+    frame = frame.with_columns(
+        *(p.value.alias(value_column(p.name)) for p in parsed),
+        *(p.invalid.alias(invalid_column(p.name)) for p in checked if p.invalid is not None),
+    )
+
+    rule_exprs = [rule_points(rule, types, as_of) for rule in model.rules]
+    frame = frame.with_columns(
+        *(hit.alias(hit_column(i)) for i, (hit, _) in enumerate(rule_exprs)),
+        *(pts.alias(points_column(i)) for i, (_, pts) in enumerate(rule_exprs)),
+    )
+    frame = frame.with_columns(*category_totals(model))
+    frame = frame.with_columns(*final_scores(model))
+    if explain:
+        frame = frame.with_columns(reasons_expr(model).alias(REASONS))
+
+    added = output_columns(model, explain=explain)
+    inputs = [c for c in schema.names() if c not in added and not c.startswith(PREFIX)]
+    if keep_columns is not None:
+        missing = [c for c in keep_columns if c not in inputs]
+        if missing:
+            hints = [f"{c!r}" + hint_for(c, inputs) for c in missing]
+            raise DataError(
+                f"--columns names unknown column(s): {', '.join(hints)}", path=source_name
+            )
+        inputs = list(dict.fromkeys(keep_columns))
+    scored = frame
+    output = frame.select(*inputs, *added)
+    if sort or top is not None:
+        by, descending = [SCORE], [True]
+        if model.id_column and model.id_column in inputs:
+            by.append(model.id_column)
+            descending.append(False)
+        output = output.sort(by, descending=descending, maintain_order=True, nulls_last=True)
+    if top is not None:
+        output = output.head(top)
+
+    stats = scored.select(
+        pl.len().alias("rows"),
+        *(pl.col(hit_column(i)).sum().alias(f"fired:{i}") for i in range(len(model.rules))),
+        *(pl.col(invalid_column(p.name)).sum().alias(f"invalid:{p.name}") for p in checked),
+        *(
+            pl.col(p.name)
+            .filter(pl.col(invalid_column(p.name)))
+            .first()
+            .cast(pl.String)
+            .alias(f"example:{p.name}")
+            for p in checked
+        ),
+        # arg_true().first(), not arg_max(): polars' streaming engine returns the *last*
+        # maximum of a boolean column, which would point at the wrong row.
+        *(
+            pl.col(invalid_column(p.name)).arg_true().first().alias(f"row:{p.name}")
+            for p in checked
+        ),
+    )
+    score_counts = scored.group_by(SCORE).agg(pl.len().alias("count"))
+    return ScoringPlan(
+        output=output,
+        stats=stats,
+        score_counts=score_counts,
+        added_columns=added,
+        checked_fields=[(p.name, source_of(model, p.name)) for p in checked],
+    )
+
+
+def hint_for(column: str, available: list[str]) -> str:
+    close = difflib.get_close_matches(column, available, n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def on_invalid(model: Model, field: str) -> str:
+    spec = model.field_spec(field)
+    return spec.on_invalid if spec else "error"
+
+
+def apply_renames(
+    frame: pl.LazyFrame, schema: pl.Schema, model: Model, source_name: str
+) -> tuple[pl.LazyFrame, pl.Schema]:
+    """Rename export headers to the model's field names (`Annual Revenue` -> `annual_revenue`)."""
+    renames = {s.source: s.name for s in model.fields if s.source != s.name and s.source in schema}
+    clashes = [new for old, new in renames.items() if new in schema and new not in renames]
+    if clashes:
+        raise DataError(
+            f"cannot rename to {clashes[0]!r}: the input already has a column of that name",
+            path=source_name,
+        )
+    if not renames:
+        return frame, schema
+    frame = frame.rename(renames)
+    return frame, frame.collect_schema()
+
+
+def rule_points(rule: Rule, types: dict, as_of: dt.date) -> tuple[pl.Expr, pl.Expr]:
+    """(fired flag, points after decay) for one rule."""
+    if rule.kind == "when":
+        assert rule.when is not None
+        hit = compile_condition(rule.when, value_column, types, as_of)
+        points = pl.when(hit).then(pl.lit(rule.points)).otherwise(pl.lit(0.0))
+    elif rule.kind == "map":
+        hit, points = map_points(rule, types)
+    else:
+        hit, points = band_points(rule)
+    if rule.decay is not None:
+        points = points * decay_factor(rule, as_of)
+    return hit, points
+
+
+def number_key(key: str) -> float | None:
+    """A map key read as a number, or None when it is not one (it then never matches)."""
+    try:
+        return float(key)
+    except ValueError:
+        return None
+
+
+def map_points(rule: Rule, types: dict) -> tuple[pl.Expr, pl.Expr]:
+    assert rule.field is not None
+    value = pl.col(value_column(rule.field))
+    pairs: list[tuple[object, float]]
+    if types[rule.field] in ("int", "float"):
+        # Map keys are TOML keys, always text: compare numerically, since the number read
+        # from "1" is 1.0, whose text "1.0" would never equal the key "1".
+        subject = value
+        numeric = ((number_key(k), p) for k, p in rule.mapping)
+        pairs = [(k, p) for k, p in numeric if k is not None]
+    else:
+        subject = value.cast(pl.String)
+        if types[rule.field] == "string" and not rule.case_sensitive:
+            subject = subject.str.to_lowercase()
+        pairs = [(normalise_text(k, rule.case_sensitive), p) for k, p in rule.mapping]
+    keys = [k for k, _ in pairs]
+    points = [p for _, p in pairs]
+    looked_up = subject.replace_strict(keys, points, default=rule.default, return_dtype=pl.Float64)
+    hit = subject.is_in(keys).fill_null(False)
+    return hit, pl.when(value.is_null()).then(pl.lit(rule.missing)).otherwise(looked_up)
+
+
+def band_points(rule: Rule) -> tuple[pl.Expr, pl.Expr]:
+    assert rule.field is not None
+    value = pl.col(value_column(rule.field))
+    chain: pl.Expr | None = None
+    hits = []
+    for band in rule.bands:
+        inside = pl.lit(True)
+        if band.min is not None:
+            inside = inside & (value >= band.min)
+        if band.max is not None:
+            inside = inside & (value < band.max)
+        hits.append(inside)
+        chain = (pl.when(inside) if chain is None else chain.when(inside)).then(pl.lit(band.points))
+    assert chain is not None
+    banded = chain.otherwise(pl.lit(rule.default))
+    hit = pl.any_horizontal(hits).fill_null(False)
+    return hit, pl.when(value.is_null()).then(pl.lit(rule.missing)).otherwise(banded)
+
+
+def decay_factor(rule: Rule, as_of: dt.date) -> pl.Expr:
+    """Weight in [0, 1] from the age in days of the rule's decay field at the as-of date."""
+    decay = rule.decay
+    assert decay is not None
+    when = pl.col(value_column(decay.field)).cast(pl.Date)
+    age = (pl.lit(as_of) - when).dt.total_days().cast(pl.Float64).clip(lower_bound=0.0)
+    if decay.half_life_days is not None:
+        factor = pl.lit(0.5).pow(age / decay.half_life_days)
+    else:
+        factor = (1.0 - age / float(decay.lifespan_days or 1)).clip(lower_bound=0.0)
+    return factor.fill_null(1.0 if decay.if_missing == "full" else 0.0)
+
+
+def clamp(expr: pl.Expr, limits: Limits) -> pl.Expr:
+    if limits.min is None and limits.max is None:
+        return expr
+    return expr.clip(lower_bound=limits.min, upper_bound=limits.max)
+
+
+def category_totals(model: Model) -> list[pl.Expr]:
+    exprs = []
+    for category in model.categories:
+        indexes = [i for i, r in enumerate(model.rules) if r.category == category]
+        raw = pl.sum_horizontal([pl.col(points_column(i)) for i in indexes])
+        exprs.append(raw.alias(raw_category_column(category)))
+        exprs.append(clamp(raw, model.cap(category)).alias(category_column(category)))
+    return exprs
+
+
+def total_points(model: Model) -> pl.Expr:
+    return pl.sum_horizontal([pl.col(category_column(c)) for c in model.categories])
+
+
+def final_scores(model: Model) -> list[pl.Expr]:
+    """The 0-100 score and the rounded category subtotals."""
+    total = clamp(total_points(model), model.cap(TOTAL))
+    if model.scale == "rescale":
+        low, high = model.attainable_range()
+        span = high - low if high > low else 1.0
+        score = ((total - low) / span * 100.0).clip(0.0, 100.0)
+    else:
+        score = total.clip(0.0, 100.0)
+    exprs = [score.round(DECIMALS).alias(SCORE)]
+    exprs += [pl.col(category_column(c)).round(DECIMALS) for c in model.categories]
+    if model.tiers:
+        exprs.append(tier_expr(model, score.round(DECIMALS)))
+    return exprs
+
+
+def tier_expr(model: Model, score: pl.Expr) -> pl.Expr:
+    """The tier (an ordered Enum, top tier first) from the 0-100 score."""
+    names = [t.name for t in model.tiers]
+    chain = None
+    for tier in model.tiers:
+        cond = score >= tier.min_score
+        chain = (pl.when(cond) if chain is None else chain.when(cond)).then(pl.lit(tier.name))
+    assert chain is not None
+    return chain.otherwise(pl.lit(names[-1])).cast(pl.Enum(names)).alias(TIER)
+
+
+def format_points(points: pl.Expr) -> pl.Expr:
+    rounded = points.round(DECIMALS)
+    whole = rounded == rounded.round(0)
+    text = (
+        pl.when(whole)
+        .then(rounded.cast(pl.Int64).cast(pl.String))
+        .otherwise(rounded.cast(pl.String))
+    )
+    return pl.when(rounded > 0).then(pl.concat_str(pl.lit("+"), text)).otherwise(text)
+
+
+def reasons_expr(model: Model) -> pl.Expr:
+    """`demo_requested +30; student -20`: every contribution after decay and caps, largest first."""
+    entries: list[pl.Expr] = [
+        pl.struct(pl.lit(rule.name).alias("r"), pl.col(points_column(i)).alias("p"))
+        for i, rule in enumerate(model.rules)
+    ]
+    for category in model.categories:
+        if model.cap(category) != Limits():
+            adjust = pl.col(category_column(category)) - pl.col(raw_category_column(category))
+            entries.append(pl.struct(pl.lit(f"cap:{category}").alias("r"), adjust.alias("p")))
+    total = total_points(model)
+    capped = clamp(total, model.cap(TOTAL))
+    if model.cap(TOTAL) != Limits():
+        entries.append(pl.struct(pl.lit("cap:total").alias("r"), (capped - total).alias("p")))
+    if model.scale == "clip":
+        entries.append(
+            pl.struct(pl.lit("cap:scale").alias("r"), (capped.clip(0.0, 100.0) - capped).alias("p"))
+        )
+    element = pl.element()
+    listed = (
+        pl.concat_list(entries)
+        .list.eval(
+            element.sort_by(element.struct.field("p").abs(), descending=True, maintain_order=True)
+        )
+        .list.eval(element.filter(element.struct.field("p").round(DECIMALS) != 0))
+    )
+    texts = listed.list.eval(
+        pl.concat_str(
+            element.struct.field("r"), pl.lit(" "), format_points(element.struct.field("p"))
+        )
+    )
+    return texts.list.join("; ")

@@ -1,0 +1,338 @@
+"""`leadscore score` and `leadscore validate` through the CLI, stdout and stderr apart."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+import polars as pl
+import pytest
+
+from leadscore_cli.errors import EXIT_DATA, EXIT_INPUT, EXIT_MODEL, EXIT_OUTPUT, EXIT_USAGE
+from tests.conftest import AS_OF, B2B_MODEL, EXAMPLE_MODELS, SAMPLE, SIMPLE_MODEL
+
+SAMPLE_ROWS = pl.scan_csv(SAMPLE).select(pl.len()).collect().item()
+
+
+def read_scored(path) -> pl.DataFrame:
+    return pl.read_csv(path, infer_schema=False)
+
+
+def assert_clean_failure(result, code: int, *needles: str) -> None:
+    """A failure prints one line per problem on stderr, no traceback, nothing on stdout."""
+    assert result.exit_code == code, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("leadscore: ")
+    for needle in needles:
+        assert needle in result.stderr
+
+
+def test_score_writes_every_row_with_new_columns(run, tmp_path):
+    out = tmp_path / "scored.csv"
+    result = run("score", SAMPLE, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert "Scored 5,000 leads" in result.stderr
+    assert "Rules fired" in result.stderr
+    scored = read_scored(out)
+    assert scored.height == SAMPLE_ROWS
+    for column in ("score", "score_fit", "score_engagement", "tier"):
+        assert column in scored.columns
+    assert "annual_revenue" in scored.columns  # renamed by [fields]
+    scores = scored["score"].cast(pl.Float64)
+    assert scores.min() >= 0 and scores.max() <= 100
+    original = pl.read_csv(SAMPLE, infer_schema=False)
+    # columns the model does not read pass through exactly as exported
+    assert scored["company"].to_list() == original["company"].to_list()
+
+
+def test_json_summary_on_stdout(run, tmp_path):
+    out = tmp_path / "scored.parquet"
+    result = run("score", SAMPLE, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    scored = pl.read_parquet(out)
+    assert summary["rows_scored"] == SAMPLE_ROWS == summary["rows_written"]
+    assert summary["mean"] == pytest.approx(scored["score"].mean(), abs=1e-3)
+    assert summary["quartiles"]["median"] == pytest.approx(scored["score"].median(), abs=1e-3)
+    assert sum(b["count"] for b in summary["histogram"]) == SAMPLE_ROWS
+    tiers = scored["tier"].cast(pl.String).value_counts()
+    assert summary["tiers"] == dict(zip(tiers["tier"], tiers["count"], strict=True)) | {
+        k: 0 for k in summary["tiers"] if k not in tiers["tier"].to_list()
+    }
+    demo = next(r for r in summary["rules"] if r["name"] == "demo_requested")
+    reasons_demo = run(
+        "score",
+        SAMPLE,
+        "-m",
+        B2B_MODEL,
+        "-o",
+        tmp_path / "r.csv",
+        "--as-of",
+        AS_OF,
+        "--explain",
+        "-q",
+    )
+    assert reasons_demo.exit_code == 0
+    fired = read_scored(tmp_path / "r.csv")["reasons"].str.contains("demo_requested").sum()
+    assert demo["fired"] == fired
+
+
+def test_quiet_prints_nothing(run, tmp_path):
+    result = run(
+        "score", SAMPLE, "-m", SIMPLE_MODEL, "-o", tmp_path / "o.csv", "-q", "--as-of", AS_OF
+    )
+    assert result.exit_code == 0
+    assert result.stdout == "" and result.stderr == ""
+
+
+def test_explain_reasons_add_up_to_the_score(run, tmp_path):
+    out = tmp_path / "o.csv"
+    result = run("score", SAMPLE, "-m", B2B_MODEL, "-o", out, "--explain", "-q", "--as-of", AS_OF)
+    assert result.exit_code == 0
+    scored = read_scored(out)
+    parts = scored["reasons"].fill_null("").str.extract_all(r"[+-]\d+(?:\.\d+)?")
+    total = parts.list.eval(pl.element().cast(pl.Float64)).list.sum()
+    diff = (total - scored["score"].cast(pl.Float64)).abs()
+    assert diff.max() < 0.05  # per-entry rounding only
+
+
+def test_sort_top_and_columns(run, tmp_path):
+    out = tmp_path / "top.csv"
+    result = run(
+        "score",
+        SAMPLE,
+        "-m",
+        B2B_MODEL,
+        "-o",
+        out,
+        "--top",
+        25,
+        "--columns",
+        "lead_id,email",
+        "-q",
+        "--as-of",
+        AS_OF,
+    )
+    assert result.exit_code == 0, result.stderr
+    top = read_scored(out)
+    assert top.columns == ["lead_id", "email", "score", "score_fit", "score_engagement", "tier"]
+    assert top.height == 25
+    full_out = tmp_path / "all.csv"
+    run("score", SAMPLE, "-m", B2B_MODEL, "-o", full_out, "--sort", "-q", "--as-of", AS_OF)
+    ranked = read_scored(full_out).with_columns(pl.col("score").cast(pl.Float64))
+    expected = ranked.sort(["score", "lead_id"], descending=[True, False], maintain_order=True)
+    assert ranked["lead_id"].to_list() == expected["lead_id"].to_list()
+    assert top["lead_id"].to_list() == ranked["lead_id"].head(25).to_list()
+
+
+def test_same_inputs_give_byte_identical_outputs(run, tmp_path):
+    outputs = []
+    for name in ("a.csv", "b.csv"):
+        out = tmp_path / name
+        assert (
+            run(
+                "score", SAMPLE, "-m", B2B_MODEL, "-o", out, "--explain", "-q", "--as-of", AS_OF
+            ).exit_code
+            == 0
+        )
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("model", EXAMPLE_MODELS, ids=lambda p: p.name)
+def test_csv_and_parquet_inputs_give_identical_scores(run, tmp_path, model):
+    typed = tmp_path / "typed.parquet"
+    pl.read_csv(SAMPLE, infer_schema_length=10000).write_parquet(typed)
+    results = {}
+    for name, source in (("csv", SAMPLE), ("parquet", typed)):
+        out = tmp_path / f"{name}.parquet"
+        result = run("score", source, "-m", model, "-o", out, "-q", "--as-of", AS_OF)
+        assert result.exit_code == 0, result.stderr
+        results[name] = pl.read_parquet(out).select("lead_id", pl.col("^score.*$"))
+    assert results["csv"].equals(results["parquet"])
+
+
+def test_stdin_to_stdout(run):
+    data = SAMPLE.read_bytes()
+    result = run("score", "-", "-m", SIMPLE_MODEL, "-o", "-", "-q", "--as-of", AS_OF, input=data)
+    assert result.exit_code == 0, result.stderr
+    scored = pl.read_csv(io.StringIO(result.stdout), infer_schema=False)
+    assert scored.height == SAMPLE_ROWS
+    assert "score" in scored.columns
+
+
+def test_semicolon_gzip_input(run, tmp_path):
+    import gzip
+
+    frame = pl.read_csv(SAMPLE, infer_schema=False)
+    path = tmp_path / "leads.csv.gz"
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, separator=";")
+    path.write_bytes(gzip.compress(buffer.getvalue()))
+    plain = tmp_path / "plain.csv"
+    squeezed = tmp_path / "gz.csv"
+    for source, out in ((SAMPLE, plain), (path, squeezed)):
+        assert (
+            run("score", source, "-m", B2B_MODEL, "-o", out, "-q", "--as-of", AS_OF).exit_code == 0
+        )
+    assert plain.read_bytes() == squeezed.read_bytes()
+
+
+def test_validate_reports_firing_rates(run):
+    result = run("validate", "-m", B2B_MODEL, "--data", SAMPLE, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["data"]["rows"] == SAMPLE_ROWS
+    assert {r["name"] for r in report["data"]["rules"]} == {
+        "executive",
+        "manager_or_director",
+        "student_or_intern",
+        "industry",
+        "company_size",
+        "target_country",
+        "revenue_over_10m",
+        "free_mail",
+        "no_email",
+        "demo_requested",
+        "frequent_visitor",
+        "deep_browsing",
+        "email_clicks",
+        "content_downloads",
+        "webinar",
+        "active_last_30_days",
+        "dormant",
+        "unsubscribed",
+    }
+
+
+def test_validate_flags_rules_that_never_or_always_fire(run, tmp_path):
+    model = tmp_path / "m.toml"
+    model.write_text(
+        '[model]\nname = "m"\n'
+        '[[rules]]\nname = "never"\npoints = 5\n'
+        'when = { field = "industry", op = "eq", value = "no such industry" }\n'
+        '[[rules]]\nname = "always"\npoints = 5\n'
+        'when = { field = "lead_id", op = "not_null" }\n'
+    )
+    result = run("validate", "-m", model, "--data", SAMPLE, "--json")
+    assert result.exit_code == 0, result.stderr
+    flags = {r["name"]: r["flag"] for r in json.loads(result.stdout)["data"]["rules"]}
+    assert flags == {"never": "never fires", "always": "always fires"}
+
+
+def test_version(run):
+    from leadscore_cli import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"leadscore {__version__}"
+
+
+# ----------------------------------------------------------------- errors
+
+
+def test_bad_model_lists_every_problem(run, tmp_path):
+    model = tmp_path / "bad.toml"
+    model.write_text(
+        '[model]\nname = "m"\nid_colum = "lead_id"\n'
+        '[[rules]]\nname = "a"\npoints = 5\nwhen = { field = "visits", op = "gte=", value = 3 }\n'
+    )
+    out = tmp_path / "o.csv"
+    result = run("score", SAMPLE, "-m", model, "-o", out)
+    assert_clean_failure(result, EXIT_MODEL, "did you mean 'id_column'", "rules[0].when.op")
+    assert len(result.stderr.strip().splitlines()) == 2
+    assert all(str(model) in line for line in result.stderr.strip().splitlines())
+    assert not out.exists()
+
+
+def test_toml_syntax_error_has_line_and_column(run, tmp_path):
+    model = tmp_path / "broken.toml"
+    model.write_text('[model]\nname = "m"\n[[rules]\n')
+    result = run("validate", "-m", model)
+    assert_clean_failure(result, EXIT_MODEL, "line 3", "column")
+
+
+def test_missing_input(run, tmp_path):
+    result = run("score", tmp_path / "nope.csv", "-m", B2B_MODEL, "-o", tmp_path / "o.csv")
+    assert_clean_failure(result, EXIT_INPUT, "nope.csv")
+
+
+def test_missing_columns_named_with_closest(run, tmp_path):
+    source = tmp_path / "leads.csv"
+    pl.read_csv(SAMPLE, infer_schema=False).rename({"job_title": "Job Title"}).drop(
+        "demo_requested"
+    ).write_csv(source)
+    out = tmp_path / "o.csv"
+    result = run("score", source, "-m", B2B_MODEL, "-o", out)
+    assert_clean_failure(result, EXIT_DATA, "'job_title'", "'Job Title'", "'demo_requested'")
+    assert not out.exists()
+
+
+def test_unreadable_values_stop_the_run_and_leave_no_output(run, tmp_path):
+    source = tmp_path / "leads.csv"
+    frame = pl.read_csv(SAMPLE, infer_schema=False)
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 41)
+        .then(pl.lit("lots"))
+        .otherwise(pl.col("employees"))
+        .alias("employees")
+    )
+    frame.write_csv(source)
+    out = tmp_path / "o.csv"
+    out.write_text("previous\n")
+    result = run("score", source, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF)
+    assert_clean_failure(result, EXIT_DATA, "'employees'", "'lots'", "row 42")
+    assert out.read_text() == "previous\n"
+    assert {p.name for p in tmp_path.iterdir()} == {"leads.csv", "o.csv"}  # no temp file left
+
+
+def test_refuses_to_write_over_its_input(run, tmp_path):
+    source = tmp_path / "leads.csv"
+    shutil.copy(SAMPLE, source)
+    before = source.read_bytes()
+    result = run("score", source, "-m", SIMPLE_MODEL, "-o", source)
+    assert_clean_failure(result, EXIT_OUTPUT, "leads.csv")
+    assert source.read_bytes() == before
+
+
+def test_unwritable_output_folder(run, tmp_path):
+    result = run("score", SAMPLE, "-m", SIMPLE_MODEL, "-o", tmp_path / "no" / "such" / "o.csv")
+    assert_clean_failure(result, EXIT_OUTPUT)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--as-of", "yesterday"],
+        ["--json", "-o", "-"],
+        ["--format", "xlsx"],
+        ["--columns", " , "],
+        ["--top", "0"],
+    ],
+)
+def test_usage_errors(run, tmp_path, args):
+    base = ["score", SAMPLE, "-m", SIMPLE_MODEL]
+    if "-o" not in args:
+        base += ["-o", tmp_path / "o.csv"]
+    result = run(*base, *args)
+    assert result.exit_code == EXIT_USAGE
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_unknown_column_in_columns_option(run, tmp_path):
+    result = run(
+        "score", SAMPLE, "-m", SIMPLE_MODEL, "-o", tmp_path / "o.csv", "--columns", "lead_id,emial"
+    )
+    assert_clean_failure(result, EXIT_DATA, "'emial'", "did you mean 'email'")
+
+
+def test_debug_shows_traceback(run, tmp_path):
+    result = run(
+        "score", tmp_path / "nope.csv", "-m", B2B_MODEL, "-o", tmp_path / "o.csv", "--debug"
+    )
+    assert result.exit_code == EXIT_INPUT
+    assert "Traceback" in result.stderr
