@@ -128,6 +128,12 @@ def explain_polars_error(exc: Exception, source: Source) -> LeadscoreError:
         near = _quoted_snippet(text)
         where = f" near {near}" if near else ""
         return InputError(f"malformed quoted field (unclosed or stray quote){where}", path=name)
+    if "csv malformed" in lower:
+        match = re.search(r"row_offset (\d+)", text)
+        where = f" after data row {match.group(1)}" if match and match.group(1) != "0" else ""
+        return InputError(
+            f'malformed CSV{where}: probably a stray or unclosed quote (")', path=name
+        )
     if "parquet" in lower and any(
         key in lower for key in ("out of specification", "corrupt", "thrift", "magic")
     ):

@@ -49,11 +49,13 @@ def raw_category_column(category: str) -> str:
     return f"{PREFIX}raw_{category}"
 
 
-def output_columns(model: Model, *, explain: bool) -> list[str]:
+def output_columns(model: Model, *, explain: bool, grade: bool = False) -> list[str]:
     """The columns scoring adds, in the order they are written."""
     columns = [SCORE, *(category_column(c) for c in model.categories)]
     if model.tiers:
         columns.append(TIER)
+    if grade:
+        columns += ["grade", "priority"]
     if explain:
         columns.append(REASONS)
     return columns
@@ -109,6 +111,7 @@ def plan_scoring(
     keep_columns: list[str] | None = None,
     sort: bool = False,
     top: int | None = None,
+    grade: bool = False,
 ) -> ScoringPlan:
     schema = frame.collect_schema()
     check_columns(model, list(schema.names()), source_name)
@@ -136,29 +139,19 @@ def plan_scoring(
     )
     frame = frame.with_columns(*category_totals(model))
     frame = frame.with_columns(*final_scores(model))
+    if grade:
+        from leadscore_cli.grading import grading_stages
+
+        for stage in grading_stages(model, with_tier=False):
+            frame = frame.with_columns(*stage)
     if explain:
         frame = frame.with_columns(reasons_expr(model).alias(REASONS))
 
-    added = output_columns(model, explain=explain)
-    inputs = [c for c in schema.names() if c not in added and not c.startswith(PREFIX)]
-    if keep_columns is not None:
-        missing = [c for c in keep_columns if c not in inputs]
-        if missing:
-            hints = [f"{c!r}" + hint_for(c, inputs) for c in missing]
-            raise DataError(
-                f"--columns names unknown column(s): {', '.join(hints)}", path=source_name
-            )
-        inputs = list(dict.fromkeys(keep_columns))
+    added = output_columns(model, explain=explain, grade=grade)
     scored = frame
-    output = frame.select(*inputs, *added)
-    if sort or top is not None:
-        by, descending = [SCORE], [True]
-        if model.id_column and model.id_column in inputs:
-            by.append(model.id_column)
-            descending.append(False)
-        output = output.sort(by, descending=descending, maintain_order=True, nulls_last=True)
-    if top is not None:
-        output = output.head(top)
+    output = shape_output(
+        frame, model, list(schema.names()), added, keep_columns, sort, top, source_name
+    )
 
     stats = scored.select(
         pl.len().alias("rows"),
@@ -186,6 +179,67 @@ def plan_scoring(
         score_counts=score_counts,
         added_columns=added,
         checked_fields=[(p.name, source_of(model, p.name)) for p in checked],
+    )
+
+
+def shape_output(
+    frame: pl.LazyFrame,
+    model: Model,
+    columns: list[str],
+    added: list[str],
+    keep_columns: list[str] | None,
+    sort: bool,
+    top: int | None,
+    source_name: str,
+) -> pl.LazyFrame:
+    """Input columns (all, or those asked for) then the added ones; ranked when asked."""
+    inputs = [c for c in columns if c not in added and not c.startswith(PREFIX)]
+    if keep_columns is not None:
+        missing = [c for c in keep_columns if c not in inputs]
+        if missing:
+            hints = [f"{c!r}" + hint_for(c, inputs) for c in missing]
+            raise DataError(
+                f"--columns names unknown column(s): {', '.join(hints)}", path=source_name
+            )
+        inputs = list(dict.fromkeys(keep_columns))
+    output = frame.select(*inputs, *added)
+    if sort or top is not None:
+        by, descending = [SCORE], [True]
+        if model.id_column and model.id_column in inputs:
+            by.append(model.id_column)
+            descending.append(False)
+        output = output.sort(by, descending=descending, maintain_order=True, nulls_last=True)
+    if top is not None:
+        output = output.head(top)
+    return output
+
+
+def has_scores(columns: list[str], model: Model) -> bool:
+    """Whether a file already holds the scores this model writes (so it is not scored twice)."""
+    return all(c in columns for c in (SCORE, *(category_column(c) for c in model.categories)))
+
+
+def plan_from_scores(
+    frame: pl.LazyFrame,
+    model: Model,
+    *,
+    source_name: str,
+    keep_columns: list[str] | None = None,
+    sort: bool = False,
+    top: int | None = None,
+) -> pl.LazyFrame:
+    """Grade a file `score` already wrote: read its scores, recompute tier, add grade."""
+    from leadscore_cli.grading import grading_stages
+
+    columns = list(frame.collect_schema().names())
+    score_columns = [SCORE, *(category_column(c) for c in model.categories)]
+    frame = frame.with_columns(pl.col(score_columns).cast(pl.Float64, strict=False))
+    for stage in grading_stages(model, with_tier=True):
+        frame = frame.with_columns(*stage)
+    added = output_columns(model, explain=False, grade=True)
+    keep_reasons = [REASONS] if REASONS in columns else []
+    return shape_output(
+        frame, model, columns, added + keep_reasons, keep_columns, sort, top, source_name
     )
 
 

@@ -31,7 +31,13 @@ import polars as pl
 
 from leadscore_cli.errors import OutputError
 
-__all__ = ["atomic_path", "check_destination", "output_format", "sink_atomic"]
+__all__ = [
+    "atomic_path",
+    "check_destination",
+    "output_format",
+    "sink_atomic",
+    "sink_segments_atomic",
+]
 
 STDOUT = "-"
 STDOUT_NAME = "<stdout>"
@@ -145,6 +151,72 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
             _commit(tmp, target, dest_str)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def sink_segments_atomic(
+    frame: pl.LazyFrame,
+    dest: str,
+    *,
+    key: str,
+    format: str = "csv",
+    also: Sequence[pl.LazyFrame] = (),
+    before_commit: Callable[[list[pl.DataFrame]], None] | None = None,
+) -> tuple[list[pl.DataFrame], list[str]]:
+    """Write one file per value of `key` into the folder `dest` (`dest/grade=A.csv`).
+
+    The files are streamed into a hidden temp folder next to `dest`, which then takes
+    the place of `dest` as a whole: readers see the old set of files or the new one.
+    """
+    fmt = output_format(dest, format)
+    target = Path(dest).expanduser()
+    if target.exists() and not target.is_dir():
+        raise OutputError("--split-by writes a folder, but this is a file", path=dest)
+    _check_target(target.parent / ".probe", dest)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(f"cannot create a temp folder: {_reason(exc)}", path=dest) from exc
+    suffix = ".parquet" if fmt == "parquet" else ".csv"
+
+    def file_name(args: pl.io.partition.FileProviderArgs) -> str:
+        value = args.partition_keys.item(0, 0)
+        extra = f"-{args.index_in_partition}" if args.index_in_partition else ""
+        return str(tmp / f"{key}={value}{extra}{suffix}")
+
+    partition = pl.PartitionBy(
+        tmp, key=key, file_path_provider=file_name, approximate_bytes_per_file=None
+    )
+    try:
+        if fmt == "parquet":
+            sink = frame.sink_parquet(partition, lazy=True)
+        else:
+            sink = frame.sink_csv(partition, float_scientific=False, lazy=True)
+        results = pl.collect_all([sink, *also], optimizations=_SEPARATE_BRANCHES)
+        extra = list(results[1:])
+        if before_commit is not None:
+            before_commit(extra)
+        files = sorted(str(target / p.name) for p in tmp.iterdir())
+        _swap_folder(tmp, target, dest)
+        return extra, files
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap_folder(tmp: Path, target: Path, dest: str) -> None:
+    """Put the finished folder in place of `dest`, keeping the old one until it is there."""
+    old = None
+    try:
+        if target.exists():
+            old = target.parent / f".{target.name}.{os.getpid()}.old"
+            os.replace(target, old)
+        os.replace(tmp, target)
+    except OSError as exc:
+        if old is not None and old.exists() and not target.exists():
+            os.replace(old, target)
+        raise OutputError(f"cannot write: {_reason(exc)}", path=dest) from exc
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    _fsync_folder(target.parent)
 
 
 # --- helpers -------------------------------------------------------------------------

@@ -131,7 +131,11 @@ def test_valid_model_loads_with_expected_values() -> None:
             name = "size"
             category = "fit"
             field = "employees"
-            bands = [{ max = 10, points = -5 }, { min = 10, max = 500, points = 10 }, { min = 500, points = 4 }]
+            bands = [
+              { max = 10, points = -5 },
+              { min = 10, max = 500, points = 10 },
+              { min = 500, points = 4 },
+            ]
             missing = -1
             decay = { field = "seen", lifespan_days = 90, if_missing = "none" }
 
@@ -204,7 +208,7 @@ def test_valid_model_loads_with_expected_values() -> None:
     assert size.decay == Decay("seen", lifespan_days=90.0, if_missing="none")
     assert recent.when == Leaf("seen", "between", (dt.date(2024, 1, 1), dt.date(2024, 12, 31)))
     assert recent.decay == Decay("seen", half_life_days=30.0)
-    # fit: big 0..25, industry -2..15, size (decayed, so 0 is reachable) -5..10 => -7..50,
+    # fit: big 0..25, industry -2..15, size -5..10 (default 0 included) => -7..50,
     # capped to -7..40.5; engagement 0..20; total -7..60.5, capped at 60.
     assert model.category_bounds("fit") == (-7.0, 40.5)
     assert model.attainable_range() == (-7.0, 60.0)
@@ -212,7 +216,12 @@ def test_valid_model_loads_with_expected_values() -> None:
 
 def test_minimal_model_gets_defaults() -> None:
     model = parse_model(HEADER + RULE)
-    assert (model.version, model.description, model.id_column, model.scale) == ("0", "", None, "clip")
+    assert (model.version, model.description, model.id_column, model.scale) == (
+        "0",
+        "",
+        None,
+        "clip",
+    )
     assert model.null_values == DEFAULT_NULL_VALUES
     assert model.fields == () and model.caps == () and model.tiers == ()
     assert model.grading is None and model.handoff == ()
@@ -321,11 +330,15 @@ def test_load_model_error_names_the_file(tmp_path: Path) -> None:
             "fields.x.sorce: unknown key (did you mean 'source'?)",
         ),
         (
-            HEADER + "[[rules]]\nname = 'r'\npoint = 1\npoints = 2\nwhen = { field = 'x', op = 'is_null' }\n",
+            HEADER
+            + "[[rules]]\nname = 'r'\npoint = 1\npoints = 2\n"
+            + "when = { field = 'x', op = 'is_null' }\n",
             "rules[0].point: unknown key (did you mean 'points'?)",
         ),
         (
-            HEADER + "[[rules]]\nname = 'r'\npoints = 1\nwhen = { feild = 'x', field = 'x', op = 'is_null' }\n",
+            HEADER
+            + "[[rules]]\nname = 'r'\npoints = 1\n"
+            + "when = { feild = 'x', field = 'x', op = 'is_null' }\n",
             "rules[0].when.feild: unknown key (did you mean 'field'?)",
         ),
         (
@@ -333,12 +346,15 @@ def test_load_model_error_names_the_file(tmp_path: Path) -> None:
             "rules[0].defualt: unknown key (did you mean 'default'?)",
         ),
         (
-            HEADER + "[[rules]]\nname = 'r'\nfield = 'x'\nbands = [{ min = 1, pionts = 2, points = 2 }]\n",
+            HEADER
+            + "[[rules]]\nname = 'r'\nfield = 'x'\nbands = [{ min = 1, pionts = 2, points = 2 }]\n",
             "rules[0].bands[0].pionts: unknown key (did you mean 'points'?)",
         ),
         (
-            HEADER + RULE.replace("\nwhen", "\ndecay = { field = 'd', half_lif_days = 3, "
-            "half_life_days = 3 }\nwhen"),
+            HEADER
+            + RULE.replace(
+                "\nwhen", "\ndecay = { field = 'd', half_lif_days = 3, half_life_days = 3 }\nwhen"
+            ),
             "rules[0].decay.half_lif_days: unknown key (did you mean 'half_life_days'?)",
         ),
         (
@@ -360,7 +376,10 @@ def test_unknown_keys_are_reported_with_suggestion(text: str, expected: str) -> 
 
 
 def test_missing_model_table_and_name() -> None:
-    assert problems_of(RULE) == ["model: missing table (add a [model] section)", "model.name: missing"]
+    assert problems_of(RULE) == [
+        "model: missing table (add a [model] section)",
+        "model.name: missing",
+    ]
     assert only(problems_of("[model]\nversion = '1'\n" + RULE)) == "model.name: missing"
     assert only(problems_of("[model]\nname = '  '\n" + RULE)) == (
         "model.name: must be a non-empty string"
@@ -428,27 +447,69 @@ def test_regex_valid_in_rust_is_accepted() -> None:
     ("condition", "message"),
     [
         ("{ field = 'x', op = 'eq' }", "missing: 'eq' needs a string, number or boolean"),
-        ("{ field = 'x', op = 'eq', value = [1, 2] }", "'eq' needs a string, number or boolean, not [1, 2]"),
-        ("{ field = 'x', op = 'ne', value = { a = 1 } }", "'ne' needs a string, number or boolean, not {'a': 1}"),
-        ("{ field = 'x', op = 'in', value = 'a' }", "'in' needs a non-empty list of strings, numbers or booleans, not 'a'"),
-        ("{ field = 'x', op = 'in', value = [] }", "'in' needs a non-empty list of strings, numbers or booleans, not []"),
-        ("{ field = 'x', op = 'not_in', value = [[1]] }", "'not_in' needs a non-empty list of strings, numbers or booleans, not [[1]]"),
+        (
+            "{ field = 'x', op = 'eq', value = [1, 2] }",
+            "'eq' needs a string, number or boolean, not [1, 2]",
+        ),
+        (
+            "{ field = 'x', op = 'ne', value = { a = 1 } }",
+            "'ne' needs a string, number or boolean, not {'a': 1}",
+        ),
+        (
+            "{ field = 'x', op = 'in', value = 'a' }",
+            "'in' needs a non-empty list of strings, numbers or booleans, not 'a'",
+        ),
+        (
+            "{ field = 'x', op = 'in', value = [] }",
+            "'in' needs a non-empty list of strings, numbers or booleans, not []",
+        ),
+        (
+            "{ field = 'x', op = 'not_in', value = [[1]] }",
+            "'not_in' needs a non-empty list of strings, numbers or booleans, not [[1]]",
+        ),
         ("{ field = 'x', op = 'gt', value = 'ten' }", "'gt' needs a number or a date, not 'ten'"),
         ("{ field = 'x', op = 'gte', value = true }", "'gte' needs a number or a date, not True"),
         ("{ field = 'x', op = 'lt' }", "missing: 'lt' needs a number or a date"),
         ("{ field = 'x', op = 'lte', value = [1] }", "'lte' needs a number or a date, not [1]"),
-        ("{ field = 'x', op = 'between', value = [1] }", "'between' needs a list of two numbers or dates [low, high], not [1]"),
-        ("{ field = 'x', op = 'between', value = [1, 'b'] }", "'between' needs a list of two numbers or dates [low, high], not [1, 'b']"),
+        (
+            "{ field = 'x', op = 'between', value = [1] }",
+            "'between' needs a list of two numbers or dates [low, high], not [1]",
+        ),
+        (
+            "{ field = 'x', op = 'between', value = [1, 'b'] }",
+            "'between' needs a list of two numbers or dates [low, high], not [1, 'b']",
+        ),
         ("{ field = 'x', op = 'between', value = [10, 5] }", "low (10) is above high (5)"),
-        ("{ field = 'x', op = 'contains', value = 5 }", "'contains' needs a string or a list of strings, not 5"),
-        ("{ field = 'x', op = 'starts_with', value = ['a', 1] }", "'starts_with' needs a string or a list of strings, not ['a', 1]"),
-        ("{ field = 'x', op = 'ends_with', value = [] }", "'ends_with' needs a string or a list of strings, not []"),
-        ("{ field = 'x', op = 'matches', value = ['a'] }", "'matches' needs a regular expression string, not ['a']"),
+        (
+            "{ field = 'x', op = 'contains', value = 5 }",
+            "'contains' needs a string or a list of strings, not 5",
+        ),
+        (
+            "{ field = 'x', op = 'starts_with', value = ['a', 1] }",
+            "'starts_with' needs a string or a list of strings, not ['a', 1]",
+        ),
+        (
+            "{ field = 'x', op = 'ends_with', value = [] }",
+            "'ends_with' needs a string or a list of strings, not []",
+        ),
+        (
+            "{ field = 'x', op = 'matches', value = ['a'] }",
+            "'matches' needs a regular expression string, not ['a']",
+        ),
         ("{ field = 'x', op = 'is_null', value = 1 }", "'is_null' takes no value"),
         ("{ field = 'x', op = 'not_null', value = 'x' }", "'not_null' takes no value"),
-        ("{ field = 'x', op = 'within_days', value = -1 }", "'within_days' needs a number of days (0 or more), not -1"),
-        ("{ field = 'x', op = 'older_than_days', value = '30' }", "'older_than_days' needs a number of days (0 or more), not '30'"),
-        ("{ field = 'x', op = 'within_days', value = nan }", "'within_days' needs a number of days (0 or more), not nan"),
+        (
+            "{ field = 'x', op = 'within_days', value = -1 }",
+            "'within_days' needs a number of days (0 or more), not -1",
+        ),
+        (
+            "{ field = 'x', op = 'older_than_days', value = '30' }",
+            "'older_than_days' needs a number of days (0 or more), not '30'",
+        ),
+        (
+            "{ field = 'x', op = 'within_days', value = nan }",
+            "'within_days' needs a number of days (0 or more), not nan",
+        ),
     ],
 )
 def test_operand_shapes(condition: str, message: str) -> None:
@@ -458,7 +519,8 @@ def test_operand_shapes(condition: str, message: str) -> None:
 def test_nested_condition_paths() -> None:
     problems = leaf_problems(
         "{ all = [{ field = 'a', op = 'is_null' }, "
-        "{ any = [{ not = { field = 'b', op = 'gt', value = 'x' } }, { field = 'c', op = 'nope' }] }] }"
+        "{ any = [{ not = { field = 'b', op = 'gt', value = 'x' } }, "
+        "{ field = 'c', op = 'nope' }] }] }"
     )
     assert problems[0] == (
         "rules[0].when.all[1].any[0].not.value: 'gt' needs a number or a date, not 'x'"
@@ -469,7 +531,9 @@ def test_nested_condition_paths() -> None:
 
 def test_composer_must_stand_alone_and_be_non_empty() -> None:
     problems = leaf_problems("{ all = [{ field = 'a', op = 'is_null' }], field = 'b' }")
-    assert only(problems) == "rules[0].when: 'all' must stand alone in its table (also found: field)"
+    assert (
+        only(problems) == "rules[0].when: 'all' must stand alone in its table (also found: field)"
+    )
     assert only(leaf_problems("{ any = [] }")) == (
         "rules[0].when.any: must be a non-empty array of conditions"
     )
@@ -517,9 +581,12 @@ def test_rule_name_and_category_shapes() -> None:
 
 def test_rule_needs_exactly_one_kind() -> None:
     none = problems_of(HEADER + "[[rules]]\nname = 'r'\npoints = 1\n")
-    assert only(none) == "rules[0]: a rule needs exactly one of 'when', 'map' or 'bands' (found none)"
+    assert (
+        only(none) == "rules[0]: a rule needs exactly one of 'when', 'map' or 'bands' (found none)"
+    )
     both = problems_of(
-        HEADER + "[[rules]]\nname = 'r'\nfield = 'x'\nmap = { a = 1 }\nbands = [{ min = 1, points = 1 }]\n"
+        HEADER
+        + "[[rules]]\nname = 'r'\nfield = 'x'\nmap = { a = 1 }\nbands = [{ min = 1, points = 1 }]\n"
     )
     assert only(both) == (
         "rules[0]: a rule needs exactly one of 'when', 'map' or 'bands' (found map and bands)"
@@ -553,7 +620,8 @@ def test_map_rule_problems() -> None:
 
 def test_case_sensitive_map_allows_keys_differing_in_case() -> None:
     model = parse_model(
-        HEADER + "[[rules]]\nname = 'r'\nfield = 'x'\nmap = { A = 1, a = 2 }\ncase_sensitive = true\n"
+        HEADER
+        + "[[rules]]\nname = 'r'\nfield = 'x'\nmap = { A = 1, a = 2 }\ncase_sensitive = true\n"
     )
     assert model.rules[0].mapping == (("A", 1.0), ("a", 2.0))
 
@@ -561,30 +629,46 @@ def test_case_sensitive_map_allows_keys_differing_in_case() -> None:
 @pytest.mark.parametrize(
     ("bands", "expected"),
     [
-        ("[{ min = 0, max = 10, points = 1 }, { min = 5, max = 20, points = 2 }]",
-         ["rules[0].bands: bands overlap: [0, 10) and [5, 20)"]),
-        ("[{ max = 10, points = 1 }, { max = 5, points = 2 }]",
-         ["rules[0].bands: bands overlap: [-inf, 10) and [-inf, 5)"]),
-        ("[{ min = 10, points = 1 }, { min = 50, max = 60, points = 2 }]",
-         ["rules[0].bands: bands overlap: [10, inf) and [50, 60)"]),
-        ("[{ min = 5, max = 5, points = 1 }]", ["rules[0].bands[0]: min (5) must be below max (5)"]),
+        (
+            "[{ min = 0, max = 10, points = 1 }, { min = 5, max = 20, points = 2 }]",
+            ["rules[0].bands: bands overlap: [0, 10) and [5, 20)"],
+        ),
+        (
+            "[{ max = 10, points = 1 }, { max = 5, points = 2 }]",
+            ["rules[0].bands: bands overlap: [-inf, 10) and [-inf, 5)"],
+        ),
+        (
+            "[{ min = 10, points = 1 }, { min = 50, max = 60, points = 2 }]",
+            ["rules[0].bands: bands overlap: [10, inf) and [50, 60)"],
+        ),
+        (
+            "[{ min = 5, max = 5, points = 1 }]",
+            ["rules[0].bands[0]: min (5) must be below max (5)"],
+        ),
         ("[{ points = 1 }]", ["rules[0].bands[0]: needs a min, a max, or both"]),
         ("[{ min = 1, points = 'x' }]", ["rules[0].bands[0].points: must be a number, not 'x'"]),
-        ("[{ min = 'a', points = 1 }]",
-         ["rules[0].bands[0].min: must be a number, not 'a'",
-          "rules[0].bands[0]: needs a min, a max, or both"]),
+        (
+            "[{ min = 'a', points = 1 }]",
+            [
+                "rules[0].bands[0].min: must be a number, not 'a'",
+                "rules[0].bands[0]: needs a min, a max, or both",
+            ],
+        ),
         ("[]", ["rules[0].bands: must be a non-empty array of { min, max, points } tables"]),
         ("[1]", ["rules[0].bands[0]: must be a table { min = ..., max = ..., points = ... }"]),
     ],
 )
 def test_band_problems(bands: str, expected: list[str]) -> None:
-    assert problems_of(HEADER + f"[[rules]]\nname = 'r'\nfield = 'x'\nbands = {bands}\n") == expected
+    assert (
+        problems_of(HEADER + f"[[rules]]\nname = 'r'\nfield = 'x'\nbands = {bands}\n") == expected
+    )
 
 
 def test_touching_bands_do_not_overlap() -> None:
     model = parse_model(
         HEADER + "[[rules]]\nname = 'r'\nfield = 'x'\n"
-        "bands = [{ min = 10, points = 3 }, { max = 0, points = 1 }, { min = 0, max = 10, points = 2 }]\n"
+        "bands = [{ min = 10, points = 3 }, { max = 0, points = 1 }, "
+        "{ min = 0, max = 10, points = 2 }]\n"
     )
     assert [b.points for b in model.rules[0].bands] == [3.0, 1.0, 2.0]  # order kept
 
@@ -592,14 +676,21 @@ def test_touching_bands_do_not_overlap() -> None:
 @pytest.mark.parametrize(
     ("decay", "expected"),
     [
-        ("{ field = 'd' }", ["rules[0].decay: needs exactly one of half_life_days or lifespan_days"]),
-        ("{ field = 'd', half_life_days = 1, lifespan_days = 2 }",
-         ["rules[0].decay: needs exactly one of half_life_days or lifespan_days"]),
+        (
+            "{ field = 'd' }",
+            ["rules[0].decay: needs exactly one of half_life_days or lifespan_days"],
+        ),
+        (
+            "{ field = 'd', half_life_days = 1, lifespan_days = 2 }",
+            ["rules[0].decay: needs exactly one of half_life_days or lifespan_days"],
+        ),
         ("{ field = 'd', half_life_days = 0 }", ["rules[0].decay.half_life_days: must be above 0"]),
         ("{ field = 'd', lifespan_days = -3 }", ["rules[0].decay.lifespan_days: must be above 0"]),
         ("{ half_life_days = 3 }", ["rules[0].decay.field: missing"]),
-        ("{ field = 'd', half_life_days = 3, if_missing = 'zero' }",
-         ["rules[0].decay.if_missing: must be 'full' or 'none', not 'zero'"]),
+        (
+            "{ field = 'd', half_life_days = 3, if_missing = 'zero' }",
+            ["rules[0].decay.if_missing: must be 'full' or 'none', not 'zero'"],
+        ),
         ("5", ["rules[0].decay: must be a table { field = ..., half_life_days = ... }"]),
     ],
 )
@@ -642,20 +733,39 @@ def test_caps_on_category_and_total_load() -> None:
 @pytest.mark.parametrize(
     ("tiers", "expected"),
     [
-        ("hot = 50\nwarm = 50\ncold = 0",
-         ["tiers.warm: tiers must be listed from highest to lowest with strictly falling scores "
-          "(50 is not below hot = 50)"]),
-        ("cold = 0\nhot = 50",
-         ["tiers.hot: tiers must be listed from highest to lowest with strictly falling scores "
-          "(50 is not below cold = 0)"]),
+        (
+            "hot = 50\nwarm = 50\ncold = 0",
+            [
+                "tiers.warm: tiers must be listed from highest to lowest with strictly falling "
+                "scores "
+                "(50 is not below hot = 50)"
+            ],
+        ),
+        (
+            "cold = 0\nhot = 50",
+            [
+                "tiers.hot: tiers must be listed from highest to lowest with strictly falling "
+                "scores "
+                "(50 is not below cold = 0)"
+            ],
+        ),
         ("hot = 150\ncold = 0", ["tiers.hot: 150 is outside the 0-100 score scale"]),
         ("hot = 50\ncold = -1", ["tiers.cold: -1 is outside the 0-100 score scale"]),
-        ("hot = 50\nwarm = 20",
-         ["tiers.warm: the lowest tier must start at 0 so every lead gets a tier "
-          "(add e.g. cold = 0 after warm)"]),
-        ("hot = 'high'\ncold = 0",
-         ["tiers.hot: must be a number (the tier's lowest score), not 'high'"]),
-        ("'very hot' = 50\ncold = 0", ["tiers.very hot: tier names must be letters, digits and underscores"]),
+        (
+            "hot = 50\nwarm = 20",
+            [
+                "tiers.warm: the lowest tier must start at 0 so every lead gets a tier "
+                "(add e.g. cold = 0 after warm)"
+            ],
+        ),
+        (
+            "hot = 'high'\ncold = 0",
+            ["tiers.hot: must be a number (the tier's lowest score), not 'high'"],
+        ),
+        (
+            "'very hot' = 50\ncold = 0",
+            ["tiers.very hot: tier names must be letters, digits and underscores"],
+        ),
     ],
 )
 def test_tier_problems(tiers: str, expected: list[str]) -> None:
@@ -695,13 +805,26 @@ def test_handoff_problems() -> None:
 @pytest.mark.parametrize(
     ("grading", "expected"),
     [
-        ("bands = { A = 50, B = 60, F = 0 }",
-         ["grading.bands.B: bands must be listed from best to worst with strictly falling cutoffs"]),
-        ("bands = { A = 50, B = 50 }",
-         ["grading.bands.B: bands must be listed from best to worst with strictly falling cutoffs"]),
+        (
+            "bands = { A = 50, B = 60, F = 0 }",
+            [
+                "grading.bands.B: bands must be listed from best to worst "
+                "with strictly falling cutoffs"
+            ],
+        ),
+        (
+            "bands = { A = 50, B = 50 }",
+            [
+                "grading.bands.B: bands must be listed from best to worst "
+                "with strictly falling cutoffs"
+            ],
+        ),
         ("bands = { A = 'high', F = 0 }", ["grading.bands.A: must be a number, not 'high'"]),
         ("bands = {}", ["grading.bands: must be a table of letter = lowest value, e.g. A = 80"]),
-        ("categories = ['fitt']", ["grading.categories: no rule has category 'fitt' (did you mean 'fit'?)"]),
+        (
+            "categories = ['fitt']",
+            ["grading.categories: no rule has category 'fitt' (did you mean 'fit'?)"],
+        ),
         ("categories = [1]", ["grading.categories: must be a list of strings"]),
         ("scale = 'pct'", ["grading.scale: must be 'percent' or 'points', not 'pct'"]),
         ("plus_minus = 1", ["grading.plus_minus: must be true or false"]),
@@ -712,14 +835,20 @@ def test_grading_problems(grading: str, expected: list[str]) -> None:
 
 
 def test_plus_minus_letter_bands() -> None:
-    model = parse_model(HEADER + "[grading]\nbands = { A = 70, B = 40, F = 0 }\nplus_minus = true\n" + RULE)
+    model = parse_model(
+        HEADER + "[grading]\nbands = { A = 70, B = 40, F = 0 }\nplus_minus = true\n" + RULE
+    )
     assert model.grading is not None
     # A spans 70-100 in thirds of 10, B spans 40-70 in thirds of 10, F stays whole
     assert [(b.letter, b.min_score) for b in model.grading.letter_bands()] == [
-        ("A+", 90.0), ("A", 80.0), ("A-", 70.0),
-        ("B+", 60.0), ("B", 50.0), ("B-", 40.0),
+        ("A+", 90.0),
+        ("A", 80.0),
+        ("A-", 70.0),
+        ("B+", 60.0),
+        ("B", 50.0),
+        ("B-", 40.0),
         ("F", 0.0),
-    ]  # fmt: skip
+    ]
 
 
 # ------------------------------------------------------------------------ fields
@@ -738,16 +867,25 @@ def test_bad_field_type_suggests_the_closest() -> None:
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ("[fields.x]\ntype = 'string'\nformat = '%Y'\n",
-         ["fields.x.format: only applies to fields of type date or datetime"]),
-        ("[fields.x]\non_invalid = 'skip'\n", ["fields.x.on_invalid: must be 'error' or 'null', not 'skip'"]),
+        (
+            "[fields.x]\ntype = 'string'\nformat = '%Y'\n",
+            ["fields.x.format: only applies to fields of type date or datetime"],
+        ),
+        (
+            "[fields.x]\non_invalid = 'skip'\n",
+            ["fields.x.on_invalid: must be 'error' or 'null', not 'skip'"],
+        ),
         ("[fields.x]\nnull_values = 'none'\n", ["fields.x.null_values: must be a list of strings"]),
         ("[fields.x]\ntrue_values = [1]\n", ["fields.x.true_values: must be a list of strings"]),
         ("[fields]\nnull_values = [1]\n", ["fields.null_values: must be a list of strings"]),
-        ("[fields]\nx = 'string'\n",
-         ['fields.x: must be a table such as { source = "Annual Revenue", type = "float" }']),
-        ("[fields.x]\nsource = 'Col'\n[fields.y]\nsource = 'Col'\n",
-         ["fields.y.source: column 'Col' is already read as field 'x'"]),
+        (
+            "[fields]\nx = 'string'\n",
+            ['fields.x: must be a table such as { source = "Annual Revenue", type = "float" }'],
+        ),
+        (
+            "[fields.x]\nsource = 'Col'\n[fields.y]\nsource = 'Col'\n",
+            ["fields.y.source: column 'Col' is already read as field 'x'"],
+        ),
     ],
 )
 def test_field_problems(fields: str, expected: list[str]) -> None:

@@ -141,16 +141,13 @@ def test_within_and_older_than_split_every_known_date() -> None:
 
 
 def test_bool_operators() -> None:
-    flags = ["yes", "No", "TRUE", "0", "", "y", "F", " 1 "]
-    assert fired('{ field = "b", op = "eq", value = true }', {"b": flags}) == [
-        T, F, T, F, F, T, F, T,
-    ]  # fmt: skip
-    assert fired('{ field = "b", op = "ne", value = true }', {"b": flags}) == [
-        F, T, F, T, F, F, T, F,
-    ]  # fmt: skip
-    assert fired('{ field = "b", op = "in", value = [false] }', {"b": flags}) == [
-        F, T, F, T, F, F, T, F,
-    ]  # fmt: skip
+    flags = {"b": ["yes", "No", "TRUE", "0", "", "y", "F", " 1 "]}
+    is_true = [T, F, T, F, F, T, F, T]
+    is_false = [F, T, F, T, F, F, T, F]  # the empty cell is neither
+    assert fired('{ field = "b", op = "eq", value = true }', flags) == is_true
+    assert fired('{ field = "b", op = "ne", value = true }', flags) == is_false
+    assert fired('{ field = "b", op = "in", value = [false] }', flags) == is_false
+    assert fired('{ field = "b", op = "not_in", value = [false] }', flags) == is_true
 
 
 def test_contains_treats_the_needle_literally() -> None:
@@ -168,23 +165,37 @@ def test_contains_treats_the_needle_literally() -> None:
         ('{ field = "s", op = "eq", value = "Apple", case_sensitive = true }', [T, F, F, F, F, F]),
         ('{ field = "s", op = "eq", value = "apple", case_sensitive = true }', [F, F, F, F, T, F]),
         ('{ field = "s", op = "ne", value = "apple", case_sensitive = true }', [T, T, T, F, F, F]),
-        ('{ field = "s", op = "in", value = ["Apple", "Banana"], case_sensitive = true }',
-         [T, F, F, F, F, F]),
-        ('{ field = "s", op = "not_in", value = ["apple"], case_sensitive = true }',
-         [T, T, T, F, F, F]),
-        ('{ field = "s", op = "contains", value = "PIE", case_sensitive = true }',
-         [F, F, F, F, F, F]),
-        ('{ field = "s", op = "contains", value = "pie", case_sensitive = true }',
-         [F, F, T, F, F, F]),
-        ('{ field = "s", op = "starts_with", value = "C", case_sensitive = true }',
-         [F, F, T, F, F, F]),
-        ('{ field = "s", op = "ends_with", value = "E", case_sensitive = true }',
-         [F, F, F, F, F, F]),
-        ('{ field = "s", op = "matches", value = "^A", case_sensitive = true }',
-         [T, F, F, F, F, F]),
+        (
+            '{ field = "s", op = "in", value = ["Apple", "Banana"], case_sensitive = true }',
+            [T, F, F, F, F, F],
+        ),
+        (
+            '{ field = "s", op = "not_in", value = ["apple"], case_sensitive = true }',
+            [T, T, T, F, F, F],
+        ),
+        (
+            '{ field = "s", op = "contains", value = "PIE", case_sensitive = true }',
+            [F, F, F, F, F, F],
+        ),
+        (
+            '{ field = "s", op = "contains", value = "pie", case_sensitive = true }',
+            [F, F, T, F, F, F],
+        ),
+        (
+            '{ field = "s", op = "starts_with", value = "C", case_sensitive = true }',
+            [F, F, T, F, F, F],
+        ),
+        (
+            '{ field = "s", op = "ends_with", value = "E", case_sensitive = true }',
+            [F, F, F, F, F, F],
+        ),
+        (
+            '{ field = "s", op = "matches", value = "^A", case_sensitive = true }',
+            [T, F, F, F, F, F],
+        ),
         ('{ field = "s", op = "matches", value = "^A" }', [T, F, F, F, T, F]),
     ],
-)  # fmt: skip
+)
 def test_case_sensitive_matching(condition: str, expected: list[bool]) -> None:
     assert fired(condition, {"s": TEXT}) == expected
 
@@ -194,9 +205,15 @@ def test_case_sensitive_matching(condition: str, expected: list[bool]) -> None:
 
 def test_all_any_not() -> None:
     data = {"s": ["cto", "cto", "intern", None], "n": ["50", "5", "50", "50"]}
-    big_cto = '{ all = [{ field = "s", op = "eq", value = "cto" }, { field = "n", op = "gte", value = 10 }] }'
+    big_cto = (
+        '{ all = [{ field = "s", op = "eq", value = "cto" }, '
+        '{ field = "n", op = "gte", value = 10 }] }'
+    )
     assert fired(big_cto, data) == [T, F, F, F]
-    either = '{ any = [{ field = "s", op = "eq", value = "intern" }, { field = "n", op = "lt", value = 10 }] }'
+    either = (
+        '{ any = [{ field = "s", op = "eq", value = "intern" }, '
+        '{ field = "n", op = "lt", value = 10 }] }'
+    )
     assert fired(either, data) == [F, T, T, F]
     assert fired(f"{{ not = {either} }}", data) == [T, F, F, T]
 
@@ -220,9 +237,18 @@ def test_nested_composition() -> None:
 
 @pytest.mark.parametrize(
     ("op", "value"),
-    [("eq", "5"), ("ne", "5"), ("gt", "1"), ("gte", "1"), ("lt", "100"), ("lte", "100"),
-     ("in", "[5]"), ("not_in", "[5]"), ("between", "[0, 100]")],
-)  # fmt: skip
+    [
+        ("eq", "5"),
+        ("ne", "5"),
+        ("gt", "1"),
+        ("gte", "1"),
+        ("lt", "100"),
+        ("lte", "100"),
+        ("in", "[5]"),
+        ("not_in", "[5]"),
+        ("between", "[0, 100]"),
+    ],
+)
 def test_comparison_with_missing_value_does_not_fire_but_its_not_does(op: str, value: str) -> None:
     data = {"n": ["", "N/A", None]}
     leaf = f'{{ field = "n", op = "{op}", value = {value} }}'
@@ -250,7 +276,9 @@ def test_missing_text_and_dates_do_not_fire(leaf: str) -> None:
 
 def test_any_with_a_missing_value_still_fires_on_the_other_branch() -> None:
     data = {"n": [None, None, "3"], "s": ["x", "y", None]}
-    either = '{ any = [{ field = "n", op = "gt", value = 1 }, { field = "s", op = "eq", value = "x" }] }'
+    either = (
+        '{ any = [{ field = "n", op = "gt", value = 1 }, { field = "s", op = "eq", value = "x" }] }'
+    )
     both = '{ all = [{ field = "n", op = "gt", value = 1 }, { field = "s", op = "is_null" }] }'
     assert fired(either, data) == [T, F, T]
     assert fired(both, data) == [F, F, T]
@@ -270,9 +298,17 @@ missing = -3
 
 def test_map_rule_hit_default_missing_and_case() -> None:
     data = {
-        "industry": ["software", "FINANCIAL SERVICES", " Software ", "retail", "", "N/A",
-                     "Non-Profit", None],
-    }  # fmt: skip
+        "industry": [
+            "software",
+            "FINANCIAL SERVICES",
+            " Software ",
+            "retail",
+            "",
+            "N/A",
+            "Non-Profit",
+            None,
+        ],
+    }
     result = run(make_model(MAP_RULE), data)
     assert result["score_fit"].to_list() == [15, 10, 15, 2, -3, -3, -10, -3]
     assert stats(make_model(MAP_RULE), data)["fired:0"] == 4  # only real hits count
@@ -417,7 +453,15 @@ def decay_model(decay: str) -> Model:
 def test_half_life_decay() -> None:
     data = {
         "visits": ["3", "3", "3", "3", "3", "3", "0"],
-        "last": [days_ago(0), days_ago(10), days_ago(20), days_ago(5), "2025-12-31", "", days_ago(0)],
+        "last": [
+            days_ago(0),
+            days_ago(10),
+            days_ago(20),
+            days_ago(5),
+            "2025-12-31",
+            "",
+            days_ago(0),
+        ],
     }
     result = run(decay_model("half_life_days = 10"), data)
     # 40 * 0.5 ** (age / 10); future dates count as age 0; missing date keeps full points
@@ -428,7 +472,14 @@ def test_half_life_decay() -> None:
 def test_linear_decay() -> None:
     data = {
         "visits": ["1"] * 6,
-        "last": [days_ago(0), days_ago(25), days_ago(99), days_ago(100), days_ago(150), "2026-01-01"],
+        "last": [
+            days_ago(0),
+            days_ago(25),
+            days_ago(99),
+            days_ago(100),
+            days_ago(150),
+            "2026-01-01",
+        ],
     }
     result = run(decay_model("lifespan_days = 100"), data)
     # 40 * (1 - age / 100), zero from the lifespan on
@@ -533,8 +584,10 @@ def test_scale_rescale_with_caps() -> None:
     assert run(model, SCALE_DATA)["score"].to_list() == pytest.approx(expected)
 
 
-def test_rescale_range_includes_zero_for_decayed_lookups() -> None:
-    # A decayed lookup can shrink towards 0, so 0 belongs to the attainable range.
+def test_rescale_range_of_decayed_lookups_follows_the_documented_formula() -> None:
+    # docs/model.md: a lookup adds the lowest and highest of its values, default and
+    # missing; decay is not part of that formula, so a decayed lookup can fall below
+    # the attainable minimum and is then clipped to 0.
     model = make_model(
         """
         [[rules]]
@@ -547,9 +600,16 @@ def test_rescale_range_includes_zero_for_decayed_lookups() -> None:
         """,
         header='scale = "rescale"\n',
     )
-    assert model.attainable_range() == (0.0, 20.0)
-    data = {"plan": ["gold", "silver", "gold"], "last": [days_ago(0), days_ago(0), days_ago(10)]}
-    assert run(model, data)["score"].to_list() == [100, 50, 50]
+    low, high = 10.0, 20.0
+    assert model.attainable_range() == (low, high)
+    data = {
+        "plan": ["gold", "silver", "gold", "gold"],
+        "last": [days_ago(0), days_ago(0), days_ago(5), days_ago(20)],
+    }
+    points = [20, 10, 20 * 0.5**0.5, 5]
+    expected = [min(100.0, max(0.0, round((p - low) / (high - low) * 100, 2))) for p in points]
+    assert run(model, data)["score"].to_list() == pytest.approx(expected)
+    assert expected[-1] == 0  # 5 points is below the range: clipped, not negative
 
 
 # ---------------------------------------------------------------------------- tiers
@@ -889,7 +949,9 @@ def test_typed_columns_score_like_text() -> None:
 
 
 def test_typed_column_of_the_wrong_kind_is_a_data_error() -> None:
-    model = make_model('[[rules]]\nname = "r"\npoints = 1\nwhen = { field = "n", op = "gt", value = 1 }\n')
+    model = make_model(
+        '[[rules]]\nname = "r"\npoints = 1\nwhen = { field = "n", op = "gt", value = 1 }\n'
+    )
     data = pl.DataFrame({"id": ["a"], "n": [dt.date(2024, 1, 1)]})
     with pytest.raises(DataError, match=r"column 'n' holds Date, the model reads it as float"):
         run(model, data)
@@ -962,7 +1024,10 @@ def test_missing_columns_are_reported_at_once_with_closest_names() -> None:
         run(model, data)
     message = str(info.value)
     assert message.startswith("leads.csv: ")
-    assert "missing column field 'revenue' reads column 'Annual Revenue' (closest: 'Annual revenue')" in message
+    assert (
+        "missing column field 'revenue' reads column 'Annual Revenue' (closest: 'Annual revenue')"
+        in message
+    )
     assert "missing column 'job_title' (closest: 'JobTitle')" in message
     assert "missing column 'zzz'" in message and "'zzz' (closest" not in message
     assert message.count("missing column") == 3
@@ -1011,7 +1076,8 @@ def test_score_counts_and_stats_fired() -> None:
 def test_scores_are_rounded_to_two_decimals() -> None:
     model = make_model(
         '[[rules]]\nname = "r"\npoints = 33.33333\nwhen = { field = "x", op = "is_null" }\n'
-        '[[rules]]\nname = "s"\ncategory = "e"\npoints = 0.004\nwhen = { field = "x", op = "is_null" }\n'
+        '[[rules]]\nname = "s"\ncategory = "e"\npoints = 0.004\n'
+        'when = { field = "x", op = "is_null" }\n'
     )
     result = run(model, {"x": [None]})
     assert result.row(0, named=True) == {

@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 
 from leadscore_cli import __version__
+from leadscore_cli.cli.grade import grade
 from leadscore_cli.cli.sample import sample
 from leadscore_cli.cli.score import score
+from leadscore_cli.cli.threshold import threshold
 from leadscore_cli.cli.validate import validate
 
 app = typer.Typer(
@@ -41,6 +43,8 @@ def root(
 
 app.command("score")(score)
 app.command("validate")(validate)
+app.command("grade")(grade)
+app.command("threshold")(threshold)
 app.command("sample")(sample)
 
 

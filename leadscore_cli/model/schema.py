@@ -216,10 +216,8 @@ class Model:
         for rule in self.rules:
             if rule.category == category:
                 values = rule.point_values()
-                if rule.decay is not None:  # decay can shrink any value towards 0
-                    values = (0.0, *values)
-                low += min(values)
-                high += max(values)
+                low += min(0.0, *values) if rule.kind == "when" else min(values)
+                high += max(0.0, *values) if rule.kind == "when" else max(values)
         return self.cap(category).clamp(low, high)
 
     def attainable_range(self) -> tuple[float, float]:

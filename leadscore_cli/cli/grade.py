@@ -1,0 +1,166 @@
+"""`leadscore grade`: add tier, grade and priority; optionally one file per segment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from leadscore_cli.cli.common import (
+    AsOfOpt,
+    DebugOpt,
+    DelimiterOpt,
+    EncodingOpt,
+    InputFormatOpt,
+    JsonOpt,
+    ModelOpt,
+    QuietOpt,
+    parse_as_of,
+    print_json,
+    read_model,
+    read_options,
+    reporting_errors,
+    stderr,
+)
+from leadscore_cli.errors import UsageError
+from leadscore_cli.grade_run import SPLIT_CHOICES, GradeOptions, GradeSummary, grade_file
+
+OutcomeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--outcome",
+        help="Outcome column (converted or not): adds conversion rates.",
+        show_default=False,
+    ),
+]
+PositiveOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--positive",
+        help="Outcome value that means converted, e.g. --positive Won (repeatable). "
+        "Without it the outcome must be boolean-like (true/false, yes/no, 1/0).",
+        show_default=False,
+    ),
+]
+
+
+def matrix_table(summary: GradeSummary) -> Table:
+    title = "Grade x tier" + (f" (conversion by {summary.outcome})" if summary.outcome else "")
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    table.add_column("grade")
+    for tier in summary.tiers:
+        table.add_column(tier, justify="right")
+    table.add_column("total", justify="right")
+    for grade in summary.grades:
+        cells = []
+        for tier in summary.tiers:
+            cell = next(
+                (c for c in summary.matrix if c["grade"] == grade and c["tier"] == tier), None
+            )
+            if cell is None:
+                cells.append("-")
+            elif cell["rate"] is not None:
+                cells.append(f"{cell['count']:,} ({cell['rate']:.0%})")
+            else:
+                cells.append(f"{cell['count']:,}")
+        total = sum(c["count"] for c in summary.matrix if c["grade"] == grade)
+        table.add_row(grade, *cells, f"{total:,}")
+    return table
+
+
+def grade(
+    input: Annotated[
+        str,
+        typer.Argument(
+            metavar="INPUT", help="A raw export (scored first) or a file `score` wrote."
+        ),
+    ],
+    model: ModelOpt,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write (.csv, .parquet, - for stdout), or with --split-by a folder.",
+            show_default=False,
+        ),
+    ],
+    split_by: Annotated[
+        str | None,
+        typer.Option(
+            "--split-by",
+            help="Write one file per grade, tier or priority into the OUTPUT folder "
+            "(OUTPUT/grade=A.csv ...), replaced as a whole.",
+            show_default=False,
+        ),
+    ] = None,
+    outcome: OutcomeOpt = None,
+    positive: PositiveOpt = None,
+    as_of: AsOfOpt = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add `reasons` when the input is scored here.")
+    ] = False,
+    sort: Annotated[bool, typer.Option("--sort", help="Rank by score, highest first.")] = False,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="csv or parquet (default for --split-by: csv).", show_default=False
+        ),
+    ] = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    input_format: InputFormatOpt = None,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Grade leads: add `tier`, `grade` (fit, A-F) and `priority` (e.g. A1).
+
+    The columns are ordered categories, so sorting follows sql ... cold and
+    A+ ... F. A file `score` already wrote is graded from its scores. Examples:
+
+        leadscore grade leads.csv -m configs/b2b_saas.toml -o graded.parquet
+
+        leadscore grade scored.csv -m configs/b2b_saas.toml -o segments --split-by grade
+    """
+    with reporting_errors(debug):
+        if split_by is not None and split_by not in SPLIT_CHOICES:
+            raise UsageError(f"--split-by must be one of {', '.join(SPLIT_CHOICES)}")
+        if split_by is not None and output == "-":
+            raise UsageError("--split-by writes a folder; give -o FOLDER, not -")
+        if json_out and output == "-":
+            raise UsageError("--json prints to stdout, which -o - already uses for the data")
+        if output_format is not None and output_format not in ("csv", "parquet"):
+            raise UsageError(f"--format must be csv or parquet, not {output_format!r}")
+        if positive and outcome is None:
+            raise UsageError("--positive goes with --outcome")
+        options = GradeOptions(
+            as_of=parse_as_of(as_of),
+            explain=explain,
+            split_by=split_by,
+            outcome=outcome,
+            positive=tuple(positive or ()),
+            output_format=output_format,
+            sort=sort,
+        )
+        summary = grade_file(
+            input,
+            read_model(model),
+            output,
+            options,
+            read_options(encoding, delimiter, input_format),
+        )
+        if json_out:
+            print_json(summary.to_dict())
+        elif not quiet:
+            how = "scored and graded" if summary.rescored else "graded (scores read from input)"
+            stderr.print(
+                f"{summary.rows:,} leads {how} with {summary.model} {summary.model_version}"
+                f" -> {summary.output}",
+                highlight=False,
+            )
+            stderr.print(matrix_table(summary))
+            if split_by is not None:
+                stderr.print(f"{len(summary.files)} files in {output}/", highlight=False)
+            stderr.print(f"Took {summary.seconds:.2f} s", highlight=False)

@@ -1,0 +1,184 @@
+"""One grading run: score if needed, add tier, grade and priority, write one file or segments.
+
+A file `score` already wrote is graded from its scores, not scored twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import polars as pl
+
+from leadscore_cli.errors import DataError, UsageError
+from leadscore_cli.grading import GRADE, PRIORITY, grading_of, letters, require_tiers
+from leadscore_cli.model.schema import Model
+from leadscore_cli.outcome import outcome_check_frame, outcome_expr, raise_outcome_problems
+from leadscore_cli.readers import open_source
+from leadscore_cli.score_run import (
+    ReadOptions,
+    invalid_values_check,
+    model_metadata,
+    run_guarded,
+)
+from leadscore_cli.scoring import TIER, has_scores, hint_for, plan_from_scores, plan_scoring
+from leadscore_cli.writers import check_destination, sink_atomic, sink_segments_atomic
+
+SPLIT_CHOICES = (GRADE, TIER, PRIORITY)
+OUTCOME = "__ls_outcome"
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    as_of: object
+    explain: bool = False
+    split_by: str | None = None
+    outcome: str | None = None
+    positive: tuple[str, ...] = ()
+    output_format: str | None = None
+    sort: bool = False
+
+
+@dataclass
+class GradeSummary:
+    model: str
+    model_version: str
+    input: str
+    output: str
+    rescored: bool
+    rows: int
+    grades: list[str]
+    tiers: list[str]
+    matrix: list[dict]
+    outcome: str | None = None
+    files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def count(self, grade: str, tier: str) -> int:
+        return sum(c["count"] for c in self.matrix if c["grade"] == grade and c["tier"] == tier)
+
+
+def grade_file(
+    input_path: str,
+    model: Model,
+    output: str,
+    options: GradeOptions,
+    read: ReadOptions = ReadOptions(),
+) -> GradeSummary:
+    """Add tier, grade and priority to `input_path` and write `output` (a file or a folder)."""
+    started = time.perf_counter()
+    require_tiers(model)
+    grading = grading_of(model)
+    if options.split_by is not None and options.split_by not in SPLIT_CHOICES:
+        raise UsageError(f"--split-by must be one of {', '.join(SPLIT_CHOICES)}")
+    with open_source(
+        input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
+    ) as source:
+        check_destination(output, [source.path, model.source])
+        schema = source.frame.collect_schema()
+        columns = list(schema.names())
+        rescored = not has_scores(columns, model)
+        checks = []
+        also: list[pl.LazyFrame] = []
+        if rescored:
+            plan = plan_scoring(
+                source.frame,
+                model,
+                as_of=options.as_of,
+                source_name=source.name,
+                explain=options.explain,
+                sort=options.sort,
+                grade=True,
+            )
+            graded = plan.output
+            also.append(plan.stats)
+            checks.append(invalid_values_check(plan, source.name))
+        else:
+            graded = plan_from_scores(
+                source.frame, model, source_name=source.name, sort=options.sort
+            )
+        outcome = None
+        if options.outcome is not None:
+            if options.outcome not in columns:
+                raise DataError(
+                    f"no outcome column {options.outcome!r}{hint_for(options.outcome, columns)}",
+                    path=source.name,
+                )
+            outcome_type = schema[options.outcome]
+            positive = options.positive or None
+            outcome = outcome_expr(options.outcome, outcome_type, positive)
+            graded_with_outcome = graded.with_columns(outcome.alias(OUTCOME))
+        else:
+            graded_with_outcome = graded.with_columns(pl.lit(None, pl.Boolean).alias(OUTCOME))
+        matrix = graded_with_outcome.group_by(GRADE, TIER).agg(
+            pl.len().alias("count"),
+            pl.col(OUTCOME).sum().alias("converted"),
+            pl.col(OUTCOME).count().alias("known"),
+        )
+        also.append(matrix)
+        if outcome is not None:
+            also.append(outcome_check_frame(graded, options.outcome, outcome_type, positive))
+
+        def before_commit(results: list[pl.DataFrame]) -> None:
+            for check in checks:
+                check(results)
+            if options.outcome is not None:
+                raise_outcome_problems(results[-1], options.outcome, source.name)
+
+        if options.split_by is None:
+            results = run_guarded(
+                source,
+                lambda: sink_atomic(
+                    graded,
+                    output,
+                    format=options.output_format,
+                    also=also,
+                    before_commit=before_commit,
+                    parquet_metadata=model_metadata(model),
+                ),
+            )
+            files = [output]
+        else:
+            results, files = run_guarded(
+                source,
+                lambda: sink_segments_atomic(
+                    graded,
+                    output,
+                    key=options.split_by,
+                    format=options.output_format or "csv",
+                    also=also,
+                    before_commit=before_commit,
+                ),
+            )
+    matrix_frame = results[1 if rescored else 0]
+    cells = []
+    for row in matrix_frame.sort(GRADE, TIER).iter_rows(named=True):
+        known = int(row["known"] or 0)
+        converted = int(row["converted"] or 0)
+        cells.append(
+            {
+                "grade": str(row[GRADE]),
+                "tier": str(row[TIER]),
+                "count": int(row["count"]),
+                "converted": converted if outcome is not None else None,
+                "rate": round(converted / known, 4) if outcome is not None and known else None,
+            }
+        )
+    summary = GradeSummary(
+        model=model.name,
+        model_version=model.version,
+        input=source.name,
+        output="<stdout>" if output == "-" else output,
+        rescored=rescored,
+        rows=sum(c["count"] for c in cells),
+        grades=letters(grading),
+        tiers=[t.name for t in model.tiers],
+        matrix=cells,
+        outcome=options.outcome,
+        files=files,
+    )
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary

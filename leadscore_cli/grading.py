@@ -1,0 +1,113 @@
+"""Grades (how well a lead fits) and priority labels (grade joined with tier).
+
+The score says how interested a lead is; the grade rates fit from some
+categories only (default `fit`). The priority label (`A1` = grade A in the top
+tier) orders leads the way sales should call them: tier first, then grade.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from leadscore_cli.errors import ModelError
+from leadscore_cli.model.loader import DEFAULT_GRADE_BANDS
+from leadscore_cli.model.schema import GradeBand, Grading, Model
+from leadscore_cli.scoring import DECIMALS, SCORE, category_column, tier_expr
+
+GRADE = "grade"
+PRIORITY = "priority"
+
+
+def grading_of(model: Model) -> Grading:
+    """The model's [grading], or the default (fit, A=80 ... F=0) when it has a fit category."""
+    if model.grading is not None:
+        return model.grading
+    if "fit" not in model.categories:
+        raise ModelError(
+            "grading: the model has no [grading] section and no 'fit' category to grade from; "
+            "add [grading] with categories = [...]",
+            path=model.source,
+        )
+    bands = tuple(GradeBand(letter, low) for letter, low in DEFAULT_GRADE_BANDS)
+    return Grading(categories=("fit",), bands=bands)
+
+
+def require_tiers(model: Model) -> None:
+    if not model.tiers:
+        raise ModelError(
+            "tiers: grading needs [tiers] in the model (e.g. sql = 75, mql = 50, cold = 0); "
+            "`leadscore threshold --write` can propose them",
+            path=model.source,
+        )
+
+
+def letters(grading: Grading) -> list[str]:
+    return [band.letter for band in grading.letter_bands()]
+
+
+def base_letters(grading: Grading) -> list[str]:
+    return [band.letter for band in grading.bands]
+
+
+def priority_labels(model: Model) -> list[str]:
+    """`A1, B1, ..., F1, A2, ...`: tier-major, so sorting gives the calling order."""
+    grading = grading_of(model)
+    return [
+        f"{letter}{rank}"
+        for rank in range(1, len(model.tiers) + 1)
+        for letter in base_letters(grading)
+    ]
+
+
+def grade_basis(model: Model) -> pl.Expr:
+    """The value the letter bands cut: grading categories' points, as percent or raw points."""
+    grading = grading_of(model)
+    points = pl.sum_horizontal([pl.col(category_column(c)) for c in grading.categories])
+    if grading.scale == "points":
+        return points
+    low = high = 0.0
+    for category in grading.categories:
+        cat_low, cat_high = model.category_bounds(category)
+        low, high = low + cat_low, high + cat_high
+    span = high - low if high > low else 1.0
+    return ((points - low) / span * 100.0).clip(0.0, 100.0).round(DECIMALS)
+
+
+def grade_expr(model: Model) -> pl.Expr:
+    grading = grading_of(model)
+    bands = grading.letter_bands()
+    basis = grade_basis(model)
+    chain = None
+    for band in bands:
+        condition = basis >= band.min_score
+        chain = (pl.when(condition) if chain is None else chain.when(condition)).then(
+            pl.lit(band.letter)
+        )
+    assert chain is not None
+    return chain.otherwise(pl.lit(bands[-1].letter)).cast(pl.Enum(letters(grading))).alias(GRADE)
+
+
+def priority_expr(model: Model) -> pl.Expr:
+    grading = grading_of(model)
+    tiers = [tier.name for tier in model.tiers]
+    base = {band.letter: band.letter for band in grading.bands}
+    for band in grading.letter_bands():
+        base.setdefault(band.letter, band.letter.rstrip("+-"))
+    letter = pl.col(GRADE).cast(pl.String).replace_strict(base, return_dtype=pl.String)
+    rank = (
+        pl.col("tier")
+        .cast(pl.String)
+        .replace_strict(
+            {name: str(i) for i, name in enumerate(tiers, start=1)}, return_dtype=pl.String
+        )
+    )
+    return pl.concat_str(letter, rank).cast(pl.Enum(priority_labels(model))).alias(PRIORITY)
+
+
+def grading_stages(model: Model, *, with_tier: bool) -> list[list[pl.Expr]]:
+    """Expression stages adding (tier,) grade and priority to a frame that has the scores."""
+    require_tiers(model)
+    first = [grade_expr(model)]
+    if with_tier:
+        first.insert(0, tier_expr(model, pl.col(SCORE)))
+    return [first, [priority_expr(model)]]

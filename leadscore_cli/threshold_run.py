@@ -1,0 +1,264 @@
+"""`threshold` end to end: score history (or read its scores), count per cutoff, recommend.
+
+Only the score, the outcome and (for capacity) a date are aggregated, into
+101 buckets, so memory does not grow with the history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from leadscore_cli.errors import DataError, UsageError
+from leadscore_cli.fields import parse_field
+from leadscore_cli.model.schema import Model, Tier
+from leadscore_cli.model.writer import dumps_model
+from leadscore_cli.outcome import outcome_check_frame, outcome_expr, raise_outcome_problems
+from leadscore_cli.readers import open_source
+from leadscore_cli.score_run import ReadOptions, invalid_values_check, run_guarded
+from leadscore_cli.scoring import SCORE, has_scores, hint_for, plan_scoring, source_of
+from leadscore_cli.thresholds import (
+    Cutoff,
+    CutoffTable,
+    TierPick,
+    best_ks,
+    bucket_counts,
+    by_capacity,
+    by_recall,
+    by_target_rate,
+    check_classes,
+    count_periods,
+    default_tier_names,
+    recommend_tiers,
+)
+from leadscore_cli.writers import atomic_path
+
+OUTCOME = "__ls_outcome"
+WHEN = "__ls_when"
+
+
+@dataclass(frozen=True)
+class ThresholdOptions:
+    as_of: dt.date
+    outcome: str
+    positive: tuple[str, ...] = ()
+    target_rate: float | None = None
+    recall: float | None = None
+    capacity: float | None = None
+    per: str | None = None
+    date_column: str | None = None
+    tiers: int | None = None
+    write: str | None = None
+    in_place: bool = False
+
+    @property
+    def strategy(self) -> str:
+        chosen = [
+            name
+            for name, value in (
+                ("target_rate", self.target_rate),
+                ("recall", self.recall),
+                ("capacity", self.capacity),
+            )
+            if value is not None
+        ]
+        if len(chosen) > 1:
+            raise UsageError(
+                "choose one strategy: --target-rate, --recall or --capacity "
+                f"(got {', '.join('--' + c.replace('_', '-') for c in chosen)})"
+            )
+        return chosen[0] if chosen else "max_ks"
+
+
+@dataclass
+class ThresholdResult:
+    model: str
+    input: str
+    outcome: str
+    rows: int
+    positives: int
+    negatives: int
+    base_rate: float
+    strategy: str
+    strategy_value: float | None
+    recommended: Cutoff | None
+    table: list[Cutoff]
+    tiers: list[TierPick] = field(default_factory=list)
+    periods: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    written: str | None = None
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        return data
+
+    def shown_rows(self) -> list[Cutoff]:
+        """The cutoffs that matter: every 10 points, the recommended one and tier bounds."""
+        keep = set(range(0, 101, 10))
+        if self.recommended is not None:
+            keep.add(self.recommended.cutoff)
+        keep.update(t.min_score for t in self.tiers)
+        return [row for row in self.table if row.cutoff in keep]
+
+
+def validate_options(options: ThresholdOptions, model: Model) -> None:
+    _ = options.strategy
+    for name, value in (("--target-rate", options.target_rate), ("--recall", options.recall)):
+        if value is not None and not 0 < value <= 1:
+            raise UsageError(f"{name} must be a share between 0 and 1, e.g. 0.3; not {value}")
+    if options.capacity is not None and options.capacity <= 0:
+        raise UsageError("--capacity must be above 0")
+    if (options.per is None) != (options.date_column is None):
+        raise UsageError("--per and --date-column go together (leads per period need a date)")
+    if options.per is not None and options.capacity is None:
+        raise UsageError("--per goes with --capacity")
+    if options.in_place and options.write is not None:
+        raise UsageError("give either --write NEW_MODEL or --in-place, not both")
+    same = model.source is not None and options.write is not None
+    if same and Path(str(options.write)).resolve() == Path(str(model.source)).resolve():
+        raise UsageError("--write names the model being read; use --in-place to overwrite it")
+
+
+def find_thresholds(
+    input_path: str, model: Model, options: ThresholdOptions, read: ReadOptions = ReadOptions()
+) -> ThresholdResult:
+    validate_options(options, model)
+    with open_source(
+        input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
+    ) as source:
+        schema = source.frame.collect_schema()
+        columns = list(schema.names())
+        if options.outcome not in columns:
+            raise DataError(
+                f"no outcome column {options.outcome!r}{hint_for(options.outcome, columns)}",
+                path=source.name,
+            )
+        checks = []
+        frames = []
+        if has_scores(columns, model):
+            scored = source.frame.with_columns(pl.col(SCORE).cast(pl.Float64, strict=False))
+        else:
+            plan = plan_scoring(source.frame, model, as_of=options.as_of, source_name=source.name)
+            scored = plan.output
+            frames.append(plan.stats)
+            checks.append(invalid_values_check(plan, source.name))
+        outcome = outcome_expr(options.outcome, schema[options.outcome], options.positive or None)
+        scored = scored.with_columns(outcome.alias(OUTCOME))
+        frames.append(bucket_counts(scored, SCORE, OUTCOME))
+        frames.append(
+            outcome_check_frame(
+                scored, options.outcome, schema[options.outcome], options.positive or None
+            )
+        )
+        if options.date_column is not None:
+            frames.append(date_range(scored, model, options.date_column, schema, source.name))
+        results = run_guarded(source, lambda: pl.collect_all(frames))
+    offset = 0
+    for check in checks:
+        check(results)
+        offset = 1
+    raise_outcome_problems(results[offset + 1], options.outcome, source.name)
+    table = CutoffTable.from_buckets(results[offset])
+    warnings = check_classes(table, options.outcome, source.name)
+    periods = None
+    if options.date_column is not None:
+        first, last = results[offset + 2].row(0)
+        if first is None:
+            raise DataError(
+                f"--date-column {options.date_column!r} has no readable dates", path=source.name
+            )
+        periods = count_periods(first, last, options.per or "day")
+    result = recommend(table, options, periods)
+    result.model, result.input, result.outcome = model.name, source.name, options.outcome
+    result.warnings = warnings + result.warnings
+    if options.tiers is not None:
+        names = [t.name for t in model.tiers]
+        if len(names) != options.tiers + 1:
+            names = default_tier_names(options.tiers + 1)
+        result.tiers = recommend_tiers(table, options.tiers, names)
+    if options.write is not None or options.in_place:
+        destination = str(model.source) if options.in_place else str(options.write)
+        write_model(with_tiers(model, result), destination, source.name, result)
+        result.written = destination
+    return result
+
+
+def date_range(
+    frame: pl.LazyFrame, model: Model, column: str, schema: pl.Schema, source_name: str
+) -> pl.LazyFrame:
+    name = source_of(model, column) if column not in schema else column
+    if name not in schema:
+        raise DataError(f"no date column {column!r}", path=source_name)
+    parsed = parse_field(name, "date", schema[name], model.field_spec(column), model.null_values)
+    value = parsed.value
+    return frame.select(value.min().alias("first"), value.max().alias("last"))
+
+
+def recommend(
+    table: CutoffTable, options: ThresholdOptions, periods: float | None
+) -> ThresholdResult:
+    strategy = options.strategy
+    value: float | None = None
+    warnings: list[str] = []
+    if strategy == "target_rate":
+        value = options.target_rate
+        cutoff = by_target_rate(table, value or 0)
+    elif strategy == "recall":
+        value = options.recall
+        cutoff = by_recall(table, value or 0)
+    elif strategy == "capacity":
+        value = options.capacity
+        cutoff = by_capacity(table, value or 0, periods or 1.0)
+    else:
+        cutoff = best_ks(table)
+    if cutoff is None:
+        warnings.append(f"no cutoff on the 0-100 scale meets {strategy} = {value}")
+    return ThresholdResult(
+        model="",
+        input="",
+        outcome="",
+        rows=table.total,
+        positives=table.positives,
+        negatives=table.negatives,
+        base_rate=round(table.base_rate, 6),
+        strategy=strategy,
+        strategy_value=value,
+        recommended=None if cutoff is None else table.row(cutoff),
+        table=table.rows(),
+        periods=None if periods is None else round(periods, 4),
+        warnings=warnings,
+    )
+
+
+def with_tiers(model: Model, result: ThresholdResult) -> Model:
+    """The model with the recommended tiers: all of them with --tiers, else the top cutoff."""
+    if result.tiers:
+        tiers = tuple(Tier(t.name, float(t.min_score)) for t in result.tiers)
+    elif result.recommended is None:
+        raise DataError("no cutoff was found, so there are no tiers to write")
+    else:
+        cutoff = float(result.recommended.cutoff)
+        top = model.tiers[0].name if model.tiers else "sql"
+        lower = [t for t in model.tiers[1:] if t.min_score < cutoff]
+        if not lower or lower[-1].min_score != 0:
+            lower.append(Tier(model.tiers[-1].name if len(model.tiers) > 1 else "cold", 0.0))
+        tiers = (Tier(top, cutoff), *lower)
+        if cutoff == 0:
+            tiers = (Tier(top, 0.0),)
+    handoff = tuple(name for name in model.handoff if name in {t.name for t in tiers})
+    return dataclasses.replace(model, tiers=tiers, handoff=handoff)
+
+
+def write_model(model: Model, destination: str, source_name: str, result: ThresholdResult):
+    header = (
+        f"Tiers recommended by `leadscore threshold` on {source_name} "
+        f"({result.rows} leads, outcome {result.outcome}, strategy {result.strategy}) "
+        f"on {dt.date.today().isoformat()}."
+    )
+    text = dumps_model(model, header=header)
+    with atomic_path(destination) as temp:
+        Path(temp).write_text(text, encoding="utf-8")

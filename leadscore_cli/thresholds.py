@@ -1,0 +1,263 @@
+"""Pick score cutoffs from history with a known outcome.
+
+Everything starts from 101 buckets (leads and conversions per whole score
+point), so the work is the same for a thousand leads or a hundred million.
+A cutoff c sends to sales every lead with score >= c.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import polars as pl
+
+from leadscore_cli.errors import DataError, UsageError
+
+CUTOFFS = np.arange(0, 101)
+MIN_CLASS = 40  # fewer positives or negatives than this makes cutoffs unreliable
+MIN_TIER_SHARE = 0.02  # a recommended tier holds at least this share of leads
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    cutoff: int
+    leads: int
+    share: float
+    converted: int
+    recall: float
+    precision: float | None
+    lift: float | None
+    f1: float
+    ks: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TierPick:
+    name: str
+    min_score: int
+    leads: int
+    share: float
+    converted: int
+    rate: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def bucket_counts(frame: pl.LazyFrame, score: str, outcome: str) -> pl.LazyFrame:
+    """Leads and conversions per whole score point (rows with no outcome are left out)."""
+    return (
+        frame.filter(pl.col(outcome).is_not_null() & pl.col(score).is_not_null())
+        .group_by(pl.col(score).floor().clip(0, 100).cast(pl.Int64).alias("bucket"))
+        .agg(pl.len().alias("leads"), pl.col(outcome).sum().cast(pl.Int64).alias("converted"))
+    )
+
+
+@dataclass
+class CutoffTable:
+    """Per-cutoff counts: leads[c] and converted[c] at or above cutoff c."""
+
+    leads: np.ndarray
+    converted: np.ndarray
+
+    @classmethod
+    def from_buckets(cls, buckets: pl.DataFrame) -> CutoffTable:
+        leads = np.zeros(101, dtype=np.int64)
+        converted = np.zeros(101, dtype=np.int64)
+        index = buckets["bucket"].to_numpy()
+        leads[index] = buckets["leads"].to_numpy()
+        converted[index] = buckets["converted"].to_numpy()
+        # at or above: reverse cumulative sums
+        return cls(leads[::-1].cumsum()[::-1], converted[::-1].cumsum()[::-1])
+
+    @property
+    def total(self) -> int:
+        return int(self.leads[0])
+
+    @property
+    def positives(self) -> int:
+        return int(self.converted[0])
+
+    @property
+    def negatives(self) -> int:
+        return self.total - self.positives
+
+    @property
+    def base_rate(self) -> float:
+        return self.positives / self.total
+
+    def row(self, c: int) -> Cutoff:
+        leads, converted = int(self.leads[c]), int(self.converted[c])
+        recall = converted / self.positives
+        precision = converted / leads if leads else None
+        false_positive_rate = (leads - converted) / self.negatives
+        f1 = 2 * precision * recall / (precision + recall) if precision and recall else 0.0
+        return Cutoff(
+            cutoff=c,
+            leads=leads,
+            share=round(leads / self.total, 6),
+            converted=converted,
+            recall=round(recall, 6),
+            precision=None if precision is None else round(precision, 6),
+            lift=None if precision is None else round(precision / self.base_rate, 6),
+            f1=round(f1, 6),
+            ks=round(recall - false_positive_rate, 6),
+        )
+
+    def rows(self) -> list[Cutoff]:
+        return [self.row(int(c)) for c in CUTOFFS]
+
+
+def check_classes(table: CutoffTable, outcome: str, source_name: str) -> list[str]:
+    """Refuse single-class history; warn when a class is too small for reliable cutoffs."""
+    if table.total == 0:
+        raise DataError(f"no rows with a known outcome in column {outcome!r}", path=source_name)
+    if table.positives == 0 or table.negatives == 0:
+        missing = "positive (converted)" if table.positives == 0 else "negative (not converted)"
+        raise DataError(
+            f"outcome column {outcome!r} has no {missing} rows; cutoffs need both",
+            path=source_name,
+        )
+    warnings = []
+    if table.positives < MIN_CLASS or table.negatives < MIN_CLASS:
+        warnings.append(
+            f"only {table.positives} positive and {table.negatives} negative rows: "
+            f"cutoffs from fewer than {MIN_CLASS} of either are unreliable"
+        )
+    return warnings
+
+
+def best_ks(table: CutoffTable) -> int:
+    """The cutoff with the largest KS (the highest such cutoff on ties)."""
+    ks = [table.row(int(c)).ks for c in CUTOFFS]
+    best = max(ks)
+    return max(c for c, value in enumerate(ks) if value == best)
+
+
+def by_target_rate(table: CutoffTable, rate: float) -> int | None:
+    """Lowest cutoff whose conversion rate at or above reaches `rate`."""
+    for c in CUTOFFS:
+        row = table.row(int(c))
+        if row.precision is not None and row.precision >= rate:
+            return int(c)
+    return None
+
+
+def by_recall(table: CutoffTable, recall: float) -> int | None:
+    """Highest cutoff still capturing at least `recall` of conversions."""
+    for c in CUTOFFS[::-1]:
+        if table.row(int(c)).recall >= recall:
+            return int(c)
+    return None
+
+
+def by_capacity(table: CutoffTable, capacity: float, periods: float) -> int | None:
+    """Lowest cutoff sending at most `capacity` leads per period on average."""
+    for c in CUTOFFS:
+        if table.leads[c] / periods <= capacity:
+            return int(c)
+    return None
+
+
+PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
+
+
+def count_periods(first: object, last: object, per: str) -> float:
+    """How many periods the history spans (at least one)."""
+    if per not in PERIOD_DAYS:
+        raise UsageError(f"--per must be one of {', '.join(PERIOD_DAYS)}, not {per!r}")
+    days = (last - first).days + 1  # type: ignore[operator]
+    return max(1.0, days / PERIOD_DAYS[per])
+
+
+def default_tier_names(count: int) -> list[str]:
+    names = ["sql", "mql", "nurture"]
+    top = names[: count - 1] if count - 1 <= len(names) else [f"tier{i}" for i in range(1, count)]
+    return [*top, "cold"]
+
+
+def recommend_tiers(table: CutoffTable, k: int, names: list[str]) -> list[TierPick]:
+    """K cutoffs making K+1 tiers with strictly falling conversion rates.
+
+    Dynamic programming over whole-point boundaries maximises the between-tier
+    sum of squares of conversion (the share of outcome variance the tiers
+    explain), subject to each tier holding at least MIN_TIER_SHARE of leads and
+    each tier converting strictly less than the one above it.
+    """
+    if k < 1:
+        raise UsageError("--tiers needs at least 1 cutoff")
+    leads_at = np.append(table.leads, 0)  # leads_at[c] = leads with score >= c; [101] = 0
+    conv_at = np.append(table.converted, 0)
+    minimum = max(1, math.ceil(MIN_TIER_SHARE * table.total))
+    base = table.base_rate
+
+    def segment(low: int, high: int) -> tuple[int, int]:
+        """Leads and conversions with low <= score < high (high 101 = the top)."""
+        return int(leads_at[low] - leads_at[high]), int(conv_at[low] - conv_at[high])
+
+    # best[(j, high)]: best objective for j tiers covering [low..101) with the lowest at `low`
+    # scanned from the top: state = (number of tiers, lowest boundary) -> (value, rate, path)
+    states: dict[tuple[int, int], tuple[float, float, tuple[int, ...]]] = {}
+    for low in range(1, 101):
+        n, conv = segment(low, 101)
+        if n >= minimum:
+            rate = conv / n
+            states[(1, low)] = (n * (rate - base) ** 2, rate, (low,))
+    for j in range(2, k + 1):
+        for low in range(1, 101):
+            best = None
+            for high in range(low + 1, 101):
+                previous = states.get((j - 1, high))
+                if previous is None:
+                    continue
+                n, conv = segment(low, high)
+                if n < minimum:
+                    continue
+                rate = conv / n
+                if rate >= previous[1]:
+                    continue
+                value = previous[0] + n * (rate - base) ** 2
+                if best is None or value > best[0]:
+                    best = (value, rate, (*previous[2], low))
+            if best is not None:
+                states[(j, low)] = best
+    final = None
+    for low in range(1, 101):
+        state = states.get((k, low))
+        if state is None:
+            continue
+        n, conv = segment(0, low)
+        if n < minimum:
+            continue
+        rate = conv / n
+        if rate >= state[1]:
+            continue
+        value = state[0] + n * (rate - base) ** 2
+        if final is None or value > final[0]:
+            final = (value, (*state[2], 0))
+    if final is None:
+        raise DataError(
+            f"no {k} cutoffs give {k + 1} tiers with falling conversion rates and at least "
+            f"{MIN_TIER_SHARE:.0%} of leads each; try fewer --tiers"
+        )
+    bounds = list(final[1])
+    picks = []
+    for index, low in enumerate(bounds):
+        high = 101 if index == 0 else bounds[index - 1]
+        n, conv = segment(low, high)
+        picks.append(
+            TierPick(
+                name=names[index],
+                min_score=low,
+                leads=n,
+                share=round(n / table.total, 6),
+                converted=conv,
+                rate=round(conv / n, 6),
+            )
+        )
+    return picks
