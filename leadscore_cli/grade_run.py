@@ -6,11 +6,13 @@ A file `score` already wrote is graded from its scores, not scored twice.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import polars as pl
 
-from leadscore_cli.errors import DataError, UsageError
+from leadscore_cli.errors import DataError, OutputError, UsageError
 from leadscore_cli.grading import GRADE, PRIORITY, grading_of, letters, require_tiers
 from leadscore_cli.model.schema import Model
 from leadscore_cli.outcome import outcome_check_frame, outcome_expr, raise_outcome_problems
@@ -21,7 +23,15 @@ from leadscore_cli.score_run import (
     model_metadata,
     run_guarded,
 )
-from leadscore_cli.scoring import TIER, has_scores, hint_for, plan_from_scores, plan_scoring
+from leadscore_cli.scoring import (
+    SCORE,
+    TIER,
+    category_column,
+    has_scores,
+    hint_for,
+    plan_from_scores,
+    plan_scoring,
+)
 from leadscore_cli.writers import check_destination, sink_atomic, sink_segments_atomic
 
 SPLIT_CHOICES = (GRADE, TIER, PRIORITY)
@@ -71,13 +81,16 @@ def grade_file(
     """Add tier, grade and priority to `input_path` and write `output` (a file or a folder)."""
     started = time.perf_counter()
     require_tiers(model)
-    grading = grading_of(model)
+    grading_of(model)  # fails early: no [grading] and no fit category
     if options.split_by is not None and options.split_by not in SPLIT_CHOICES:
         raise UsageError(f"--split-by must be one of {', '.join(SPLIT_CHOICES)}")
     with open_source(
         input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
     ) as source:
-        check_destination(output, [source.path, model.source])
+        if options.split_by is None:
+            check_destination(output, [source.path, model.source])
+        else:  # a folder, replaced as a whole: it may exist, but must not hold an input
+            check_folder_destination(output, [source.path, model.source])
         schema = source.frame.collect_schema()
         columns = list(schema.names())
         rescored = not has_scores(columns, model)
@@ -100,6 +113,9 @@ def grade_file(
             graded = plan_from_scores(
                 source.frame, model, source_name=source.name, sort=options.sort
             )
+            score_check, check = unreadable_scores_check(source.frame, model, source.name)
+            also.append(score_check)
+            checks.append(check)
         outcome = None
         if options.outcome is not None:
             if options.outcome not in columns:
@@ -153,7 +169,7 @@ def grade_file(
                     before_commit=before_commit,
                 ),
             )
-    matrix_frame = results[1 if rescored else 0]
+    matrix_frame = results[1]  # after the scoring stats or the score check
     cells = []
     for row in matrix_frame.sort(GRADE, TIER).iter_rows(named=True):
         known = int(row["known"] or 0)
@@ -174,7 +190,7 @@ def grade_file(
         output="<stdout>" if output == "-" else output,
         rescored=rescored,
         rows=sum(c["count"] for c in cells),
-        grades=letters(grading),
+        grades=letters(model),
         tiers=[t.name for t in model.tiers],
         matrix=cells,
         outcome=options.outcome,
@@ -182,3 +198,46 @@ def grade_file(
     )
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def check_folder_destination(dest: str, inputs: list[Path | None]) -> None:
+    """`--split-by` replaces the folder `dest`: refuse when an input file lives inside it."""
+    folder = Path(dest).expanduser().resolve()
+    for source in inputs:
+        if source is not None and folder in Path(source).expanduser().resolve().parents:
+            raise OutputError(
+                "refusing to replace the folder that holds the input or the model", path=dest
+            )
+
+
+def unreadable_scores_check(
+    frame: pl.LazyFrame, model: Model, source_name: str
+) -> tuple[pl.LazyFrame, Callable[[list[pl.DataFrame]], None]]:
+    """A frame counting score values that are not numbers, and the check stopping on them.
+
+    Scores read from a file `score` wrote are cast to numbers; a value that cannot be
+    read would otherwise become null and silently land in the lowest tier and grade.
+    """
+    columns = [SCORE, *(category_column(c) for c in model.categories)]
+    bad = {
+        c: pl.col(c).is_not_null() & pl.col(c).cast(pl.Float64, strict=False).is_null()
+        for c in columns
+    }
+    counts = frame.select(
+        *(bad[c].sum().alias(f"invalid:{c}") for c in columns),
+        *(pl.col(c).filter(bad[c]).first().cast(pl.String).alias(f"example:{c}") for c in columns),
+        *(bad[c].arg_true().first().alias(f"row:{c}") for c in columns),
+    )
+
+    def check(results: list[pl.DataFrame]) -> None:
+        stats = results[0]
+        problems = [
+            f"column {c!r}: {int(stats[f'invalid:{c}'][0])} score value(s) are not numbers, "
+            f"first {stats[f'example:{c}'][0]!r} at row {int(stats[f'row:{c}'][0]) + 1}"
+            for c in columns
+            if int(stats[f"invalid:{c}"][0] or 0)
+        ]
+        if problems:
+            raise DataError("; ".join(problems), path=source_name)
+
+    return counts, check

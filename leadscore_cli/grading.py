@@ -41,8 +41,34 @@ def require_tiers(model: Model) -> None:
         )
 
 
-def letters(grading: Grading) -> list[str]:
-    return [band.letter for band in grading.letter_bands()]
+def letter_bands(model: Model) -> tuple[GradeBand, ...]:
+    """The bands to apply, best first (with plus_minus: A+, A, A- ... F).
+
+    `Grading.letter_bands` splits the top band up to 100, right for percent. With
+    `scale = "points"` the top is the most points the grading categories can reach.
+    """
+    grading = grading_of(model)
+    if not grading.plus_minus or grading.scale != "points":
+        return grading.letter_bands()
+    bands = grading.bands
+    high = sum(model.category_bounds(c)[1] for c in grading.categories)
+    out: list[GradeBand] = []
+    for index, band in enumerate(bands):
+        if index == len(bands) - 1:
+            out.append(band)
+            continue
+        upper = max(high, band.min_score) if index == 0 else bands[index - 1].min_score
+        step = (upper - band.min_score) / 3
+        out += [
+            GradeBand(band.letter + "+", band.min_score + 2 * step),
+            GradeBand(band.letter, band.min_score + step),
+            GradeBand(band.letter + "-", band.min_score),
+        ]
+    return tuple(out)
+
+
+def letters(model: Model) -> list[str]:
+    return [band.letter for band in letter_bands(model)]
 
 
 def base_letters(grading: Grading) -> list[str]:
@@ -74,8 +100,7 @@ def grade_basis(model: Model) -> pl.Expr:
 
 
 def grade_expr(model: Model) -> pl.Expr:
-    grading = grading_of(model)
-    bands = grading.letter_bands()
+    bands = letter_bands(model)
     basis = grade_basis(model)
     chain = None
     for band in bands:
@@ -84,14 +109,14 @@ def grade_expr(model: Model) -> pl.Expr:
             pl.lit(band.letter)
         )
     assert chain is not None
-    return chain.otherwise(pl.lit(bands[-1].letter)).cast(pl.Enum(letters(grading))).alias(GRADE)
+    return chain.otherwise(pl.lit(bands[-1].letter)).cast(pl.Enum(letters(model))).alias(GRADE)
 
 
 def priority_expr(model: Model) -> pl.Expr:
     grading = grading_of(model)
     tiers = [tier.name for tier in model.tiers]
     base = {band.letter: band.letter for band in grading.bands}
-    for band in grading.letter_bands():
+    for band in letter_bands(model):
         base.setdefault(band.letter, band.letter.rstrip("+-"))
     letter = pl.col(GRADE).cast(pl.String).replace_strict(base, return_dtype=pl.String)
     rank = (

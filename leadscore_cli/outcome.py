@@ -1,14 +1,24 @@
 """Read the outcome column of history: did the lead convert?
 
-An outcome is boolean-like (true/false, yes/no, 1/0, any case) or a stage
-column read with `--positive "Closed Won"` (one or more values mean converted,
-any other value means not). Missing values are left out of every metric.
-The check runs in the same pass as the work, so history is read once.
+An outcome is boolean-like (`true`/`false`, `yes`/`no`, `1`/`0`, any case, or a boolean
+or 0/1 number column), or any column whose converting values are named with `--positive`
+(a stage column read with `--positive "Closed Won"`: one or more values mean converted, any
+other present value means not). Missing values stay null, so every metric leaves those
+leads out instead of counting them as lost.
+
+The checks run in the same pass as the caller's work, so history is read once:
+
+    y = outcome_expr("converted", schema["converted"], positive)
+    checks = outcome_check_frame(frame, "converted", schema["converted"], positive)
+    ...collect `checks` with the rest...
+    counts = check_outcome("converted", checks_df, positive, source_name=name)
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -19,25 +29,71 @@ from leadscore_cli.model.schema import (
     DEFAULT_TRUE_VALUES,
 )
 
+__all__ = [
+    "NULL_MARKERS",
+    "OutcomeCounts",
+    "check_outcome",
+    "outcome_check_frame",
+    "outcome_expr",
+    "raise_outcome_problems",
+    "require_column",
+]
+
 NULL_MARKERS = sorted({m.strip().lower() for m in DEFAULT_NULL_VALUES})
+"""Outcome cells that mean "not known yet" (compared after trimming, ignoring case)."""
+
+
+@dataclass(frozen=True)
+class OutcomeCounts:
+    """How many leads converted, did not, or have no known outcome."""
+
+    positives: int
+    negatives: int
+    missing: int
+
+    @property
+    def known(self) -> int:
+        return self.positives + self.negatives
+
+    @property
+    def rate(self) -> float:
+        return self.positives / self.known if self.known else 0.0
 
 
 def normalised(column: str, dtype: pl.DataType | None) -> pl.Expr:
     """The outcome as trimmed lower-case text, null for missing markers."""
-    text = pl.col(column).cast(pl.String).str.strip_chars().str.to_lowercase()
     if dtype == pl.Boolean:
-        text = pl.col(column).cast(pl.String)
+        return pl.col(column).cast(pl.String)
+    raw = pl.col(column)
+    text = (raw if dtype == pl.String else raw.cast(pl.String)).str.strip_chars().str.to_lowercase()
     return pl.when(text.is_in(NULL_MARKERS)).then(None).otherwise(text)
 
 
+def _present(column: str, dtype: pl.DataType | None) -> pl.Expr:
+    raw = pl.col(column)
+    if dtype is not None and dtype.is_float():
+        return raw.is_not_null() & raw.is_not_nan()
+    if dtype is not None and (dtype.is_numeric() or dtype == pl.Boolean):
+        return raw.is_not_null()
+    return normalised(column, dtype).is_not_null()
+
+
 def outcome_expr(column: str, dtype: pl.DataType | None, positive: Sequence[str] | None) -> pl.Expr:
-    """Boolean conversion flag; null where the outcome is missing or not recognised."""
-    if dtype == pl.Boolean:
+    """Boolean conversion flag; null where the outcome is missing or not recognised.
+
+    With `positive`, a value converts when it equals one of them (trimmed, any case) and
+    every other present value counts as not converted. Without it, true/t/yes/y/1 convert
+    and false/f/no/n/0 do not; `check_outcome` rejects any other value.
+    """
+    if dtype == pl.Boolean and not positive:
         return pl.col(column)
+    if dtype is not None and dtype.is_numeric() and not positive:
+        raw = pl.col(column)
+        return pl.when(raw == 1).then(True).when(raw == 0).then(False).otherwise(None)
     text = normalised(column, dtype)
     if positive:
-        wanted = [p.strip().lower() for p in positive]
-        return pl.when(text.is_null()).then(None).otherwise(text.is_in(wanted))
+        wanted = sorted({p.strip().lower() for p in positive})
+        return pl.when(_present(column, dtype)).then(text.is_in(wanted)).otherwise(None)
     return (
         pl.when(text.is_in(list(DEFAULT_TRUE_VALUES)))
         .then(True)
@@ -50,23 +106,76 @@ def outcome_expr(column: str, dtype: pl.DataType | None, positive: Sequence[str]
 def outcome_check_frame(
     frame: pl.LazyFrame, column: str, dtype: pl.DataType | None, positive: Sequence[str] | None
 ) -> pl.LazyFrame:
-    """One row: values that are neither missing nor readable, with an example, and classes."""
-    text = normalised(column, dtype)
+    """One row to collect with the caller's work: classes, missing and unreadable values."""
     flag = outcome_expr(column, dtype, positive)
-    unreadable = text.is_not_null() & flag.is_null()
+    present = _present(column, dtype)
+    unreadable = present & flag.is_null()
     return frame.select(
-        unreadable.sum().alias("unreadable"),
+        unreadable.sum().cast(pl.Int64).alias("unreadable"),
         pl.col(column).cast(pl.String).filter(unreadable).first().alias("example"),
-        flag.sum().alias("positives"),
-        (~flag).sum().alias("negatives"),
+        flag.sum().cast(pl.Int64).alias("positives"),
+        flag.not_().sum().cast(pl.Int64).alias("negatives"),
+        present.not_().sum().cast(pl.Int64).alias("missing"),
     )
 
 
-def raise_outcome_problems(check: pl.DataFrame, column: str, source_name: str) -> None:
+def raise_outcome_problems(
+    check: pl.DataFrame, column: str, source_name: str | None, *, role: str = "outcome"
+) -> None:
     """Stop on a column that is not boolean-like (and no --positive said how to read it)."""
-    if int(check["unreadable"][0] or 0):
+    unreadable = int(check["unreadable"][0] or 0)
+    if unreadable:
+        example = check["example"][0]
         raise DataError(
-            f"outcome column {column!r} is not boolean-like (found {check['example'][0]!r}); "
-            f"name the converted values with --positive, e.g. --positive {check['example'][0]!r}",
+            f"{role} column {column!r} is not boolean-like ({unreadable:,} value(s) such as "
+            f"{example!r} are not true/false, yes/no or 1/0); name the converted values "
+            f"with --positive, e.g. --positive {example!r}",
             path=source_name,
         )
+
+
+def check_outcome(
+    column: str,
+    check: pl.DataFrame,
+    positive: Sequence[str] | None,
+    *,
+    source_name: str | None,
+    role: str = "outcome",
+) -> OutcomeCounts:
+    """Counts from `outcome_check_frame`; DataError when the column cannot be an outcome.
+
+    It cannot be one when a present value is not boolean-like (and no `positive` names the
+    converting values), or when it leaves a single class: nothing to compare with.
+    """
+    raise_outcome_problems(check, column, source_name, role=role)
+    counts = OutcomeCounts(
+        positives=int(check["positives"][0] or 0),
+        negatives=int(check["negatives"][0] or 0),
+        missing=int(check["missing"][0] or 0),
+    )
+    if counts.positives and counts.negatives:
+        return counts
+    if not counts.known:
+        detail = "it has no values"
+    elif counts.positives:
+        detail = f"all {counts.known:,} known values count as converted"
+    else:
+        detail = f"none of its {counts.known:,} known values counts as converted"
+        if positive:
+            detail += f" (--positive {', '.join(repr(p) for p in positive)})"
+    raise DataError(
+        f"{role} column {column!r} has a single class: {detail}; converted and other "
+        "leads are needed to compare them",
+        path=source_name,
+    )
+
+
+def require_column(
+    column: str, available: Sequence[str], *, option: str, source_name: str | None
+) -> None:
+    """DataError naming the closest columns when `column` is not in the data."""
+    if column in available:
+        return
+    close = difflib.get_close_matches(column, list(available), n=3, cutoff=0.5)
+    hint = f" (closest: {', '.join(repr(c) for c in close)})" if close else ""
+    raise DataError(f"{option} column {column!r} is not in the data{hint}", path=source_name)

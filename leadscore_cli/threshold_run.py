@@ -15,6 +15,7 @@ import polars as pl
 
 from leadscore_cli.errors import DataError, UsageError
 from leadscore_cli.fields import parse_field
+from leadscore_cli.grade_run import unreadable_scores_check
 from leadscore_cli.model.schema import Model, Tier
 from leadscore_cli.model.writer import dumps_model
 from leadscore_cli.outcome import outcome_check_frame, outcome_expr, raise_outcome_problems
@@ -141,6 +142,9 @@ def find_thresholds(
         frames = []
         if has_scores(columns, model):
             scored = source.frame.with_columns(pl.col(SCORE).cast(pl.Float64, strict=False))
+            score_check, check = unreadable_scores_check(source.frame, model, source.name)
+            frames.append(score_check)
+            checks.append(check)
         else:
             plan = plan_scoring(source.frame, model, as_of=options.as_of, source_name=source.name)
             scored = plan.output

@@ -187,69 +187,62 @@ def recommend_tiers(table: CutoffTable, k: int, names: list[str]) -> list[TierPi
     Dynamic programming over whole-point boundaries maximises the between-tier
     sum of squares of conversion (the share of outcome variance the tiers
     explain), subject to each tier holding at least MIN_TIER_SHARE of leads and
-    each tier converting strictly less than the one above it.
+    each tier converting strictly less than the one above it. The state is the
+    lowest tier so far, [low, high): its rate decides which tier may go below
+    it, so keeping only the best value per `low` would lose feasible splits.
     """
     if k < 1:
         raise UsageError("--tiers needs at least 1 cutoff")
+    top = 101  # a tier [low, high) holds scores low <= score < high; high 101 = the top
     leads_at = np.append(table.leads, 0)  # leads_at[c] = leads with score >= c; [101] = 0
     conv_at = np.append(table.converted, 0)
     minimum = max(1, math.ceil(MIN_TIER_SHARE * table.total))
     base = table.base_rate
-
-    def segment(low: int, high: int) -> tuple[int, int]:
-        """Leads and conversions with low <= score < high (high 101 = the top)."""
-        return int(leads_at[low] - leads_at[high]), int(conv_at[low] - conv_at[high])
-
-    # best[(j, high)]: best objective for j tiers covering [low..101) with the lowest at `low`
-    # scanned from the top: state = (number of tiers, lowest boundary) -> (value, rate, path)
-    states: dict[tuple[int, int], tuple[float, float, tuple[int, ...]]] = {}
-    for low in range(1, 101):
-        n, conv = segment(low, 101)
-        if n >= minimum:
-            rate = conv / n
-            states[(1, low)] = (n * (rate - base) ** 2, rate, (low,))
-    for j in range(2, k + 1):
-        for low in range(1, 101):
-            best = None
-            for high in range(low + 1, 101):
-                previous = states.get((j - 1, high))
-                if previous is None:
-                    continue
-                n, conv = segment(low, high)
-                if n < minimum:
-                    continue
-                rate = conv / n
-                if rate >= previous[1]:
-                    continue
-                value = previous[0] + n * (rate - base) ** 2
-                if best is None or value > best[0]:
-                    best = (value, rate, (*previous[2], low))
-            if best is not None:
-                states[(j, low)] = best
-    final = None
-    for low in range(1, 101):
-        state = states.get((k, low))
-        if state is None:
-            continue
-        n, conv = segment(0, low)
-        if n < minimum:
-            continue
-        rate = conv / n
-        if rate >= state[1]:
-            continue
-        value = state[0] + n * (rate - base) ** 2
-        if final is None or value > final[0]:
-            final = (value, (*state[2], 0))
-    if final is None:
+    # seg_n[low, high], seg_rate[low, high]: leads and rate of the tier [low, high)
+    seg_n = leads_at[:, None] - leads_at[None, :]
+    seg_c = conv_at[:, None] - conv_at[None, :]
+    allowed = seg_n >= minimum
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seg_rate = np.where(allowed, seg_c / np.maximum(seg_n, 1), np.nan)
+    gain = np.where(allowed, seg_n * (seg_rate - base) ** 2, -np.inf)
+    # value[low, high]: best objective for j tiers covering [low, 101), the lowest [low, high)
+    value = np.full((top + 1, top + 1), -np.inf)
+    value[1:top, top] = gain[1:top, top]
+    choice: list[np.ndarray] = []  # choice[j-2][low, high]: the `high` of the tier above
+    for _ in range(2, k + 1):
+        new = np.full_like(value, -np.inf)
+        above = np.zeros(value.shape, dtype=np.int64)
+        for high in range(2, top):
+            lows = np.arange(1, high)
+            # the tier above is [high, higher); it must convert strictly more
+            ok = seg_rate[high, None, :] > seg_rate[lows, high][:, None]
+            candidates = np.where(ok, value[high, None, :], -np.inf)
+            best = candidates.argmax(axis=1)
+            new[lows, high] = candidates[np.arange(len(lows)), best] + gain[lows, high]
+            above[lows, high] = best
+        value = new
+        choice.append(above)
+    # the bottom tier [0, low) goes below the lowest tier [low, high)
+    lows = np.arange(1, top)
+    ok = seg_rate[lows, :] > seg_rate[0, lows][:, None]
+    totals = np.where(ok, value[lows, :], -np.inf) + gain[0, lows][:, None]
+    if not np.isfinite(totals).any():
         raise DataError(
             f"no {k} cutoffs give {k + 1} tiers with falling conversion rates and at least "
             f"{MIN_TIER_SHARE:.0%} of leads each; try fewer --tiers"
         )
-    bounds = list(final[1])
+    row, high = np.unravel_index(int(totals.argmax()), totals.shape)
+    low = int(lows[row])
+    bounds = [0, low]
+    high = int(high)
+    for above in reversed(choice):
+        low, high = high, int(above[low, high])
+        bounds.append(low)
+    bounds.reverse()  # highest lower bound first, 0 last
     picks = []
     for index, low in enumerate(bounds):
-        high = 101 if index == 0 else bounds[index - 1]
-        n, conv = segment(low, high)
+        high = top if index == 0 else bounds[index - 1]
+        n, conv = int(seg_n[low, high]), int(seg_c[low, high])
         picks.append(
             TierPick(
                 name=names[index],

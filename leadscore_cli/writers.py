@@ -179,9 +179,11 @@ def sink_segments_atomic(
     suffix = ".parquet" if fmt == "parquet" else ".csv"
 
     def file_name(args: pl.io.partition.FileProviderArgs) -> str:
+        # relative to the partition's base path (tmp): polars joins the two, so returning
+        # `tmp / name` nests a second temp folder inside the first when `dest` is relative
         value = args.partition_keys.item(0, 0)
         extra = f"-{args.index_in_partition}" if args.index_in_partition else ""
-        return str(tmp / f"{key}={value}{extra}{suffix}")
+        return f"{key}={value}{extra}{suffix}"
 
     partition = pl.PartitionBy(
         tmp, key=key, file_path_provider=file_name, approximate_bytes_per_file=None
@@ -196,6 +198,8 @@ def sink_segments_atomic(
         if before_commit is not None:
             before_commit(extra)
         files = sorted(str(target / p.name) for p in tmp.iterdir())
+        # mkdtemp makes the folder private (0700); give it the mode a new folder would get
+        os.chmod(tmp, 0o777 & ~_umask())
         _swap_folder(tmp, target, dest)
         return extra, files
     finally:

@@ -584,10 +584,9 @@ def test_scale_rescale_with_caps() -> None:
     assert run(model, SCALE_DATA)["score"].to_list() == pytest.approx(expected)
 
 
-def test_rescale_range_of_decayed_lookups_follows_the_documented_formula() -> None:
-    # docs/model.md: a lookup adds the lowest and highest of its values, default and
-    # missing; decay is not part of that formula, so a decayed lookup can fall below
-    # the attainable minimum and is then clipped to 0.
+def test_rescale_range_of_decayed_lookups_reaches_zero() -> None:
+    # docs/model.md: a rule with decay can also contribute 0 (fully decayed), so the
+    # attainable range of a decayed lookup spans from 0 to its highest value.
     model = make_model(
         """
         [[rules]]
@@ -600,16 +599,16 @@ def test_rescale_range_of_decayed_lookups_follows_the_documented_formula() -> No
         """,
         header='scale = "rescale"\n',
     )
-    low, high = 10.0, 20.0
+    low, high = 0.0, 20.0
     assert model.attainable_range() == (low, high)
     data = {
         "plan": ["gold", "silver", "gold", "gold"],
         "last": [days_ago(0), days_ago(0), days_ago(5), days_ago(20)],
     }
     points = [20, 10, 20 * 0.5**0.5, 5]
-    expected = [min(100.0, max(0.0, round((p - low) / (high - low) * 100, 2))) for p in points]
+    expected = [round((p - low) / (high - low) * 100, 2) for p in points]
     assert run(model, data)["score"].to_list() == pytest.approx(expected)
-    assert expected[-1] == 0  # 5 points is below the range: clipped, not negative
+    assert expected[-1] == 25  # 5 of 20 points: inside the range, not clipped
 
 
 # ---------------------------------------------------------------------------- tiers

@@ -116,7 +116,7 @@ class Rule:
     description: str | None = None
 
     def point_values(self) -> tuple[float, ...]:
-        """Every value this rule can contribute before decay (0 included)."""
+        """Every value this rule can contribute before decay (0 included for `when` rules)."""
         if self.kind == "when":
             return (0.0, self.points)
         if self.kind == "map":
@@ -216,8 +216,10 @@ class Model:
         for rule in self.rules:
             if rule.category == category:
                 values = rule.point_values()
-                low += min(0.0, *values) if rule.kind == "when" else min(values)
-                high += max(0.0, *values) if rule.kind == "when" else max(values)
+                if rule.decay is not None:  # decay can take any value down to 0
+                    values = (*values, 0.0)
+                low += min(values)
+                high += max(values)
         return self.cap(category).clamp(low, high)
 
     def attainable_range(self) -> tuple[float, float]:

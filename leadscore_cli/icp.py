@@ -1,0 +1,361 @@
+"""The ideal customer profile: which attributes mark the leads that convert.
+
+Everything here works on small per-bin counts (leads and conversions per category or
+quantile bin) that `leadscore_cli.profiling` aggregates from the data, plus one lazy
+aggregation that replays a model's rules on history. The figures follow credit-scoring
+practice, so they mean the same as in any scorecard tool:
+
+* lift = the bin's conversion rate / the base rate;
+* WoE (weight of evidence) = ln((pos_bin + 0.5) / P  /  ((neg_bin + 0.5) / N)), with P and
+  N the converted and other leads overall; the 0.5 keeps empty bins finite;
+* IV (information value) = sum over bins of (pos_bin / P - neg_bin / N) * WoE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from leadscore_cli.errors import DataError
+from leadscore_cli.fields import parse_field, resolve_field_types
+from leadscore_cli.model.schema import Model, Rule
+from leadscore_cli.scoring import rule_points, value_column
+
+SMOOTHING = 0.5
+WEAK_IV = 0.02
+LEAKY_IV = 1.0
+LEAKY_HIGH_RATE = 0.95
+LEAKY_LOW_RATE = 0.01
+LEAKY_SUPPORT_SHARE = 0.05
+MIN_SUPPORT = 30
+SUPPORT_SHARE = 0.005
+SIGNAL_LIFT = 1.2
+SIGNALS = 5
+OTHER = "(other)"
+MISSING = "(missing)"
+
+
+def min_support(rows: int) -> int:
+    """Leads a category needs to get its own bin: max(30, 0.5% of rows)."""
+    return max(MIN_SUPPORT, math.ceil(SUPPORT_SHARE * rows))
+
+
+def leaky_support(rows: int) -> int:
+    """Leads a value needs before its near-certain outcome counts as leakage."""
+    return max(MIN_SUPPORT, math.ceil(LEAKY_SUPPORT_SHARE * rows))
+
+
+@dataclass
+class Bin:
+    """One category or value range of an attribute, with its outcome figures."""
+
+    label: str
+    count: int
+    positives: int
+    rate: float
+    lift: float
+    woe: float
+    iv: float
+
+
+@dataclass
+class Attribute:
+    name: str
+    type: str
+    binning: str  # "category" or "quantile"
+    iv: float
+    weak: bool
+    leakage: str | None
+    bins: list[Bin]
+
+
+@dataclass
+class Signal:
+    attribute: str
+    bin: str
+    count: int
+    rate: float
+    lift: float
+    text: str
+
+
+@dataclass
+class RuleCheck:
+    """One model rule replayed on history."""
+
+    name: str
+    category: str
+    kind: str
+    points: float | None  # condition rules only; lookups give several values
+    fired: int
+    fired_share: float
+    rate_fired: float | None
+    rate_not_fired: float | None
+    lift: float | None
+    mean_points_converted: float | None
+    mean_points_other: float | None
+    direction: str  # "right", "wrong" or "unclear"
+    flag: str | None
+
+
+@dataclass
+class Icp:
+    target: str
+    positive: list[str] | None
+    rows: int
+    positives: int
+    negatives: int
+    missing: int
+    base_rate: float
+    min_support: int
+    attributes: list[Attribute] = field(default_factory=list)
+    signals: dict[str, list[Signal]] = field(default_factory=dict)
+    weak: list[str] = field(default_factory=list)
+    leakage: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def woe_bins(counts: Sequence[tuple[str, int, int]], positives: int, negatives: int) -> list[Bin]:
+    """Figures for (label, leads, conversions) bins; empty bins are left out."""
+    total = positives + negatives
+    base = positives / total if total else 0.0
+    bins = []
+    for label, count, pos in counts:
+        if count <= 0:
+            continue
+        neg = count - pos
+        woe = math.log(((pos + SMOOTHING) / positives) / ((neg + SMOOTHING) / negatives))
+        share_gap = pos / positives - neg / negatives
+        rate = pos / count
+        bins.append(
+            Bin(
+                label=label,
+                count=count,
+                positives=pos,
+                rate=rate,
+                lift=rate / base if base else 0.0,
+                woe=woe,
+                iv=share_gap * woe,
+            )
+        )
+    return bins
+
+
+def make_attribute(
+    name: str, ftype: str, binning: str, bins: list[Bin], base_rate: float, rows: int
+) -> Attribute:
+    iv = sum(b.iv for b in bins)
+    return Attribute(
+        name=name,
+        type=ftype,
+        binning=binning,
+        iv=iv,
+        weak=iv < WEAK_IV,
+        leakage=leakage_reason(name, binning, bins, iv, base_rate, rows),
+        bins=bins,
+    )
+
+
+def leakage_reason(
+    name: str, binning: str, bins: list[Bin], iv: float, base_rate: float, rows: int
+) -> str | None:
+    """Why an attribute nearly decides the outcome, or None when it does not."""
+    if iv > LEAKY_IV:
+        return f"IV {iv:.2f} is above {LEAKY_IV:g}"
+    support = leaky_support(rows)
+    for b in sorted(bins, key=lambda b: -b.count):
+        if b.count < support or b.label == OTHER:
+            continue
+        if b.rate >= LEAKY_HIGH_RATE > base_rate or b.rate <= LEAKY_LOW_RATE < base_rate:
+            where = describe_bin(name, b.label, binning)
+            return f"{where} converts at {b.rate:.1%} (n={b.count:,})"
+    return None
+
+
+def describe_bin(attribute: str, label: str, binning: str) -> str:
+    """`job_title = CTO`, `employees in [50, 200)`, `visits >= 12`, `industry is missing`."""
+    if label == MISSING:
+        return f"{attribute} is missing"
+    if binning == "quantile":
+        return f"{attribute} in {label}" if label.startswith("[") else f"{attribute} {label}"
+    return f"{attribute} = {label}"
+
+
+def signal_text(attribute: Attribute, b: Bin) -> str:
+    where = describe_bin(attribute.name, b.label, attribute.binning)
+    return f"{where}: converts at {b.lift:.1f}x the base rate (n={b.count:,})"
+
+
+def strongest_signals(
+    attributes: Sequence[Attribute], support: int
+) -> dict[str, list[Signal]]:
+    """The bins that move conversion most, from attributes a model could use.
+
+    Leaky and weak attributes, `(other)` bins and bins under the support are left out;
+    bins are ranked by their share of the attribute's IV (strength times support).
+    """
+    candidates = [
+        (a, b)
+        for a in attributes
+        if not a.weak and a.leakage is None
+        for b in a.bins
+        if b.label != OTHER and b.count >= support
+    ]
+    ranked = sorted(candidates, key=lambda ab: (-ab[1].iv, ab[0].name, ab[1].label))
+
+    def pick(keep) -> list[Signal]:
+        return [
+            Signal(a.name, b.label, b.count, b.rate, b.lift, signal_text(a, b))
+            for a, b in ranked
+            if keep(b)
+        ][:SIGNALS]
+
+    return {
+        "positive": pick(lambda b: b.lift >= SIGNAL_LIFT),
+        "negative": pick(lambda b: b.lift <= 1 / SIGNAL_LIFT),
+    }
+
+
+def build_icp(
+    target: str,
+    positive: Sequence[str] | None,
+    counts: tuple[int, int, int],
+    attributes: list[Attribute],
+    skipped: list[dict[str, str]],
+) -> Icp:
+    """Rank attributes by IV and write the plain-language lists."""
+    positives, negatives, missing = counts
+    rows = positives + negatives
+    support = min_support(rows)
+    ranked = sorted(attributes, key=lambda a: (-a.iv, a.name))
+    return Icp(
+        target=target,
+        positive=list(positive) if positive else None,
+        rows=rows,
+        positives=positives,
+        negatives=negatives,
+        missing=missing,
+        base_rate=positives / rows if rows else 0.0,
+        min_support=support,
+        attributes=ranked,
+        signals=strongest_signals(ranked, support),
+        weak=[a.name for a in ranked if a.weak],
+        leakage=[{"attribute": a.name, "reason": a.leakage} for a in ranked if a.leakage],
+        skipped=skipped,
+    )
+
+
+# --- rules against history -------------------------------------------------------------
+
+
+def rule_history_frame(
+    frame: pl.LazyFrame,
+    outcome: str,
+    model: Model,
+    as_of: dt.date,
+    source_name: str,
+) -> pl.LazyFrame:
+    """One row: for each rule, leads it fires on, their conversions and mean points.
+
+    `frame` holds the model's fields by field name and the outcome as a Boolean column.
+    """
+    schema = frame.collect_schema()
+    types = resolve_field_types(model.rules, model.fields)
+    parsed = []
+    for name, ftype in types.items():
+        try:
+            parsed.append(
+                parse_field(name, ftype, schema[name], model.field_spec(name), model.null_values)
+            )
+        except TypeError as exc:
+            raise DataError(str(exc), path=source_name) from None
+    known = frame.filter(pl.col(outcome).is_not_null()).with_columns(
+        *(p.value.alias(value_column(p.name)) for p in parsed)
+    )
+    y = pl.col(outcome)
+    aggs: list[pl.Expr] = [pl.len().cast(pl.Int64).alias("known"), y.sum().alias("positives")]
+    for index, rule in enumerate(model.rules):
+        hit, points = rule_points(rule, types, as_of)
+        aggs += [
+            hit.sum().cast(pl.Int64).alias(f"fired:{index}"),
+            (hit & y).sum().cast(pl.Int64).alias(f"fired_pos:{index}"),
+            points.filter(y).mean().alias(f"points_pos:{index}"),
+            points.filter(y.not_()).mean().alias(f"points_neg:{index}"),
+        ]
+    return known.select(aggs)
+
+
+def rule_checks(model: Model, stats: dict) -> list[RuleCheck]:
+    """Does each rule fire on leads that convert, and do its points say so?"""
+    known = int(stats["known"] or 0)
+    positives = int(stats["positives"] or 0)
+    base = positives / known if known else 0.0
+    return [
+        check_rule(rule, index, stats, known, positives, base)
+        for index, rule in enumerate(model.rules)
+    ]
+
+
+def check_rule(
+    rule: Rule, index: int, stats: dict, known: int, positives: int, base: float
+) -> RuleCheck:
+    fired = int(stats[f"fired:{index}"] or 0)
+    fired_pos = int(stats[f"fired_pos:{index}"] or 0)
+    rest = known - fired
+    rate_fired = fired_pos / fired if fired else None
+    rate_not = (positives - fired_pos) / rest if rest else None
+    mean_pos = stats[f"points_pos:{index}"]
+    mean_neg = stats[f"points_neg:{index}"]
+    direction, flag = rule_direction(rule, fired, known, rate_fired, base, mean_pos, mean_neg)
+    return RuleCheck(
+        name=rule.name,
+        category=rule.category,
+        kind=rule.kind,
+        points=rule.points if rule.kind == "when" else None,
+        fired=fired,
+        fired_share=fired / known if known else 0.0,
+        rate_fired=rate_fired,
+        rate_not_fired=rate_not,
+        lift=rate_fired / base if rate_fired is not None and base else None,
+        mean_points_converted=mean_pos,
+        mean_points_other=mean_neg,
+        direction=direction,
+        flag=flag,
+    )
+
+
+def rule_direction(
+    rule: Rule,
+    fired: int,
+    known: int,
+    rate_fired: float | None,
+    base: float,
+    mean_pos: float | None,
+    mean_neg: float | None,
+) -> tuple[str, str | None]:
+    """Condition rules: do the leads it fires on convert on the side its points say?
+    Lookup rules: do converted leads get more points from it than the others?"""
+    if rule.kind == "when":
+        if fired == 0 or fired == known or rule.points == 0 or rate_fired is None:
+            return "unclear", None
+        above = rate_fired > base
+        if (rule.points > 0) == above or rate_fired == base:
+            return "right", None
+        sign = "positive" if rule.points > 0 else "negative"
+        side = "below" if rule.points > 0 else "above"
+        return "wrong", (
+            f"{sign} points ({rule.points:+g}) but its leads convert {side} the base rate "
+            f"({rate_fired:.1%} vs {base:.1%})"
+        )
+    if mean_pos is None or mean_neg is None or math.isclose(mean_pos, mean_neg):
+        return "unclear", None
+    if mean_pos > mean_neg:
+        return "right", None
+    return "wrong", (
+        f"converted leads get fewer points from it on average ({mean_pos:.1f}) "
+        f"than the others ({mean_neg:.1f})"
+    )
