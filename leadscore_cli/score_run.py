@@ -8,18 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
 from leadscore_cli import __version__
-from leadscore_cli.errors import DataError, LeadscoreError
+from leadscore_cli.errors import DataError, LeadscoreError, UsageError
 from leadscore_cli.model.schema import Model
 from leadscore_cli.model.writer import model_sha256
+from leadscore_cli.nightly import (
+    check_excel_safe,
+    excel_safe,
+    handoff_tiers,
+    manifest_record,
+    previous_scores,
+    require_id,
+    with_deltas,
+    write_handoff,
+    write_manifest,
+)
 from leadscore_cli.readers import Source, explain_polars_error, open_source
 from leadscore_cli.scoring import ScoringPlan, plan_scoring
 from leadscore_cli.summary import ScoreSummary, summarise
-from leadscore_cli.writers import check_destination, sink_atomic
+from leadscore_cli.writers import check_destination, output_format, sink_atomic
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,10 @@ class ScoreOptions:
     sort: bool = False
     top: int | None = None
     output_format: str | None = None
+    previous: str | None = None
+    handoff: str | None = None
+    manifest: str | None = None
+    excel_safe: bool = False
 
 
 def invalid_values_check(plan: ScoringPlan, source_name: str):
@@ -84,12 +101,78 @@ def score_file(
     options: ScoreOptions,
     read: ReadOptions = ReadOptions(),
 ) -> ScoreSummary:
-    """Score `input_path` into `output` atomically and return the run's summary."""
+    """Score `input_path` into `output` atomically and return the run's summary.
+
+    With `options.manifest`, a JSON record of the run is written whether it
+    succeeds or fails, so a nightly job always leaves a trace.
+    """
+    started_at = dt.datetime.now().astimezone()
     started = time.perf_counter()
-    with open_source(
-        input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
-    ) as source:
+    input_file = None if input_path == "-" else Path(input_path)
+    try:
+        summary = score_to_output(input_path, model, output, options, read)
+    except LeadscoreError as error:
+        if options.manifest is not None:
+            record = manifest_record(
+                command="score",
+                model=model,
+                input_path=input_file,
+                input_name=input_path,
+                output=output,
+                as_of=options.as_of,
+                started=started_at,
+                seconds=time.perf_counter() - started,
+                status="failed",
+                error=str(error),
+                exit_code=error.exit_code,
+            )
+            write_manifest(options.manifest, record)
+        raise
+    summary.seconds = round(time.perf_counter() - started, 3)
+    if options.manifest is not None:
+        record = manifest_record(
+            command="score",
+            model=model,
+            input_path=input_file,
+            input_name=summary.input,
+            output=summary.output,
+            as_of=options.as_of,
+            started=started_at,
+            seconds=summary.seconds,
+            status="ok",
+            rows_in=summary.rows_scored,
+            rows_out=summary.rows_written,
+            tiers=summary.tiers,
+            handoff=summary.handoff,
+        )
+        write_manifest(options.manifest, record)
+    return summary
+
+
+def check_nightly_options(output: str, options: ScoreOptions, model: Model) -> None:
+    if options.excel_safe:
+        check_excel_safe(output, options.output_format)
+    if options.handoff is not None:
+        if output == "-":
+            raise UsageError("--handoff reads the finished output back; give -o FILE, not -")
+        handoff_tiers(model)
+    if options.previous is not None:
+        require_id(model, "--previous")
+
+
+def score_to_output(
+    input_path: str, model: Model, output: str, options: ScoreOptions, read: ReadOptions
+) -> ScoreSummary:
+    check_nightly_options(output, options, model)
+    with ExitStack() as stack:
+        source = stack.enter_context(
+            open_source(
+                input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
+            )
+        )
         check_destination(output, [source.path, model.source])
+        if options.handoff is not None:
+            check_destination(options.handoff, [source.path, model.source, Path(output)])
         plan = plan_scoring(
             source.frame,
             model,
@@ -100,10 +183,18 @@ def score_file(
             sort=options.sort,
             top=options.top,
         )
+        result = plan.output
+        if options.previous is not None:
+            previous = stack.enter_context(open_source(options.previous))
+            result = with_deltas(
+                result, previous_scores(previous.frame, model, previous.name), model
+            )
+        if options.excel_safe:
+            result = excel_safe(result)
         stats, counts = run_guarded(
             source,
             lambda: sink_atomic(
-                plan.output,
+                result,
                 output,
                 format=options.output_format,
                 also=[plan.stats, plan.score_counts],
@@ -120,7 +211,10 @@ def score_file(
         as_of=options.as_of,
         top=options.top,
     )
-    summary.seconds = round(time.perf_counter() - started, 3)
+    if options.handoff is not None:
+        fmt = output_format(output, options.output_format)
+        rows = write_handoff(output, fmt, options.handoff, model)
+        summary.handoff = {"path": options.handoff, "rows": rows, "tiers": handoff_tiers(model)}
     return summary
 
 

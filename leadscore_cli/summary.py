@@ -41,6 +41,7 @@ class ScoreSummary:
     rules: list[RuleFiring]
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    handoff: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

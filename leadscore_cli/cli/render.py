@@ -77,7 +77,15 @@ def render_score_summary(console: Console, summary: ScoreSummary) -> None:
     parts = [headline, stats, Text(""), histogram_table(summary)]
     if summary.tiers:
         parts += [Text(""), tiers_table(summary)]
-    parts += [Text(""), rules_table(summary), Text(f"\nTook {summary.seconds:.2f} s")]
+    parts += [Text(""), rules_table(summary)]
+    if summary.handoff is not None:
+        parts.append(
+            Text(
+                f"\nHandoff: {summary.handoff['rows']:,} leads newly in "
+                f"{', '.join(summary.handoff['tiers'])} -> {summary.handoff['path']}"
+            )
+        )
+    parts.append(Text(f"\nTook {summary.seconds:.2f} s"))
     for warning in summary.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
     console.print(Group(*parts))

@@ -1,0 +1,186 @@
+"""Nightly-run features of `score`: deltas, handoff list, manifest, spreadsheet safety."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from leadscore_cli.errors import EXIT_DATA, EXIT_MODEL, EXIT_USAGE
+from tests.conftest import AS_OF, B2B_MODEL, SAMPLE
+
+
+def write_model(tmp_path):
+    """Score 1 for pts >= 0, +30 at 30 and +30 at 60: tiers sql >= 50, mql >= 20."""
+    path = tmp_path / "model.toml"
+    path.write_text(
+        '[model]\nname = "night"\nversion = "2.1"\nid_column = "id"\n'
+        "[tiers]\nsql = 50\nmql = 20\ncold = 0\n"
+        '[[rules]]\nname = "pts"\npoints = 1\nwhen = { field = "pts", op = "gte", value = 0 }\n'
+        '[[rules]]\nname = "big"\npoints = 30\nwhen = { field = "pts", op = "gte", value = 30 }\n'
+        '[[rules]]\nname = "huge"\npoints = 30\nwhen = { field = "pts", op = "gte", value = 60 }\n'
+    )
+    return path
+
+
+def scored(run, tmp_path, model, rows: dict, name: str, *extra) -> pl.DataFrame:
+    source = tmp_path / f"{name}_in.csv"
+    pl.DataFrame(rows).write_csv(source)
+    out = tmp_path / f"{name}.csv"
+    result = run("score", source, "-m", model, "-o", out, "-q", "--as-of", AS_OF, *extra)
+    assert result.exit_code == 0, result.stderr
+    return pl.read_csv(out, infer_schema=False)
+
+
+def test_deltas_and_handoff(run, tmp_path):
+    model = write_model(tmp_path)
+    # scores: pts>=0 -> 1, >=30 -> 31, >=60 -> 61 ; tiers: 61 sql, 31 mql, 1 cold
+    scored(
+        run, tmp_path, model, {"id": ["a", "b", "c", "d"], "pts": ["0", "30", "60", "30"]}, "monday"
+    )
+    handoff = tmp_path / "call_today.csv"
+    today = scored(
+        run,
+        tmp_path,
+        model,
+        {"id": ["a", "b", "c", "e", "f"], "pts": ["30", "60", "60", "70", "0"]},
+        "tuesday",
+        "--previous",
+        tmp_path / "monday.csv",
+        "--handoff",
+        handoff,
+    )
+    changes = dict(zip(today["id"], today["tier_change"], strict=True))
+    assert changes == {"a": "cold->mql", "b": "mql->sql", "c": "same", "e": "new", "f": "new"}
+    deltas = dict(zip(today["id"], today["score_change"], strict=True))
+    assert float(deltas["a"]) == pytest.approx(30) and float(deltas["b"]) == pytest.approx(30)
+    assert deltas["e"] is None
+    assert [float(v) for v in today["previous_score"].to_list()[:3]] == [1, 31, 61]
+    # newly sql: b (mql->sql) and e (new, sql); c was already sql
+    assert sorted(pl.read_csv(handoff, infer_schema=False)["id"].to_list()) == ["b", "e"]
+
+
+def test_previous_with_duplicate_ids_keeps_one_row_per_lead(run, tmp_path):
+    model = write_model(tmp_path)
+    scored(run, tmp_path, model, {"id": ["a", "a"], "pts": ["0", "60"]}, "before")
+    today = scored(
+        run,
+        tmp_path,
+        model,
+        {"id": ["a", "b"], "pts": ["0", "0"]},
+        "after",
+        "--previous",
+        tmp_path / "before.csv",
+    )
+    assert today.height == 2
+    assert today["tier_change"].to_list() == ["same", "new"]
+
+
+def test_handoff_without_previous_lists_every_lead_in_the_handoff_tier(run, tmp_path):
+    model = write_model(tmp_path)
+    handoff = tmp_path / "h.parquet"
+    scored(
+        run,
+        tmp_path,
+        model,
+        {"id": ["a", "b", "c"], "pts": ["60", "0", "61"]},
+        "x",
+        "--handoff",
+        handoff,
+    )
+    assert sorted(pl.read_parquet(handoff)["id"].to_list()) == ["a", "c"]
+
+
+def test_manifest_records_the_run(run, tmp_path):
+    out = tmp_path / "scored.parquet"
+    manifest = tmp_path / "run.json"
+    result = run(
+        "score", SAMPLE, "-m", B2B_MODEL, "-o", out, "-q", "--as-of", AS_OF, "--manifest", manifest
+    )
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(manifest.read_text())
+    frame = pl.read_parquet(out)
+    assert record["status"] == "ok"
+    assert record["input"]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+    assert record["input"]["bytes"] == SAMPLE.stat().st_size
+    assert record["model"]["sha256"] == hashlib.sha256(B2B_MODEL.read_bytes()).hexdigest()
+    assert record["rows_in"] == record["rows_out"] == frame.height
+    counts = frame["tier"].cast(pl.String).value_counts()
+    assert {k: v for k, v in record["tiers"].items() if v} == dict(
+        zip(counts["tier"], counts["count"], strict=True)
+    )
+    assert record["as_of"] == AS_OF
+
+
+def test_manifest_is_written_when_the_run_fails(run, tmp_path):
+    source = tmp_path / "leads.csv"
+    pl.DataFrame({"lead_id": ["1"], "job_title": ["x"]}).write_csv(source)
+    manifest = tmp_path / "run.json"
+    result = run("score", source, "-m", B2B_MODEL, "-o", tmp_path / "o.csv", "--manifest", manifest)
+    assert result.exit_code == EXIT_DATA
+    record = json.loads(manifest.read_text())
+    assert record["status"] == "failed"
+    assert record["exit_code"] == EXIT_DATA
+    assert "missing column" in record["error"]
+
+
+def test_parquet_output_carries_the_model_in_its_metadata(run, tmp_path):
+    out = tmp_path / "s.parquet"
+    assert run("score", SAMPLE, "-m", B2B_MODEL, "-o", out, "-q").exit_code == 0
+    meta = {k.decode(): v.decode() for k, v in pq.read_metadata(out).metadata.items()}
+    assert meta["leadscore.model.name"] == "b2b-saas"
+    assert meta["leadscore.model.version"] == "1.0.0"
+    assert meta["leadscore.model.sha256"] == hashlib.sha256(B2B_MODEL.read_bytes()).hexdigest()
+
+
+def test_excel_safe_neutralises_formula_cells_only(run, tmp_path):
+    model = write_model(tmp_path)
+    rows = {
+        "id": ["a", "b", "c", "d", "e", "f"],
+        "pts": ["1", "-5", "2", "3", "4", "5"],
+        "company": ['=HYPERLINK("http://x")', "+1 555 0100", "@SUM(A1)", "-12", "Acme", "\tTab"],
+    }
+    safe = scored(run, tmp_path, model, rows, "safe", "--excel-safe")
+    assert safe["company"].to_list() == [
+        '\'=HYPERLINK("http://x")',
+        "'+1 555 0100",
+        "'@SUM(A1)",
+        "-12",
+        "Acme",
+        "'\tTab",
+    ]
+    plain = scored(run, tmp_path, model, rows, "plain")
+    assert plain["company"].to_list() == rows["company"]  # default: values pass through
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--excel-safe", "-o", "x.parquet"], EXIT_USAGE),
+        (["--handoff", "h.csv", "-o", "-"], EXIT_USAGE),
+    ],
+)
+def test_nightly_option_errors(run, tmp_path, args, code):
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"id": ["a"], "pts": ["1"]}).write_csv(source)
+    args = [str(tmp_path / a) if a.endswith((".parquet", ".csv")) else a for a in args]
+    result = run("score", source, "-m", model, *args)
+    assert result.exit_code == code, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_previous_needs_an_id_column(run, tmp_path):
+    model = tmp_path / "m.toml"
+    model.write_text(
+        '[model]\nname = "m"\n[[rules]]\nname = "a"\npoints = 1\n'
+        'when = { field = "pts", op = "gte", value = 0 }\n'
+    )
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"id": ["a"], "pts": ["1"]}).write_csv(source)
+    result = run("score", source, "-m", model, "-o", tmp_path / "o.csv", "--previous", source)
+    assert result.exit_code == EXIT_MODEL
+    assert "id_column" in result.stderr
