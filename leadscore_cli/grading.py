@@ -90,7 +90,7 @@ def grade_basis(model: Model) -> pl.Expr:
     grading = grading_of(model)
     points = pl.sum_horizontal([pl.col(category_column(c)) for c in grading.categories])
     if grading.scale == "points":
-        return points
+        return points.round(DECIMALS)
     low = high = 0.0
     for category in grading.categories:
         cat_low, cat_high = model.category_bounds(category)
@@ -104,7 +104,9 @@ def grade_expr(model: Model) -> pl.Expr:
     basis = grade_basis(model)
     chain = None
     for band in bands:
-        condition = basis >= band.min_score
+        # the basis is rounded to DECIMALS, so the cutoffs are too: 83.33 is on the cutoff
+        # 83.333... (75 + 25/3), which is inclusive
+        condition = basis >= round(band.min_score, DECIMALS)
         chain = (pl.when(condition) if chain is None else chain.when(condition)).then(
             pl.lit(band.letter)
         )

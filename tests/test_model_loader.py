@@ -1008,3 +1008,14 @@ def test_every_problem_is_reported_at_once() -> None:
     message = str(info.value)
     assert message.startswith(f"{len(expected)} problems: model.nme: unknown key")
     assert info.value.exit_code == EXIT_MODEL
+
+
+def test_grade_letters_must_be_safe_names() -> None:
+    # grades become file names under `grade --split-by grade`
+    text = (
+        '[model]\nname = "m"\n[grading]\nbands = { "A/B" = 50, F = 0 }\n'
+        '[[rules]]\nname = "a"\npoints = 1\nwhen = { field = "x", op = "is_null" }\n'
+    )
+    with pytest.raises(ModelError) as caught:
+        parse_model(text)
+    assert any(p.startswith("grading.bands.A/B:") for p in caught.value.problems)

@@ -69,6 +69,7 @@ GRADING_KEYS = ("categories", "bands", "plus_minus", "scale")
 HANDOFF_KEYS = ("tiers",)
 DEFAULT_GRADE_BANDS = (("A", 80.0), ("B", 60.0), ("C", 40.0), ("D", 20.0), ("F", 0.0))
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+GRADE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
 
 class Problems:
@@ -103,7 +104,7 @@ def load_model(path: str | Path) -> Model:
     """Read and validate a model file; raise ModelError listing every problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # editors such as Notepad add a BOM
     except FileNotFoundError:
         raise ModelError("no such model file", path=path) from None
     except IsADirectoryError:
@@ -643,6 +644,11 @@ def parse_grading(data: Any, categories: tuple[str, ...], problems: Problems) ->
         problems.add("grading.bands", "must be a table of letter = lowest value, e.g. A = 80")
     else:
         for letter, low in raw_bands.items():
+            if not GRADE_PATTERN.match(letter):
+                problems.add(
+                    f"grading.bands.{letter}",
+                    "a grade is a letter, optionally followed by letters or digits (e.g. A, B2)",
+                )
             if not is_number(low):
                 problems.add(f"grading.bands.{letter}", f"must be a number, not {low!r}")
                 continue

@@ -1,0 +1,756 @@
+"""`leadscore threshold`: per-cutoff figures, strategies, recommended tiers, written models.
+
+The history below is small enough to work out by hand; every expected figure is
+derived in the comments next to it, never copied from a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import json
+import math
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leadscore_cli.errors import EXIT_DATA, EXIT_USAGE, DataError
+from leadscore_cli.model import load_model, parse_model
+from leadscore_cli.model.schema import Tier
+from leadscore_cli.model.writer import dumps_model
+from leadscore_cli.thresholds import MIN_TIER_SHARE, CutoffTable, recommend_tiers
+from tests.conftest import B2B_MODEL, EXAMPLE_MODELS, SAMPLE
+
+MODEL_TEXT = """
+[model]
+name = "tiny"
+version = "2.0.0"
+id_column = "lead_id"
+
+[tiers]
+hot = 60
+warm = 30
+cold = 0
+
+[handoff]
+tiers = ["hot", "warm"]
+
+[[rules]]
+name = "exec"
+category = "fit"
+points = 35
+when = { field = "title", op = "eq", value = "ceo" }
+
+[[rules]]
+name = "demo"
+category = "engagement"
+points = 20
+when = { field = "demo", op = "eq", value = true }
+"""
+
+# (score, leads, converted): 400 leads, 60 converted (base rate 0.15), 340 not
+GROUPS = [(90, 20, 16), (70, 40, 20), (50, 60, 12), (30.5, 80, 8), (10, 200, 4)]
+START = dt.date(2026, 1, 1)
+DAYS = 56  # created 2026-01-01 .. 2026-02-25: 8 weeks
+
+
+def history(groups=GROUPS, *, days: int = DAYS) -> pl.DataFrame:
+    """A file `score` could have written: scores, subtotals, an outcome and a date."""
+    rows = []
+    for score, leads, converted in groups:
+        for i in range(leads):
+            n = len(rows)
+            rows.append(
+                {
+                    "lead_id": f"H{n:04d}",
+                    "score": float(score),
+                    "score_fit": float(score) / 2,
+                    "score_engagement": float(score) / 2,
+                    "converted": "true" if i < converted else "false",
+                    "created_date": (START + dt.timedelta(days=n % days)).isoformat(),
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    """(history.csv, model.toml); the history lacks `title` and `demo`, so it cannot be
+    scored: every run on it reads the scores it holds."""
+    source = tmp_path / "history.csv"
+    history().write_csv(source)
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL_TEXT)
+    return source, model
+
+
+def threshold_json(run, *args) -> dict:
+    result = run("threshold", *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def row_at(report: dict, cutoff: int) -> dict:
+    row = next(r for r in report["table"] if r["cutoff"] == cutoff)
+    assert row == report["table"][cutoff]  # one row per cutoff 0..100, in order
+    return row
+
+
+def assert_clean_failure(result, code: int, *needles: str) -> None:
+    assert result.exit_code == code, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("leadscore: ")
+    for needle in needles:
+        assert needle in result.stderr, result.stderr
+
+
+# ------------------------------------------------------ hand-computed figures
+
+# At or above each cutoff (score >= c); 30.5 counts for c <= 30 only:
+#   c in 0..10:   400 leads, 60 conv: recall 1,      rate .15, FPR 340/340
+#   c in 11..30:  200 leads, 56 conv: recall 56/60,  rate .28, FPR 144/340
+#   c in 31..50:  120 leads, 48 conv: recall .8,     rate .4,  FPR 72/340
+#   c in 51..70:   60 leads, 36 conv: recall .6,     rate .6,  FPR 24/340
+#   c in 71..90:   20 leads, 16 conv: recall 16/60,  rate .8,  FPR 4/340
+#   c in 91..100:   0 leads:          recall 0,      rate -,   FPR 0
+EXPECTED = {
+    # cutoff: (leads, converted, recall, precision, lift, F1, KS); lift = rate / .15,
+    # F1 = 2PR / (P + R), KS = recall - FPR. At 11: 2 * .28 * .9333 / 1.2133 = .4308 and
+    # .9333 - .4235 = .5098; at 71: 2 * .8 * .2667 / 1.0667 = .4 and .2667 - .0118 = .2549
+    0: (400, 60, 1.0, 0.15, 1.0, 0.260870, 0.0),
+    10: (400, 60, 1.0, 0.15, 1.0, 0.260870, 0.0),
+    11: (200, 56, 0.933333, 0.28, 1.866667, 0.430769, 0.509804),
+    30: (200, 56, 0.933333, 0.28, 1.866667, 0.430769, 0.509804),
+    31: (120, 48, 0.8, 0.4, 2.666667, 0.533333, 0.588235),
+    50: (120, 48, 0.8, 0.4, 2.666667, 0.533333, 0.588235),
+    51: (60, 36, 0.6, 0.6, 4.0, 0.6, 0.529412),
+    70: (60, 36, 0.6, 0.6, 4.0, 0.6, 0.529412),
+    71: (20, 16, 0.266667, 0.8, 5.333333, 0.4, 0.254902),
+    90: (20, 16, 0.266667, 0.8, 5.333333, 0.4, 0.254902),
+    91: (0, 0, 0.0, None, None, 0.0, 0.0),
+    100: (0, 0, 0.0, None, None, 0.0, 0.0),
+}
+
+
+def test_per_cutoff_figures_by_hand(run, files):
+    source, model = files
+    report = threshold_json(run, source, "-m", model, "--outcome", "converted")
+    assert (report["rows"], report["positives"], report["negatives"]) == (400, 60, 340)
+    assert report["base_rate"] == pytest.approx(0.15)
+    assert len(report["table"]) == 101
+    assert report["warnings"] == []  # 60 positives and 340 negatives: both at least 40
+    for cutoff, (leads, converted, recall, precision, lift, f1, ks) in EXPECTED.items():
+        row = row_at(report, cutoff)
+        assert (row["leads"], row["converted"]) == (leads, converted), cutoff
+        assert row["share"] == pytest.approx(leads / 400, abs=1e-6)
+        assert row["recall"] == pytest.approx(recall, abs=2e-6)
+        assert row["f1"] == pytest.approx(f1, abs=2e-6)
+        assert row["ks"] == pytest.approx(ks, abs=2e-6)
+        if precision is None:
+            assert row["precision"] is None and row["lift"] is None
+        else:
+            assert row["precision"] == pytest.approx(precision, abs=2e-6)
+            assert row["lift"] == pytest.approx(lift, abs=2e-6)
+
+
+def test_default_strategy_is_max_ks_highest_cutoff_on_ties(run, files):
+    source, model = files
+    report = threshold_json(run, source, "-m", model, "--outcome", "converted")
+    # KS: 0, .5098 (11-30), .5882 (31-50), .5294 (51-70), .2549 (71-90): best on 31..50
+    assert report["strategy"] == "max_ks"
+    assert report["recommended"]["cutoff"] == 50
+    assert report["recommended"]["ks"] == pytest.approx(0.588235, abs=2e-6)
+
+
+@pytest.mark.parametrize(
+    ("args", "cutoff"),
+    [
+        # lowest cutoff whose rate at or above is >= R: .4 first reached at 31 (inclusive)
+        (("--target-rate", "0.4"), 31),
+        (("--target-rate", "0.41"), 51),
+        (("--target-rate", "0.15"), 0),
+        # highest cutoff still capturing >= R of conversions: .8 holds up to 50
+        (("--recall", "0.8"), 50),
+        (("--recall", "0.81"), 30),  # 56/60 = .933
+        (("--recall", "1"), 10),
+        # lowest cutoff sending at most N leads (one period without --per): 120 <= 120 at 31
+        (("--capacity", "120"), 31),
+        (("--capacity", "119"), 51),
+        # 56 days = 8 weeks: 15 a week = 120 in all; 14.9 a week = 119.2 in all
+        (("--capacity", "15", "--per", "week", "--date-column", "created_date"), 31),
+        (("--capacity", "14.9", "--per", "week", "--date-column", "created_date"), 51),
+        # 56 days / 1 = 56 periods: 2.5 a day = 140 in all, so 120 fits and 200 does not
+        (("--capacity", "2.5", "--per", "day", "--date-column", "created_date"), 31),
+        # 56 days / (365.25 / 12) = 1.8398 months: 60 a month = 110.4 in all -> 60 leads at 51
+        (("--capacity", "60", "--per", "month", "--date-column", "created_date"), 51),
+    ],
+)
+def test_strategies_pick_the_cutoff_worked_out_by_hand(run, files, args, cutoff):
+    source, model = files
+    report = threshold_json(run, source, "-m", model, "--outcome", "converted", *args)
+    assert report["recommended"]["cutoff"] == cutoff
+    assert report["warnings"] == []
+
+
+def test_capacity_periods_in_the_report(run, files):
+    source, model = files
+    common = (source, "-m", model, "--outcome", "converted", "--date-column", "created_date")
+    week = threshold_json(run, *common, "--capacity", "15", "--per", "week")
+    assert week["periods"] == pytest.approx(8.0)
+    assert week["strategy"] == "capacity" and week["strategy_value"] == 15
+    month = threshold_json(run, *common, "--capacity", "60", "--per", "month")
+    assert month["periods"] == pytest.approx(56 / (365.25 / 12), abs=1e-4)
+
+
+def test_capacity_history_shorter_than_a_period_counts_one(run, tmp_path):
+    source = tmp_path / "short.csv"
+    history(days=3).write_csv(source)  # three days, less than a week
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL_TEXT)
+    report = threshold_json(
+        run,
+        source,
+        "-m",
+        model,
+        "--outcome",
+        "converted",
+        "--capacity",
+        "120",
+        "--per",
+        "week",
+        "--date-column",
+        "created_date",
+    )
+    assert report["periods"] == 1.0
+    assert report["recommended"]["cutoff"] == 31
+
+
+def test_unreachable_target_is_a_warning_not_a_cutoff(run, files):
+    source, model = files
+    report = threshold_json(
+        run, source, "-m", model, "--outcome", "converted", "--target-rate", "0.9"
+    )
+    # the best rate is .8 (71..90), so no cutoff reaches .9
+    assert report["recommended"] is None
+    assert any("no cutoff" in w for w in report["warnings"])
+
+
+def test_terminal_report(run, files):
+    source, model = files
+    result = run("threshold", source, "-m", model, "--outcome", "converted")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert "400 leads with a known outcome: 60 converted (base rate 15.0%)" in result.stderr
+    assert "Recommended cutoff: 50" in result.stderr
+
+
+def test_positive_value_reads_a_stage_column(run, tmp_path):
+    frame = history().with_columns(
+        pl.when(pl.col("converted") == "true")
+        .then(pl.lit("Closed Won"))
+        .otherwise(pl.lit("Closed Lost"))
+        .alias("stage")
+    )
+    source = tmp_path / "history.csv"
+    frame.write_csv(source)
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL_TEXT)
+    by_flag = threshold_json(run, source, "-m", model, "--outcome", "converted")
+    by_stage = threshold_json(
+        run, source, "-m", model, "--outcome", "stage", "--positive", "closed won"
+    )
+    assert by_stage["table"] == by_flag["table"]
+    assert by_stage["positives"] == 60
+
+
+def test_sample_history_with_a_stage_outcome(run):
+    # the sample is a raw export: it is scored first; 573 leads reached Closed Won
+    by_stage = threshold_json(
+        run,
+        SAMPLE,
+        "-m",
+        B2B_MODEL,
+        "--outcome",
+        "stage",
+        "--positive",
+        "Closed Won",
+        "--as-of",
+        "2026-11-01",
+    )
+    assert (by_stage["rows"], by_stage["positives"]) == (5000, 573)
+    ks = [row["ks"] for row in by_stage["table"]]
+    assert by_stage["recommended"]["cutoff"] == max(
+        c for c, value in enumerate(ks) if value == max(ks)
+    )
+
+
+# ------------------------------------------------------------------ --tiers
+
+# every score 0..100 holds 10 leads; conversion is a step: 8/10 from 70, 5/10 from 40, 1/10
+STEP = [(b, 10, 8 if b >= 70 else 5 if b >= 40 else 1) for b in range(101)]
+
+
+def test_tiers_find_the_steps(run, tmp_path):
+    source = tmp_path / "history.csv"
+    history(STEP).write_csv(source)
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL_TEXT)
+    report = threshold_json(run, source, "-m", model, "--outcome", "converted", "--tiers", "2")
+    # cutting at the steps leaves no variance inside a tier, the most two cuts can explain;
+    # no other pair of cutoffs gives tiers of constant rate
+    tiers = [(t["name"], t["min_score"], t["leads"], t["converted"]) for t in report["tiers"]]
+    assert tiers == [("hot", 70, 310, 248), ("warm", 40, 300, 150), ("cold", 0, 400, 40)]
+    assert [t["rate"] for t in report["tiers"]] == [0.8, 0.5, 0.1]
+    assert sum(t["share"] for t in report["tiers"]) == pytest.approx(1.0)
+
+
+def test_tiers_default_names_when_the_model_has_another_count(run, tmp_path):
+    source = tmp_path / "history.csv"
+    history(STEP).write_csv(source)
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL_TEXT)
+    report = threshold_json(run, source, "-m", model, "--outcome", "converted", "--tiers", "1")
+    # one cutoff: the model's three tier names do not fit, the defaults are used
+    assert [t["name"] for t in report["tiers"]] == ["sql", "cold"]
+    # one cut: between-tier sum of squares n1*n2/N*(r1-r2)^2 is largest at 40 (the bigger
+    # step): 610*400/1010*(398/610-.1)^2 = 73.7 against 310*700/1010*(.8-190/700)^2 = 60.0
+    assert report["tiers"][0]["min_score"] == 40
+
+
+def tiers_of(buckets: list[tuple[int, int, int]], k: int) -> list[tuple[int, int, int]]:
+    table = CutoffTable.from_buckets(
+        pl.DataFrame(buckets, schema=["bucket", "leads", "converted"], orient="row")
+    )
+    picks = recommend_tiers(table, k, [f"t{i}" for i in range(k + 1)])
+    return [(p.min_score, p.leads, p.converted) for p in picks]
+
+
+def best_split(buckets: list[tuple[int, int, int]], k: int) -> float | None:
+    """Brute force over every set of k cutoffs: the largest between-tier sum of squares
+    with strictly falling rates and every tier at least 2% of leads."""
+    leads = [0] * 101
+    conv = [0] * 101
+    for bucket, n, c in buckets:
+        leads[bucket] += n
+        conv[bucket] += c
+    total, positives = sum(leads), sum(conv)
+    base = positives / total
+    minimum = max(1, math.ceil(MIN_TIER_SHARE * total))
+    best = None
+    for cuts in itertools.combinations(range(1, 101), k):
+        edges = [0, *cuts, 101]
+        value, rates, ok = 0.0, [], True
+        for low, high in itertools.pairwise(edges):
+            n, c = sum(leads[low:high]), sum(conv[low:high])
+            if n < minimum:
+                ok = False
+                break
+            rates.append(c / n)
+            value += n * (c / n - base) ** 2
+        if ok and all(a < b for a, b in itertools.pairwise(rates)):  # bottom tier first
+            best = value if best is None else max(best, value)
+    return best
+
+
+def split_value(tiers: list[tuple[int, int, int]]) -> float:
+    total = sum(n for _, n, _ in tiers)
+    base = sum(c for _, _, c in tiers) / total
+    return sum(n * (c / n - base) ** 2 for _, n, c in tiers)
+
+
+def test_tiers_respect_the_two_percent_floor():
+    # 100 buckets of 10 leads converting 2 each, and 15 leads at 100 that all convert:
+    # alone, the top bucket is 15/1015 = 1.5% of leads, under the floor of ceil(20.3) = 21.
+    buckets = [(b, 10, 2) for b in range(100)] + [(100, 15, 15)]
+    # the smallest allowed top tier adds bucket 99: 25 leads, 17 converted; any larger
+    # top tier dilutes it (n1*n2/N*(r1-r2)^2: 5.62 for 25 leads, 3.97 for 35)
+    assert tiers_of(buckets, 1) == [(99, 25, 17), (0, 990, 198)]
+
+
+def test_tiers_have_strictly_falling_rates_when_the_best_cut_would_not():
+    # conversion is U-shaped: .5 below 30, .1 from 30 to 69, .8 from 70. Cutting at 30 and
+    # 70 would explain everything, but the bottom tier would convert more than the middle.
+    buckets = [(b, 10, 5 if b < 30 else 1 if b < 70 else 8) for b in range(101)]
+    tiers = tiers_of(buckets, 2)
+    rates = [c / n for _, n, c in tiers]
+    assert rates[0] > rates[1] > rates[2]
+    assert all(n >= 21 for _, n, _ in tiers)  # 2% of 1010 leads, rounded up
+    assert [low for low, _, _ in tiers][-1] == 0
+    assert split_value(tiers) == pytest.approx(best_split(buckets, 2))
+
+
+def test_tiers_find_a_feasible_split_the_greedy_state_would_miss():
+    # 78 leads: [34, 101) 36 leads 29 conv (.81), [15, 34) 24 leads 14 conv (.58), [0, 15)
+    # 18 leads 6 conv (.33). Keeping only the best path per lower bound loses it: the best
+    # two tiers above 15 end in bucket 16 alone (10 leads, 1 conv: .1), which converts less
+    # than the bottom tier's .33, so no third tier fits below it.
+    buckets = [(94, 28, 21), (16, 10, 1), (33, 14, 13), (48, 8, 8), (14, 18, 6)]
+    tiers = tiers_of(buckets, 2)
+    assert [(n, c) for _, n, c in tiers] == [(36, 29), (24, 14), (18, 6)]
+    assert split_value(tiers) == pytest.approx(best_split(buckets, 2))
+
+
+def test_tiers_that_cannot_fall_are_an_error():
+    # two buckets converting at the same rate can never make two tiers with falling rates
+    with pytest.raises(DataError, match="falling conversion rates"):
+        tiers_of([(20, 50, 10), (80, 50, 10)], 1)
+
+
+def test_tiers_option_through_the_cli_fails_cleanly(run, tmp_path):
+    source = tmp_path / "history.csv"
+    history([(20, 50, 10), (80, 50, 10)]).write_csv(source)
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL_TEXT)
+    result = run("threshold", source, "-m", model, "--outcome", "converted", "--tiers", "1")
+    assert_clean_failure(result, EXIT_DATA, "try fewer --tiers")
+
+
+# --------------------------------------------------------------- properties
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+bucket_lists = st.lists(
+    st.tuples(st.integers(0, 100), st.integers(1, 40), st.integers(0, 40)).map(
+        lambda t: (t[0], t[1], min(t[1], t[2]))
+    ),
+    min_size=1,
+    max_size=12,
+    unique_by=lambda t: t[0],
+)
+
+
+@SETTINGS
+@given(buckets=bucket_lists)
+def test_leads_and_recall_never_rise_with_the_cutoff(buckets):
+    frame = pl.DataFrame(buckets, schema=["bucket", "leads", "converted"], orient="row")
+    table = CutoffTable.from_buckets(frame)
+    assert table.total == sum(n for _, n, _ in buckets)
+    assert table.positives == sum(c for _, _, c in buckets)
+    for low, high in itertools.pairwise(range(101)):
+        assert table.leads[low] >= table.leads[high]
+        assert table.converted[low] >= table.converted[high]
+    if table.positives == 0 or table.negatives == 0:
+        return
+    rows = table.rows()
+    for before, after in itertools.pairwise(rows):
+        assert before.recall >= after.recall
+        assert before.leads >= after.leads
+    for row in rows:
+        assert -1.0 <= row.ks <= 1.0
+        assert 0.0 <= row.recall <= 1.0
+        assert row.precision is None or 0.0 <= row.precision <= 1.0
+        assert 0.0 <= row.f1 <= 1.0
+    # every lead at or above 0, and a cutoff above every lead
+    assert rows[0].recall == 1.0 and rows[0].ks == 0.0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    buckets=st.lists(
+        st.tuples(st.integers(0, 100), st.integers(1, 30), st.integers(0, 30)).map(
+            lambda t: (t[0], t[1], min(t[1], t[2]))
+        ),
+        min_size=2,
+        max_size=6,
+        unique_by=lambda t: t[0],
+    ),
+    k=st.integers(1, 2),
+)
+def test_recommended_tiers_are_the_best_feasible_split(buckets, k):
+    best = best_split(buckets, k)
+    if best is None:
+        with pytest.raises(DataError):
+            tiers_of(buckets, k)
+        return
+    tiers = tiers_of(buckets, k)
+    assert len(tiers) == k + 1 and tiers[-1][0] == 0
+    rates = [c / n for _, n, c in tiers]
+    assert all(a > b for a, b in itertools.pairwise(rates))
+    assert sum(n for _, n, _ in tiers) == sum(n for _, n, _ in buckets)
+    assert split_value(tiers) == pytest.approx(best)
+
+
+# ------------------------------------------------------------ written models
+
+FULL_MODEL = """
+[model]
+name = "full"
+version = "3.1.4"
+description = "every feature once"
+id_column = "id"
+scale = "rescale"
+
+[fields]
+null_values = ["", "none"]
+
+[fields.revenue]
+source = "Annual Revenue"
+type = "float"
+on_invalid = "null"
+
+[fields.seen]
+type = "date"
+format = "%d/%m/%Y"
+
+[fields.paid]
+true_values = ["paid"]
+false_values = ["unpaid"]
+
+[caps.fit]
+min = -10
+max = 40.5
+
+[tiers]
+top = 80
+middle = 42.5
+bottom = 0
+
+[grading]
+categories = ["fit", "intent"]
+bands = { A = 30, B = 10, F = 0 }
+plus_minus = true
+scale = "points"
+
+[handoff]
+tiers = ["top"]
+
+[[rules]]
+name = "exec"
+category = "fit"
+points = 20
+description = "signs"
+when = { all = [
+    { field = "title", op = "matches", value = "ceo|cfo", case_sensitive = true },
+    { not = { field = "title", op = "in", value = ["intern", "student"] } },
+] }
+
+[[rules]]
+name = "revenue"
+category = "fit"
+field = "revenue"
+bands = [{ max = 1e6, points = -5 }, { min = 1e6, max = 5e7, points = 10 }, { min = 5e7, points = 25 }]
+default = 0
+missing = -1.5
+
+[[rules]]
+name = "industry"
+category = "intent"
+field = "industry"
+map = { software = 15, "financial services" = 7.5 }
+default = 1
+missing = -2
+case_sensitive = true
+
+[[rules]]
+name = "recent"
+category = "intent"
+points = 12
+when = { any = [{ field = "seen", op = "within_days", value = 30 }, { field = "paid", op = "eq", value = true }] }
+decay = { field = "seen", half_life_days = 14.5, if_missing = "none" }
+"""  # noqa: E501
+
+
+@pytest.mark.parametrize(
+    "model", [*EXAMPLE_MODELS, "full"], ids=lambda m: m if isinstance(m, str) else m.name
+)
+def test_dumped_models_read_back_equal(tmp_path, model):
+    if model == "full":
+        path = tmp_path / "full.toml"
+        path.write_text(FULL_MODEL)
+        model = path
+    loaded = load_model(model)
+    text = dumps_model(loaded, header="written by a test\nsecond line")
+    assert text.startswith("# written by a test\n# second line\n")
+    assert parse_model(text) == loaded
+
+
+def scoring_export(tmp_path: Path) -> Path:
+    """A raw export for MODEL_TEXT: scores 55 (ceo + demo), 35 (ceo), 20 (demo), 0."""
+    source = tmp_path / "leads.csv"
+    pl.DataFrame(
+        {
+            "lead_id": ["A", "B", "C", "D"],
+            "title": ["ceo", "ceo", "analyst", "analyst"],
+            "demo": ["yes", "no", "yes", "no"],
+        }
+    ).write_csv(source)
+    return source
+
+
+def test_write_gives_a_complete_model_that_scores_unchanged(run, files, tmp_path):
+    source, model = files
+    before = model.read_bytes()
+    new = tmp_path / "model_v2.toml"
+    report = threshold_json(run, source, "-m", model, "--outcome", "converted", "--write", new)
+    assert report["written"] == str(new)
+    assert model.read_bytes() == before  # the model read is left alone
+    written = load_model(new)
+    original = load_model(model)
+    # max KS picked 50: it becomes the top tier; warm (30) stays below it, cold at 0
+    expected_tiers = (Tier("hot", 50.0), Tier("warm", 30.0), Tier("cold", 0.0))
+    assert written == dataclasses.replace(original, tiers=expected_tiers)
+    assert written.handoff == ("hot", "warm")
+    assert parse_model(dumps_model(written)) == written
+
+    export = scoring_export(tmp_path)
+    outputs = {}
+    for name, path in (("old", model), ("new", new)):
+        out = tmp_path / f"{name}.csv"
+        result = run("score", export, "-m", path, "-o", out, "-q", "--as-of", "2026-11-01")
+        assert result.exit_code == 0, result.stderr
+        outputs[name] = pl.read_csv(out)
+    old, fresh = outputs["old"], outputs["new"]
+    assert fresh["score"].to_list() == old["score"].to_list() == [55, 35, 20, 0]
+    assert old["tier"].to_list() == ["warm", "warm", "cold", "cold"]  # hot from 60
+    assert fresh["tier"].to_list() == ["hot", "warm", "cold", "cold"]  # hot from 50
+
+
+def test_write_with_tiers_names_them_from_the_model(run, tmp_path):
+    source = tmp_path / "history.csv"
+    history(STEP).write_csv(source)
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL_TEXT)
+    new = tmp_path / "out" / "m.toml"
+    new.parent.mkdir()
+    result = run(
+        "threshold",
+        source,
+        "-m",
+        model,
+        "--outcome",
+        "converted",
+        "--tiers",
+        "2",
+        "--write",
+        new,
+        "-q",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    written = load_model(new)
+    assert written.tiers == (Tier("hot", 70.0), Tier("warm", 40.0), Tier("cold", 0.0))
+    assert new.read_text().startswith("# Tiers recommended by `leadscore threshold`")
+    export = scoring_export(tmp_path)
+    out = tmp_path / "scored.csv"
+    assert run("score", export, "-m", new, "-o", out, "-q").exit_code == 0
+    assert pl.read_csv(out)["tier"].to_list() == ["warm", "cold", "cold", "cold"]
+
+
+def test_write_to_the_model_read_is_refused(run, files, tmp_path):
+    source, model = files
+    before = model.read_bytes()
+    spelled_otherwise = tmp_path / "sub" / ".." / model.name
+    (tmp_path / "sub").mkdir()
+    for target in (model, spelled_otherwise):
+        result = run("threshold", source, "-m", model, "--outcome", "converted", "--write", target)
+        assert_clean_failure(result, EXIT_USAGE, "--in-place")
+        assert model.read_bytes() == before
+
+
+def test_in_place_rewrites_the_model(run, files):
+    source, model = files
+    result = run("threshold", source, "-m", model, "--outcome", "converted", "--in-place", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert load_model(model).tiers == (Tier("hot", 50.0), Tier("warm", 30.0), Tier("cold", 0.0))
+    both = run(
+        "threshold",
+        source,
+        "-m",
+        model,
+        "--outcome",
+        "converted",
+        "--in-place",
+        "--write",
+        model.parent / "x.toml",
+    )
+    assert both.exit_code == EXIT_USAGE
+    assert not (model.parent / "x.toml").exists()
+
+
+# -------------------------------------------------------------------- errors
+
+
+def test_missing_outcome_column_names_the_closest(run, files):
+    source, model = files
+    result = run("threshold", source, "-m", model, "--outcome", "convertd")
+    assert_clean_failure(result, EXIT_DATA, "'convertd'", "did you mean 'converted'")
+
+
+def test_outcome_that_is_not_boolean_like_suggests_positive(run, tmp_path):
+    frame = history().with_columns(
+        pl.when(pl.col("converted") == "true")
+        .then(pl.lit("Won"))
+        .otherwise(pl.lit("Lost"))
+        .alias("stage")
+    )
+    source = tmp_path / "history.csv"
+    frame.write_csv(source)
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL_TEXT)
+    result = run("threshold", source, "-m", model, "--outcome", "stage")
+    assert_clean_failure(result, EXIT_DATA, "'stage'", "--positive", "boolean-like")
+    fixed = threshold_json(run, source, "-m", model, "--outcome", "stage", "--positive", "Won")
+    assert fixed["positives"] == 60
+
+
+@pytest.mark.parametrize(("value", "missing"), [("false", "positive"), ("true", "negative")])
+def test_single_class_outcome(run, tmp_path, value, missing):
+    source = tmp_path / "history.csv"
+    history().with_columns(pl.lit(value).alias("converted")).write_csv(source)
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL_TEXT)
+    result = run("threshold", source, "-m", model, "--outcome", "converted")
+    assert_clean_failure(result, EXIT_DATA, "'converted'", f"no {missing}")
+
+
+def test_few_positives_warn_on_stderr_and_in_json(run, tmp_path):
+    # half the history: 30 positives and 170 negatives
+    half = [(score, leads // 2, conv // 2) for score, leads, conv in GROUPS]
+    source = tmp_path / "history.csv"
+    history(half).write_csv(source)
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL_TEXT)
+    text = run("threshold", source, "-m", model, "--outcome", "converted", "-q")
+    assert text.exit_code == 0
+    assert "warning" in text.stderr and "30 positive" in text.stderr
+    report = threshold_json(run, source, "-m", model, "--outcome", "converted")
+    assert report["positives"] == 30
+    assert any("fewer than 40" in w for w in report["warnings"])
+    # the same figures as the full history: rates are ratios of halved counts
+    assert report["recommended"]["cutoff"] == 50
+
+
+def test_unreadable_scores_in_the_history_stop_the_run(run, files, tmp_path):
+    source, model = files
+    broken = tmp_path / "broken.csv"
+    pl.read_csv(source, infer_schema=False).with_columns(
+        pl.when(pl.col("lead_id") == "H0007").then(pl.lit("high")).otherwise("score").alias("score")
+    ).write_csv(broken)
+    result = run("threshold", broken, "-m", model, "--outcome", "converted")
+    # read as null it would quietly drop out of every figure
+    assert_clean_failure(result, EXIT_DATA, "'score'", "'high'", "row 8")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--target-rate", "0.3", "--recall", "0.5"],
+        ["--recall", "0.5", "--capacity", "10"],
+        ["--target-rate", "1.5"],
+        ["--capacity", "0"],
+        ["--capacity", "10", "--per", "week"],  # --per needs --date-column
+        ["--per", "week", "--date-column", "created_date"],  # and --capacity
+        ["--tiers", "0"],
+    ],
+)
+def test_usage_errors(run, files, args):
+    source, model = files
+    result = run("threshold", source, "-m", model, "--outcome", "converted", *args)
+    assert result.exit_code == EXIT_USAGE, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
