@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,10 +16,19 @@ import polars as pl
 from leadscore_cli.errors import DataError, OutputError, UsageError
 from leadscore_cli.grading import GRADE, PRIORITY, grading_of, letters, require_tiers
 from leadscore_cli.model.schema import Model
+from leadscore_cli.nightly import (
+    excel_safe,
+    handoff_tiers,
+    previous_scores,
+    recorded,
+    with_deltas,
+    write_handoff,
+)
 from leadscore_cli.outcome import outcome_check_frame, outcome_expr, raise_outcome_problems
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import (
     ReadOptions,
+    check_nightly_options,
     invalid_values_check,
     model_metadata,
     run_guarded,
@@ -32,7 +42,12 @@ from leadscore_cli.scoring import (
     plan_from_scores,
     plan_scoring,
 )
-from leadscore_cli.writers import check_destination, sink_atomic, sink_segments_atomic
+from leadscore_cli.writers import (
+    check_destination,
+    output_format,
+    sink_atomic,
+    sink_segments_atomic,
+)
 
 SPLIT_CHOICES = (GRADE, TIER, PRIORITY)
 OUTCOME = "__ls_outcome"
@@ -47,6 +62,10 @@ class GradeOptions:
     positive: tuple[str, ...] = ()
     output_format: str | None = None
     sort: bool = False
+    previous: str | None = None
+    handoff: str | None = None
+    manifest: str | None = None
+    excel_safe: bool = False
 
 
 @dataclass
@@ -63,6 +82,7 @@ class GradeSummary:
     outcome: str | None = None
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    handoff: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -78,15 +98,49 @@ def grade_file(
     options: GradeOptions,
     read: ReadOptions = ReadOptions(),
 ) -> GradeSummary:
-    """Add tier, grade and priority to `input_path` and write `output` (a file or a folder)."""
+    """Add tier, grade and priority to `input_path` and write `output` (a file or a folder).
+
+    With `options.manifest`, a JSON record of the run is written whether it succeeds or not.
+    """
+
+    def describe(summary: GradeSummary) -> dict:
+        tiers: dict[str, int] = {}
+        for cell in summary.matrix:
+            tiers[cell["tier"]] = tiers.get(cell["tier"], 0) + cell["count"]
+        return {
+            "rows_in": summary.rows,
+            "rows_out": summary.rows,
+            "tiers": tiers,
+            "handoff": summary.handoff,
+        }
+
+    return recorded(
+        options.manifest,
+        command="grade",
+        model=model,
+        input_path=input_path,
+        output=output,
+        as_of=options.as_of,
+        run=lambda: grade_to_output(input_path, model, output, options, read),
+        describe=describe,
+    )
+
+
+def grade_to_output(
+    input_path: str, model: Model, output: str, options: GradeOptions, read: ReadOptions
+) -> GradeSummary:
     started = time.perf_counter()
     require_tiers(model)
     grading_of(model)  # fails early: no [grading] and no fit category
     if options.split_by is not None and options.split_by not in SPLIT_CHOICES:
         raise UsageError(f"--split-by must be one of {', '.join(SPLIT_CHOICES)}")
-    with open_source(
-        input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
-    ) as source:
+    check_nightly_options(output, options, model, split=options.split_by is not None)
+    with ExitStack() as stack:
+        source = stack.enter_context(
+            open_source(
+                input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
+            )
+        )
         if options.split_by is None:
             check_destination(output, [source.path, model.source])
         else:  # a folder, replaced as a whole: it may exist, but must not hold an input
@@ -116,6 +170,12 @@ def grade_file(
             score_check, check = unreadable_scores_check(source.frame, model, source.name)
             also.append(score_check)
             checks.append(check)
+        if options.previous is not None:
+            previous = stack.enter_context(open_source(options.previous))
+            graded = with_deltas(
+                graded, previous_scores(previous.frame, model, previous.name), model
+            )
+        written = excel_safe(graded) if options.excel_safe else graded
         outcome = None
         if options.outcome is not None:
             if options.outcome not in columns:
@@ -148,7 +208,7 @@ def grade_file(
             results = run_guarded(
                 source,
                 lambda: sink_atomic(
-                    graded,
+                    written,
                     output,
                     format=options.output_format,
                     also=also,
@@ -161,7 +221,7 @@ def grade_file(
             results, files = run_guarded(
                 source,
                 lambda: sink_segments_atomic(
-                    graded,
+                    written,
                     output,
                     key=options.split_by,
                     format=options.output_format or "csv",
@@ -196,6 +256,10 @@ def grade_file(
         outcome=options.outcome,
         files=files,
     )
+    if options.handoff is not None:
+        fmt = output_format(output, options.output_format)
+        rows = write_handoff(output, fmt, options.handoff, model)
+        summary.handoff = {"path": options.handoff, "rows": rows, "tiers": handoff_tiers(model)}
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 

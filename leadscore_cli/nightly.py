@@ -11,16 +11,19 @@ import datetime as dt
 import hashlib
 import json
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
 from leadscore_cli import __version__
-from leadscore_cli.errors import DataError, ModelError, UsageError
+from leadscore_cli.errors import DataError, LeadscoreError, ModelError, UsageError
 from leadscore_cli.model.schema import Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.scoring import SCORE, TIER, tier_expr
-from leadscore_cli.writers import atomic_path, output_format, sink_atomic
+from leadscore_cli.writers import atomic_path, sink_atomic
 
 PREVIOUS_SCORE = "previous_score"
 SCORE_CHANGE = "score_change"
@@ -29,6 +32,7 @@ PREVIOUS_TIER = "__ls_previous_tier"
 DELTA_COLUMNS = (PREVIOUS_SCORE, SCORE_CHANGE, TIER_CHANGE)
 FORMULA_START = r"^[=+\-@\t\r]"
 PLAIN_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+Summary = TypeVar("Summary")
 
 
 def require_id(model: Model, option: str) -> str:
@@ -129,8 +133,8 @@ def excel_safe(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def check_excel_safe(dest: str, fmt: str | None) -> None:
-    if output_format(dest, fmt) != "csv":
+def check_excel_safe(fmt: str) -> None:
+    if fmt != "csv":
         raise UsageError("--excel-safe applies to CSV outputs; Parquet is not opened as text")
 
 
@@ -192,3 +196,51 @@ def manifest_record(
         "tiers": tiers or {},
         "handoff": handoff,
     }
+
+
+def recorded(
+    manifest: str | None,
+    *,
+    command: str,
+    model: Model,
+    input_path: str,
+    output: str,
+    as_of: dt.date,
+    run: Callable[[], Summary],
+    describe: Callable[[Summary], dict],
+) -> Summary:
+    """Run a command; with a manifest path, record the run whether it succeeds or fails."""
+    if manifest is None:
+        return run()
+    started_at = dt.datetime.now().astimezone()
+    started = time.perf_counter()
+    input_file = None if input_path == "-" else Path(input_path)
+    common = {
+        "command": command,
+        "model": model,
+        "input_path": input_file,
+        "input_name": input_path,
+        "output": output,
+        "as_of": as_of,
+        "started": started_at,
+    }
+    try:
+        summary = run()
+    except LeadscoreError as error:
+        seconds = time.perf_counter() - started
+        write_manifest(
+            manifest,
+            manifest_record(
+                **common,
+                seconds=seconds,
+                status="failed",
+                error=str(error),
+                exit_code=error.exit_code,
+            ),
+        )
+        raise
+    seconds = time.perf_counter() - started
+    write_manifest(
+        manifest, manifest_record(**common, seconds=seconds, status="ok", **describe(summary))
+    )
+    return summary

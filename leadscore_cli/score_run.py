@@ -22,12 +22,11 @@ from leadscore_cli.nightly import (
     check_excel_safe,
     excel_safe,
     handoff_tiers,
-    manifest_record,
     previous_scores,
+    recorded,
     require_id,
     with_deltas,
     write_handoff,
-    write_manifest,
 )
 from leadscore_cli.readers import Source, explain_polars_error, open_source
 from leadscore_cli.scoring import ScoringPlan, plan_scoring
@@ -106,55 +105,42 @@ def score_file(
     With `options.manifest`, a JSON record of the run is written whether it
     succeeds or fails, so a nightly job always leaves a trace.
     """
-    started_at = dt.datetime.now().astimezone()
     started = time.perf_counter()
-    input_file = None if input_path == "-" else Path(input_path)
-    try:
+
+    def run() -> ScoreSummary:
         summary = score_to_output(input_path, model, output, options, read)
-    except LeadscoreError as error:
-        if options.manifest is not None:
-            record = manifest_record(
-                command="score",
-                model=model,
-                input_path=input_file,
-                input_name=input_path,
-                output=output,
-                as_of=options.as_of,
-                started=started_at,
-                seconds=time.perf_counter() - started,
-                status="failed",
-                error=str(error),
-                exit_code=error.exit_code,
-            )
-            write_manifest(options.manifest, record)
-        raise
-    summary.seconds = round(time.perf_counter() - started, 3)
-    if options.manifest is not None:
-        record = manifest_record(
-            command="score",
-            model=model,
-            input_path=input_file,
-            input_name=summary.input,
-            output=summary.output,
-            as_of=options.as_of,
-            started=started_at,
-            seconds=summary.seconds,
-            status="ok",
-            rows_in=summary.rows_scored,
-            rows_out=summary.rows_written,
-            tiers=summary.tiers,
-            handoff=summary.handoff,
-        )
-        write_manifest(options.manifest, record)
-    return summary
+        summary.seconds = round(time.perf_counter() - started, 3)
+        return summary
+
+    return recorded(
+        options.manifest,
+        command="score",
+        model=model,
+        input_path=input_path,
+        output=output,
+        as_of=options.as_of,
+        run=run,
+        describe=lambda summary: {
+            "rows_in": summary.rows_scored,
+            "rows_out": summary.rows_written,
+            "tiers": summary.tiers,
+            "handoff": summary.handoff,
+        },
+    )
 
 
-def check_nightly_options(output: str, options: ScoreOptions, model: Model) -> None:
+def check_nightly_options(output: str, options, model: Model, *, split: bool = False) -> None:
+    """Fail before reading anything when nightly options do not fit the output."""
     if options.excel_safe:
-        check_excel_safe(output, options.output_format)
+        fmt = (
+            options.output_format or "csv"
+            if split
+            else output_format(output, options.output_format)
+        )
+        check_excel_safe(fmt)
     if options.handoff is not None:
-        if output == "-":
-            raise UsageError("--handoff reads the finished output back; give -o FILE, not -")
+        if output == "-" or split:
+            raise UsageError("--handoff reads the finished output back; give -o FILE")
         handoff_tiers(model)
     if options.previous is not None:
         require_id(model, "--previous")

@@ -26,16 +26,19 @@ def write_model(tmp_path):
     return path
 
 
-def scored(run, tmp_path, model, rows: dict, name: str, *extra) -> pl.DataFrame:
+def scored(
+    run, tmp_path, model, rows: dict, name: str, *extra, command: str = "score"
+) -> pl.DataFrame:
     source = tmp_path / f"{name}_in.csv"
     pl.DataFrame(rows).write_csv(source)
     out = tmp_path / f"{name}.csv"
-    result = run("score", source, "-m", model, "-o", out, "-q", "--as-of", AS_OF, *extra)
+    result = run(command, source, "-m", model, "-o", out, "-q", "--as-of", AS_OF, *extra)
     assert result.exit_code == 0, result.stderr
     return pl.read_csv(out, infer_schema=False)
 
 
-def test_deltas_and_handoff(run, tmp_path):
+@pytest.mark.parametrize("command", ["score", "grade"])
+def test_deltas_and_handoff(run, tmp_path, command):
     model = write_model(tmp_path)
     # scores: pts>=0 -> 1, >=30 -> 31, >=60 -> 61 ; tiers: 61 sql, 31 mql, 1 cold
     scored(
@@ -52,6 +55,7 @@ def test_deltas_and_handoff(run, tmp_path):
         tmp_path / "monday.csv",
         "--handoff",
         handoff,
+        command=command,
     )
     changes = dict(zip(today["id"], today["tier_change"], strict=True))
     assert changes == {"a": "cold->mql", "b": "mql->sql", "c": "same", "e": "new", "f": "new"}

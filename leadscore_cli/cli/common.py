@@ -77,6 +77,43 @@ InputFormatOpt = Annotated[
     ),
 ]
 
+PreviousOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--previous",
+        help="Last run's scored file: adds previous_score, score_change and tier_change "
+        "(e.g. mql->sql, new, same), joined on the model's id column.",
+        show_default=False,
+    ),
+]
+HandoffOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--handoff",
+        help="Also write only the leads that newly reached a handoff tier ([handoff] tiers, "
+        "default the top tier): the list sales should call today.",
+        show_default=False,
+    ),
+]
+ManifestOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--manifest",
+        help="Write a JSON record of the run (versions, hashes, rows, tiers, timings), "
+        "also when it fails.",
+        show_default=False,
+    ),
+]
+ExcelSafeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--excel-safe",
+        help="CSV output: prefix ' to text cells starting with = + - @ tab or CR so a "
+        "spreadsheet shows them instead of running them. Off by default: values pass "
+        "through unchanged.",
+    ),
+]
+
 
 def read_options(encoding: str | None, delimiter: str | None, input_format: str | None):
     if delimiter is not None:

@@ -12,9 +12,13 @@ from leadscore_cli.cli.common import (
     DebugOpt,
     DelimiterOpt,
     EncodingOpt,
+    ExcelSafeOpt,
+    HandoffOpt,
     InputFormatOpt,
     JsonOpt,
+    ManifestOpt,
     ModelOpt,
+    PreviousOpt,
     QuietOpt,
     parse_as_of,
     print_json,
@@ -108,6 +112,10 @@ def grade(
             "--format", help="csv or parquet (default for --split-by: csv).", show_default=False
         ),
     ] = None,
+    previous: PreviousOpt = None,
+    handoff: HandoffOpt = None,
+    manifest: ManifestOpt = None,
+    excel_safe: ExcelSafeOpt = False,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
     input_format: InputFormatOpt = None,
@@ -143,6 +151,10 @@ def grade(
             positive=tuple(positive or ()),
             output_format=output_format,
             sort=sort,
+            previous=previous,
+            handoff=handoff,
+            manifest=manifest,
+            excel_safe=excel_safe,
         )
         summary = grade_file(
             input,
@@ -163,4 +175,10 @@ def grade(
             stderr.print(matrix_table(summary))
             if split_by is not None:
                 stderr.print(f"{len(summary.files)} files in {output}/", highlight=False)
+            if summary.handoff is not None:
+                stderr.print(
+                    f"Handoff: {summary.handoff['rows']:,} leads newly in "
+                    f"{', '.join(summary.handoff['tiers'])} -> {summary.handoff['path']}",
+                    highlight=False,
+                )
             stderr.print(f"Took {summary.seconds:.2f} s", highlight=False)

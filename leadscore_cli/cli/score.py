@@ -11,9 +11,13 @@ from leadscore_cli.cli.common import (
     DebugOpt,
     DelimiterOpt,
     EncodingOpt,
+    ExcelSafeOpt,
+    HandoffOpt,
     InputFormatOpt,
     JsonOpt,
+    ManifestOpt,
     ModelOpt,
+    PreviousOpt,
     QuietOpt,
     parse_as_of,
     print_json,
@@ -80,42 +84,10 @@ def score(
             "--format", help="csv or parquet, when the extension does not say.", show_default=False
         ),
     ] = None,
-    previous: Annotated[
-        str | None,
-        typer.Option(
-            "--previous",
-            help="Last run's scored file: adds previous_score, score_change and tier_change "
-            "(e.g. mql->sql, new, same), joined on the model's id column.",
-            show_default=False,
-        ),
-    ] = None,
-    handoff: Annotated[
-        str | None,
-        typer.Option(
-            "--handoff",
-            help="Also write only the leads that newly reached a handoff tier ([handoff] "
-            "tiers, default the top tier): the list sales should call today.",
-            show_default=False,
-        ),
-    ] = None,
-    manifest: Annotated[
-        str | None,
-        typer.Option(
-            "--manifest",
-            help="Write a JSON record of the run (versions, hashes, rows, tiers, timings), "
-            "also when it fails.",
-            show_default=False,
-        ),
-    ] = None,
-    excel_safe: Annotated[
-        bool,
-        typer.Option(
-            "--excel-safe",
-            help="CSV output: prefix ' to text cells starting with = + - @ tab or CR so a "
-            "spreadsheet shows them instead of running them. Off by default: values pass "
-            "through unchanged.",
-        ),
-    ] = False,
+    previous: PreviousOpt = None,
+    handoff: HandoffOpt = None,
+    manifest: ManifestOpt = None,
+    excel_safe: ExcelSafeOpt = False,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
     input_format: InputFormatOpt = None,
