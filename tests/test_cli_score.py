@@ -336,3 +336,25 @@ def test_debug_shows_traceback(run, tmp_path):
     )
     assert result.exit_code == EXIT_INPUT
     assert "Traceback" in result.stderr
+
+
+def test_sample_command_is_deterministic(run, tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    for out in (first, second):
+        result = run("sample", "-n", 300, "-o", out, "--seed", 9)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == ""
+    assert first.read_bytes() == second.read_bytes()
+    frame = pl.read_csv(first, infer_schema=False)
+    assert frame.height == 300
+    assert {"lead_id", "converted", "Annual Revenue"} <= set(frame.columns)
+    other = tmp_path / "c.csv"
+    assert run("sample", "-n", 300, "-o", other, "--seed", 10, "-q").exit_code == 0
+    assert other.read_bytes() != first.read_bytes()
+
+
+def test_sample_command_reports_an_unwritable_destination(run, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = run("sample", "-n", 10, "-o", blocker / "x.csv")
+    assert_clean_failure(result, EXIT_OUTPUT, "a_file")
