@@ -10,7 +10,7 @@ become null when the field says `on_invalid = "null"`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -53,7 +53,7 @@ AUTO_DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y/%m/%d",
 )
-NUMBER_JUNK = r"[\s$€£¥₹,_']"
+NUMBER_JUNK = r"[\s$€£¥₹,_')]"  # "(" becomes "-": accounting negatives "(1,200)"
 
 
 def iter_leaves(condition: Condition) -> Iterator[Leaf]:
@@ -140,13 +140,57 @@ def resolve_field_types(
     return types
 
 
+Step = Callable[[pl.Expr], pl.Expr]
+
+
 @dataclass(frozen=True)
 class ParsedField:
-    """Expressions for one field: its typed value and a flag for unreadable cells."""
+    """How one field is read: a chain of steps from the raw column to the typed value.
+
+    `value` and `invalid` compose the steps into single expressions, handy for
+    aggregations. A step may use its input several times, and polars does not
+    share work inside `when` branches, so the hot path (`staged`) turns each
+    step into a column of its own instead: every step then runs once per row.
+    """
 
     name: str
-    value: pl.Expr
-    invalid: pl.Expr | None  # None when the field cannot hold unreadable values
+    source: str
+    steps: tuple[Step, ...]
+    clean_step: int | None  # steps[:clean_step] give the text after null markers
+    checked: bool  # whether unreadable values are possible (and flagged)
+
+    def compose(self, upto: int | None = None) -> pl.Expr:
+        expr = pl.col(self.source)
+        for step in self.steps[:upto]:
+            expr = step(expr)
+        return expr
+
+    @property
+    def value(self) -> pl.Expr:
+        return self.compose()
+
+    @property
+    def invalid(self) -> pl.Expr | None:
+        if not self.checked:
+            return None
+        cleaned = self.compose(self.clean_step) if self.clean_step else pl.col(self.source)
+        return cleaned.is_not_null() & self.value.is_null()
+
+    def staged(self, prefix: str, value_name: str, invalid_name: str | None) -> list[list[pl.Expr]]:
+        """One list of expressions per step, each reading the previous step's column."""
+        names = [f"{prefix}{i}_{self.name}" for i in range(len(self.steps) - 1)]
+        names.append(value_name)
+        stages: list[list[pl.Expr]] = []
+        previous = pl.col(self.source)
+        for step, name in zip(self.steps, names, strict=True):
+            stages.append([step(previous).alias(name)])
+            previous = pl.col(name)
+        if self.checked and invalid_name is not None:
+            cleaned = pl.col(names[self.clean_step - 1]) if self.clean_step else pl.col(self.source)
+            stages.append(
+                [(cleaned.is_not_null() & pl.col(value_name).is_null()).alias(invalid_name)]
+            )
+        return stages
 
 
 def null_markers(spec: FieldSpec | None, model_nulls: tuple[str, ...]) -> list[str]:
@@ -161,80 +205,113 @@ def parse_field(
     spec: FieldSpec | None,
     model_nulls: tuple[str, ...],
 ) -> ParsedField:
-    """Build the expressions that read `column` as `ftype`, whatever the input stored."""
-    raw = pl.col(column)
+    """Build the steps that read `column` as `ftype`, whatever the input stored."""
     if source_dtype == pl.String:
-        return parse_text_column(raw, column, ftype, spec, null_markers(spec, model_nulls))
-    return cast_typed_column(raw, column, ftype, source_dtype)
-
-
-def parse_text_column(
-    raw: pl.Expr, column: str, ftype: FieldType, spec: FieldSpec | None, markers: list[str]
-) -> ParsedField:
-    stripped = raw.str.strip_chars()
-    cleaned = (
-        pl.when(stripped.str.to_lowercase().is_in(markers) | (stripped == ""))
-        .then(None)
-        .otherwise(stripped)
-    )
-    if ftype == "string":
-        return ParsedField(column, cleaned, None)
-    if ftype in ("int", "float"):
-        digits = cleaned.str.replace_all(NUMBER_JUNK, "")
-        negative = digits.str.starts_with("(") & digits.str.ends_with(")")
-        digits = (
-            pl.when(negative)
-            .then(pl.concat_str(pl.lit("-"), digits.str.strip_chars("()")))
-            .otherwise(digits)
+        return parse_text_column(
+            pl.col(column), column, ftype, spec, null_markers(spec, model_nulls)
         )
-        number = digits.cast(pl.Float64, strict=False)
+    return cast_typed_column(pl.col(column), column, ftype, source_dtype)
+
+
+def strip(text: pl.Expr) -> pl.Expr:
+    return text.str.strip_chars()
+
+
+def null_out(markers: list[str]) -> Step:
+    def step(text: pl.Expr) -> pl.Expr:
+        missing = text.str.to_lowercase().is_in(markers) | (text == "")
+        return pl.when(missing).then(None).otherwise(text)
+
+    return step
+
+
+def to_number(text: pl.Expr) -> pl.Expr:
+    """`$1,200.50` -> 1200.5 and `(300)` -> -300; anything else unreadable becomes null."""
+    digits = text.str.replace_all(NUMBER_JUNK, "").str.replace("(", "-", literal=True)
+    return digits.cast(pl.Float64, strict=False)
+
+
+def finite(integral: bool) -> Step:
+    def step(number: pl.Expr) -> pl.Expr:
         valid = number.is_finite()
-        if ftype == "int":
+        if integral:
             valid = valid & (number == number.floor())
-        value = pl.when(valid).then(number).otherwise(None)
-    elif ftype == "bool":
-        lowered = cleaned.str.to_lowercase()
-        true_values = list(spec.true_values) if spec else list(FieldSpec("", "").true_values)
-        false_values = list(spec.false_values) if spec else list(FieldSpec("", "").false_values)
-        value = (
+        return pl.when(valid).then(number).otherwise(None)
+
+    return step
+
+
+def lower(text: pl.Expr) -> pl.Expr:
+    return text.str.to_lowercase()
+
+
+def to_bool(true_values: list[str], false_values: list[str]) -> Step:
+    def step(lowered: pl.Expr) -> pl.Expr:
+        return (
             pl.when(lowered.is_in(true_values))
             .then(True)
             .when(lowered.is_in(false_values))
             .then(False)
             .otherwise(None)
         )
+
+    return step
+
+
+def to_temporal(formats: tuple[str, ...], as_date: bool) -> Step:
+    def step(text: pl.Expr) -> pl.Expr:
+        parsed = [text.str.to_datetime(fmt, strict=False) for fmt in formats]
+        stamp = parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
+        return stamp.dt.date() if as_date else stamp
+
+    return step
+
+
+def parse_text_column(
+    raw: pl.Expr, column: str, ftype: FieldType, spec: FieldSpec | None, markers: list[str]
+) -> ParsedField:
+    """Text as exported: trimmed, null markers removed, then read as the field's type."""
+    source = raw.meta.output_name()
+    clean: tuple[Step, ...] = (strip, null_out(markers))
+    if ftype == "string":
+        return ParsedField(column, source, clean, None, False)
+    if ftype in ("int", "float"):
+        steps = (*clean, to_number, finite(ftype == "int"))
+    elif ftype == "bool":
+        spec = spec or FieldSpec("", "")
+        steps = (*clean, lower, to_bool(list(spec.true_values), list(spec.false_values)))
     else:
         formats = (spec.format,) if spec and spec.format else AUTO_DATETIME_FORMATS
-        parsed = [cleaned.str.to_datetime(fmt, strict=False) for fmt in formats]
-        stamp = parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
-        value = stamp.dt.date() if ftype == "date" else stamp
-    invalid = cleaned.is_not_null() & value.is_null()
-    return ParsedField(column, value, invalid)
+        steps = (*clean, to_temporal(formats, ftype == "date"))
+    return ParsedField(column, source, steps, len(clean), True)
+
+
+def cast_step(dtype: pl.DataType) -> Step:
+    return lambda expr: expr.cast(dtype)
 
 
 def cast_typed_column(
     raw: pl.Expr, column: str, ftype: FieldType, source_dtype: pl.DataType
 ) -> ParsedField:
     """Columns Parquet already typed: cast, and refuse casts that cannot mean anything."""
+    source = raw.meta.output_name()
     if ftype == "string":
-        return ParsedField(column, raw.cast(pl.String).str.strip_chars(), None)
+        return ParsedField(column, source, (cast_step(pl.String()), strip), None, False)
     if ftype in ("int", "float"):
         if not (source_dtype.is_numeric() or source_dtype in (pl.Boolean, pl.Null)):
             raise TypeError(
                 f"column {column!r} holds {source_dtype}, the model reads it as {ftype}"
             )
-        number = raw.cast(pl.Float64)
-        value = pl.when(number.is_finite()).then(number).otherwise(None)
-        return ParsedField(column, value, raw.is_not_null() & value.is_null())
+        steps = (cast_step(pl.Float64()), finite(False))
+        return ParsedField(column, source, steps, None, True)
     if ftype == "bool":
         if not (source_dtype == pl.Boolean or source_dtype.is_integer() or source_dtype == pl.Null):
             raise TypeError(f"column {column!r} holds {source_dtype}, the model reads it as bool")
-        return ParsedField(column, raw.cast(pl.Boolean), None)
+        return ParsedField(column, source, (cast_step(pl.Boolean()),), None, False)
     if not (source_dtype.is_temporal() or source_dtype == pl.Null):
         raise TypeError(f"column {column!r} holds {source_dtype}, the model reads it as {ftype}")
     if ftype == "date":
-        value = raw.cast(pl.Date) if source_dtype != pl.Time else None
-        if value is None:
+        if source_dtype == pl.Time:
             raise TypeError(f"column {column!r} holds times of day, the model reads it as date")
-        return ParsedField(column, value, None)
-    return ParsedField(column, raw.cast(pl.Datetime("us")), None)
+        return ParsedField(column, source, (cast_step(pl.Date()),), None, False)
+    return ParsedField(column, source, (cast_step(pl.Datetime("us")),), None, False)

@@ -331,6 +331,7 @@ _COMPRESSION_FAULTS = (
     "invalid gzip",
     "invalid deflate",
     "unknown frame descriptor",
+    "truncated compressed stream",
 )
 
 
@@ -344,6 +345,11 @@ def _read_sample(path: Path, compression: Compression | None, name: str) -> tupl
             f"the compressed file is corrupt or truncated ({_first_line(exc)})", path=name
         ) from exc
     except OSError as exc:
+        # pyarrow's zstd stream raises a plain OSError ("Truncated compressed stream")
+        if compression is not None and any(k in str(exc).lower() for k in _COMPRESSION_FAULTS):
+            raise InputError(
+                f"the compressed file is corrupt or truncated ({_first_line(exc)})", path=name
+            ) from exc
         raise InputError(f"cannot read file: {_os_reason(exc)}", path=name) from exc
     return data[:SAMPLE_BYTES], len(data) <= SAMPLE_BYTES
 
@@ -390,6 +396,14 @@ def _check_sample(
         sample = sample[len(UTF8_BOM) :]
     if not sample.strip():
         raise InputError("file is empty", path=name)
+    nul = sample.find(b"\x00")
+    if nul != -1:  # valid UTF-8, so it would pass as one odd header; never text in an export
+        line = sample[:nul].count(b"\n") + 1
+        raise InputError(
+            f"file holds binary data (a NUL byte on line {line}), not CSV text; "
+            "if it is UTF-16 without a BOM, pass --encoding utf-16-le (or utf-16-be)",
+            path=name,
+        )
     try:
         text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=at_eof)
     except UnicodeDecodeError as exc:

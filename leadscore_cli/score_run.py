@@ -186,6 +186,7 @@ def score_to_output(
                 also=[plan.stats, plan.score_counts],
                 before_commit=invalid_values_check(plan, source.name),
                 parquet_metadata=model_metadata(model),
+                share_scan=output_format(output, options.output_format) == "parquet",
             ),
         )
     summary = summarise(

@@ -126,17 +126,25 @@ def plan_scoring(
             )
         except TypeError as exc:
             raise DataError(str(exc), path=source_name) from None
-    checked = [p for p in parsed if p.invalid is not None and on_invalid(model, p.name) == "error"]
-    frame = frame.with_columns(
-        *(p.value.alias(value_column(p.name)) for p in parsed),
-        *(p.invalid.alias(invalid_column(p.name)) for p in checked if p.invalid is not None),
+    checked = [p for p in parsed if p.checked and on_invalid(model, p.name) == "error"]
+    frame = with_stages(
+        frame,
+        [
+            p.staged(
+                f"{PREFIX}s",
+                value_column(p.name),
+                invalid_column(p.name) if p in checked else None,
+            )
+            for p in parsed
+        ],
     )
 
-    rule_exprs = [rule_points(rule, types, as_of) for rule in model.rules]
-    frame = frame.with_columns(
-        *(hit.alias(hit_column(i)) for i, (hit, _) in enumerate(rule_exprs)),
-        *(pts.alias(points_column(i)) for i, (_, pts) in enumerate(rule_exprs)),
-    )
+    rule_exprs = [
+        rule_points(rule, types, as_of, hit_name=hit_column(i))
+        for i, rule in enumerate(model.rules)
+    ]
+    frame = frame.with_columns(hit.alias(hit_column(i)) for i, (hit, _) in enumerate(rule_exprs))
+    frame = frame.with_columns(pts.alias(points_column(i)) for i, (_, pts) in enumerate(rule_exprs))
     frame = frame.with_columns(*category_totals(model))
     frame = frame.with_columns(*final_scores(model))
     if grade:
@@ -243,6 +251,15 @@ def plan_from_scores(
     )
 
 
+def with_stages(frame: pl.LazyFrame, per_field: list[list[list[pl.Expr]]]) -> pl.LazyFrame:
+    """Add every field's parsing steps, step k of all fields in one `with_columns`."""
+    depth = max((len(stages) for stages in per_field), default=0)
+    for k in range(depth):
+        exprs = [e for stages in per_field if k < len(stages) for e in stages[k]]
+        frame = frame.with_columns(exprs)
+    return frame
+
+
 def hint_for(column: str, available: list[str]) -> str:
     close = difflib.get_close_matches(column, available, n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -270,12 +287,19 @@ def apply_renames(
     return frame, frame.collect_schema()
 
 
-def rule_points(rule: Rule, types: dict, as_of: dt.date) -> tuple[pl.Expr, pl.Expr]:
-    """(fired flag, points after decay) for one rule."""
+def rule_points(
+    rule: Rule, types: dict, as_of: dt.date, hit_name: str | None = None
+) -> tuple[pl.Expr, pl.Expr]:
+    """(fired flag, points after decay) for one rule.
+
+    With `hit_name`, a condition rule's points read the flag from that column instead of
+    evaluating the condition a second time.
+    """
     if rule.kind == "when":
         assert rule.when is not None
         hit = compile_condition(rule.when, value_column, types, as_of)
-        points = pl.when(hit).then(pl.lit(rule.points)).otherwise(pl.lit(0.0))
+        fired = hit if hit_name is None else pl.col(hit_name)
+        points = pl.when(fired).then(pl.lit(rule.points)).otherwise(pl.lit(0.0))
     elif rule.kind == "map":
         hit, points = map_points(rule, types)
     else:

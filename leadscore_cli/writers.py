@@ -10,7 +10,8 @@ elimination (the default) reads the input once, but does not apply backpressure
 between the branches: when the sink (notably CSV) is slower than the aggregations, the
 shared scan is buffered and memory grows with the input (measured ~1.8 GB for a 4 GB
 CSV). So by default the branches are planned separately (bounded memory, input read
-once per branch); `share_scan=True` restores the single read for small inputs.
+once per branch); `share_scan=True` restores the single read, which stays bounded when
+the sink keeps up with the scan, as the Parquet writer does.
 """
 
 from __future__ import annotations
