@@ -16,15 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
 from leadscore_cli.errors import DataError
-from leadscore_cli.fields import parse_field, resolve_field_types
+from leadscore_cli.fields import iter_leaves, parse_field, resolve_field_types
 from leadscore_cli.model.schema import Model, Rule
-from leadscore_cli.scoring import rule_points, value_column
+from leadscore_cli.scoring import rule_points, value_column, with_stages
 
+_HIT = "__lsp_hit_"
+_POINTS = "__lsp_points_"
+_STEP = "__lsp_rstep_"
 SMOOTHING = 0.5
 WEAK_IV = 0.02
 LEAKY_IV = 1.0
@@ -96,7 +99,7 @@ class RuleCheck:
     rate_fired: float | None
     rate_not_fired: float | None
     lift: float | None
-    mean_points_converted: float | None
+    mean_points_converted: float | None  # before decay
     mean_points_other: float | None
     direction: str  # "right", "wrong" or "unclear"
     flag: str | None
@@ -185,14 +188,17 @@ def describe_bin(attribute: str, label: str, binning: str) -> str:
     return f"{attribute} = {label}"
 
 
+def format_lift(lift: float) -> str:
+    """`2.4x`, `0.6x`; two decimals for very small lifts, so they do not read as 0."""
+    return f"{lift:.2f}x" if lift < 0.095 else f"{lift:.1f}x"
+
+
 def signal_text(attribute: Attribute, b: Bin) -> str:
     where = describe_bin(attribute.name, b.label, attribute.binning)
-    return f"{where}: converts at {b.lift:.1f}x the base rate (n={b.count:,})"
+    return f"{where}: converts at {format_lift(b.lift)} the base rate (n={b.count:,})"
 
 
-def strongest_signals(
-    attributes: Sequence[Attribute], support: int
-) -> dict[str, list[Signal]]:
+def strongest_signals(attributes: Sequence[Attribute], support: int) -> dict[str, list[Signal]]:
     """The bins that move conversion most, from attributes a model could use.
 
     Leaky and weak attributes, `(other)` bins and bins under the support are left out;
@@ -250,49 +256,85 @@ def build_icp(
 
 
 # --- rules against history -------------------------------------------------------------
+#
+# A rule's history needs, over leads with a known outcome: how many it fires on, how many
+# of those converted, and the points it gives converted and other leads. Points are taken
+# before decay, so a rule's direction does not depend on the as-of date. A rule that reads
+# one field is replayed on that field's distinct values (weighted by their counts); only a
+# rule that combines fields needs the rows themselves.
+
+
+def rule_fields(rule: Rule) -> set[str]:
+    """The fields a rule's condition or lookup reads (its decay field aside)."""
+    fields = {leaf.field for leaf in iter_leaves(rule.when)} if rule.when is not None else set()
+    if rule.field is not None:
+        fields.add(rule.field)
+    return fields
+
+
+def rule_columns(
+    model: Model, indexes: Sequence[int], types: dict, as_of: dt.date
+) -> list[pl.Expr]:
+    """Hit and points columns for some rules; the frame holds their fields' typed values."""
+    exprs: list[pl.Expr] = []
+    for index in indexes:
+        hit, points = rule_points(replace(model.rules[index], decay=None), types, as_of)
+        exprs += [hit.alias(f"{_HIT}{index}"), points.alias(f"{_POINTS}{index}")]
+    return exprs
+
+
+def rule_sums(indexes: Sequence[int], positives: pl.Expr, known: pl.Expr) -> list[pl.Expr]:
+    """Plain weighted sums over `rule_columns`, named for `rule_checks`: `known` leads with
+    an outcome, `positives` of them converted (per row: 1/0, or counts per distinct value)."""
+    pos = positives.cast(pl.Float64)
+    all_ = known.cast(pl.Float64)
+    exprs: list[pl.Expr] = []
+    for index in indexes:
+        hit = pl.col(f"{_HIT}{index}").cast(pl.Float64)
+        points = pl.col(f"{_POINTS}{index}")
+        exprs += [
+            (hit * all_).sum().alias(f"fired:{index}"),
+            (hit * pos).sum().alias(f"fired_pos:{index}"),
+            (points * pos).sum().alias(f"points_pos:{index}"),
+            (points * all_).sum().alias(f"points_all:{index}"),
+        ]
+    return exprs
 
 
 def rule_history_frame(
     frame: pl.LazyFrame,
     outcome: str,
     model: Model,
+    indexes: Sequence[int],
     as_of: dt.date,
     source_name: str,
 ) -> pl.LazyFrame:
-    """One row: for each rule, leads it fires on, their conversions and mean points.
+    """One row of `rule_sums` for rules replayed row by row (those that combine fields).
 
     `frame` holds the model's fields by field name and the outcome as a Boolean column.
     """
     schema = frame.collect_schema()
     types = resolve_field_types(model.rules, model.fields)
+    needed = sorted({f for i in indexes for f in rule_fields(model.rules[i])})
     parsed = []
-    for name, ftype in types.items():
+    for name in needed:
         try:
             parsed.append(
-                parse_field(name, ftype, schema[name], model.field_spec(name), model.null_values)
+                parse_field(
+                    name, types[name], schema[name], model.field_spec(name), model.null_values
+                )
             )
         except TypeError as exc:
             raise DataError(str(exc), path=source_name) from None
-    known = frame.filter(pl.col(outcome).is_not_null()).with_columns(
-        *(p.value.alias(value_column(p.name)) for p in parsed)
+    known = frame.filter(pl.col(outcome).is_not_null())
+    known = with_stages(known, [p.staged(_STEP, value_column(p.name), None) for p in parsed])
+    return known.with_columns(rule_columns(model, indexes, types, as_of)).select(
+        rule_sums(indexes, pl.col(outcome), pl.lit(1))
     )
-    y = pl.col(outcome)
-    aggs: list[pl.Expr] = [pl.len().cast(pl.Int64).alias("known"), y.sum().alias("positives")]
-    for index, rule in enumerate(model.rules):
-        hit, points = rule_points(rule, types, as_of)
-        aggs += [
-            hit.sum().cast(pl.Int64).alias(f"fired:{index}"),
-            (hit & y).sum().cast(pl.Int64).alias(f"fired_pos:{index}"),
-            points.filter(y).mean().alias(f"points_pos:{index}"),
-            points.filter(y.not_()).mean().alias(f"points_neg:{index}"),
-        ]
-    return known.select(aggs)
 
 
-def rule_checks(model: Model, stats: dict) -> list[RuleCheck]:
+def rule_checks(model: Model, stats: dict, known: int, positives: int) -> list[RuleCheck]:
     """Does each rule fire on leads that convert, and do its points say so?"""
-    known = int(stats["known"] or 0)
-    positives = int(stats["positives"] or 0)
     base = positives / known if known else 0.0
     return [
         check_rule(rule, index, stats, known, positives, base)
@@ -303,13 +345,16 @@ def rule_checks(model: Model, stats: dict) -> list[RuleCheck]:
 def check_rule(
     rule: Rule, index: int, stats: dict, known: int, positives: int, base: float
 ) -> RuleCheck:
-    fired = int(stats[f"fired:{index}"] or 0)
-    fired_pos = int(stats[f"fired_pos:{index}"] or 0)
+    fired = round(stats[f"fired:{index}"] or 0)
+    fired_pos = round(stats[f"fired_pos:{index}"] or 0)
     rest = known - fired
     rate_fired = fired_pos / fired if fired else None
     rate_not = (positives - fired_pos) / rest if rest else None
-    mean_pos = stats[f"points_pos:{index}"]
-    mean_neg = stats[f"points_neg:{index}"]
+    negatives = known - positives
+    points_pos = float(stats[f"points_pos:{index}"] or 0.0)
+    points_neg = float(stats[f"points_all:{index}"] or 0.0) - points_pos
+    mean_pos = points_pos / positives if positives else None
+    mean_neg = points_neg / negatives if negatives else None
     direction, flag = rule_direction(rule, fired, known, rate_fired, base, mean_pos, mean_neg)
     return RuleCheck(
         name=rule.name,
@@ -349,7 +394,7 @@ def rule_direction(
         side = "below" if rule.points > 0 else "above"
         return "wrong", (
             f"{sign} points ({rule.points:+g}) but its leads convert {side} the base rate "
-            f"({rate_fired:.1%} vs {base:.1%})"
+            f"({rate_fired:.1%} vs {base:.1%}, n={fired:,})"
         )
     if mean_pos is None or mean_neg is None or math.isclose(mean_pos, mean_neg):
         return "unclear", None

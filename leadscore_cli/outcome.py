@@ -104,18 +104,31 @@ def outcome_expr(column: str, dtype: pl.DataType | None, positive: Sequence[str]
 
 
 def outcome_check_frame(
-    frame: pl.LazyFrame, column: str, dtype: pl.DataType | None, positive: Sequence[str] | None
+    frame: pl.LazyFrame,
+    column: str,
+    dtype: pl.DataType | None,
+    positive: Sequence[str] | None,
+    *,
+    weight: str | None = None,
 ) -> pl.LazyFrame:
-    """One row to collect with the caller's work: classes, missing and unreadable values."""
+    """One row to collect with the caller's work: classes, missing and unreadable values.
+
+    `weight` names a column of row counts, for a frame that holds distinct values.
+    """
     flag = outcome_expr(column, dtype, positive)
     present = _present(column, dtype)
     unreadable = present & flag.is_null()
+    w = pl.col(weight).cast(pl.Int64) if weight else pl.lit(1, pl.Int64)
+
+    def total(condition: pl.Expr) -> pl.Expr:
+        return (condition.fill_null(False).cast(pl.Int64) * w).sum()
+
     return frame.select(
-        unreadable.sum().cast(pl.Int64).alias("unreadable"),
+        total(unreadable).alias("unreadable"),
         pl.col(column).cast(pl.String).filter(unreadable).first().alias("example"),
-        flag.sum().cast(pl.Int64).alias("positives"),
-        flag.not_().sum().cast(pl.Int64).alias("negatives"),
-        present.not_().sum().cast(pl.Int64).alias("missing"),
+        total(flag).alias("positives"),
+        total(flag.not_()).alias("negatives"),
+        total(present.not_()).alias("missing"),
     )
 
 

@@ -16,7 +16,7 @@ import datetime as dt
 import itertools
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -43,14 +43,23 @@ from leadscore_cli.icp import (
     make_attribute,
     min_support,
     rule_checks,
+    rule_columns,
+    rule_fields,
     rule_history_frame,
+    rule_sums,
     woe_bins,
 )
 from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, FieldSpec, Model
-from leadscore_cli.outcome import check_outcome, outcome_check_frame, outcome_expr, require_column
+from leadscore_cli.outcome import (
+    OutcomeCounts,
+    check_outcome,
+    outcome_check_frame,
+    outcome_expr,
+    require_column,
+)
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import ReadOptions, run_guarded
-from leadscore_cli.scoring import apply_renames, check_columns, required_columns
+from leadscore_cli.scoring import apply_renames, check_columns, required_columns, value_column
 
 __all__ = [
     "DEFAULT_NULL_MARKERS",
@@ -70,6 +79,8 @@ SAMPLE_ROWS = 10_000  # types are inferred from the values first seen in these r
 TYPE_SHARE = 0.95  # share of present values that must read as a type to infer it
 EMAIL_SHARE = 0.5  # share of present values that look like addresses in an email column
 ID_SHARE = 0.9  # distinct values over present values for an id-like column
+ID_MIN_DISTINCT = 20  # fewer distinct values say nothing about being id-like
+ID_COLUMN_SHARE = 0.5  # the same, for a column named like an id to be checked for duplicates
 MOSTLY_NULL = 0.5
 TOP_VALUES = 5
 EXAMPLES = 3
@@ -82,21 +93,23 @@ ID_NAME = re.compile(r"(?i:(?:^|[\s_\-.])id)$|[a-z](?:Id|ID)$")  # lead_id, Reco
 # Working columns of the count tables (a prefix no export uses).
 _P = "__lsp_"
 ROW = f"{_P}row"  # data row index (0-based); in count tables the first row of the value
-COUNT = f"{_P}n"
-OUTCOME = f"{_P}y"
+COUNT = f"{_P}n"  # rows holding the value
+POS = f"{_P}pos"  # of which converted (with a target)
+NEG = f"{_P}neg"  # of which did not convert
+OUTCOME = f"{_P}y"  # the target read as a Boolean, in the pass over the input
 VALUE = f"{_P}value"
 MISSING = f"{_P}missing"
 INVALID = f"{_P}invalid"
 KEY = f"{_P}key"
 CUM = f"{_P}cum"
 BIN = f"{_P}bin"
-POS = f"{_P}pos"
+KNOWN = f"{_P}known"
 LABEL = f"{_P}label"
 TX = f"{_P}t"
 OUT = f"{_P}out"
 DIST = f"{_P}dist"
+STEP = f"{_P}step"  # prefix of the columns that hold parsing steps
 
-TEXT_TYPES = ("string", "empty")
 NUMBER_TYPES = ("int", "float")
 DATE_TYPES = ("date", "datetime")
 
@@ -178,6 +191,8 @@ class _Column:
     email: bool = False
     present: int = 0
     raw_distinct: int = 0
+    spaced: int = 0  # present values with surrounding spaces
+    cased: int = 0  # present values that are not trimmed lower case
     id_like: bool = False
 
     @property
@@ -220,81 +235,146 @@ def profile_frame(
     model: Model | None = None,
     *,
     source_name: str = "<data>",
-    run=lambda action: action(),
+    run: Callable[[Callable[[], Any]], Any] = lambda action: action(),
 ) -> Profile:
     """Profile a lazy frame; `run` wraps the pass over the input (to explain read errors)."""
     schema = frame.collect_schema()
     if model is not None:
         check_columns(model, list(schema.names()), source_name)
         frame, schema = apply_renames(frame, schema, model, source_name)
-    columns = plan_columns(schema, options, model, source_name)
+    frame, schema = categories_as_text(frame, schema)
+    columns = plan_columns(schema, options, model)
     target = resolve_target(options.target, schema, model, source_name)
-    as_of = options.as_of or dt.date.today()
-    frame = frame.with_columns(
-        pl.col(c.name).cast(pl.String)
-        for c in columns
-        if c.dtype in (pl.Categorical,) or isinstance(c.dtype, pl.Enum)
-    )
-    for c in columns:
-        if c.dtype == pl.Categorical or isinstance(c.dtype, pl.Enum):
-            c.dtype = pl.String
-
-    base = frame.with_row_index(ROW)
-    keys: list[str] = []
-    frames: list[pl.LazyFrame] = [base.select(pl.len().cast(pl.Int64).alias("rows"))]
+    if target is not None and not next(c for c in columns if c.name == target).supported:
+        raise DataError(f"target column {target!r} holds {schema[target]}", path=source_name)
     positive = list(options.positive) or None
-    if target is not None:
-        base = base.with_columns(outcome_expr(target, schema[target], positive).alias(OUTCOME))
-        keys = [OUTCOME]
-        frames.append(outcome_check_frame(base, target, schema[target], positive))
-        if model is not None:
-            frames.append(rule_history_frame(base, OUTCOME, model, as_of, source_name))
-    frames += [count_table(base, c, keys) for c in columns]
-    results = run(lambda: pl.collect_all(frames))
+    history = None
+    if target is not None and model is not None:
+        history = History(model, options.as_of or dt.date.today())
 
-    rows = int(results[0]["rows"][0])
+    scan = read_input(frame, schema, columns, target, positive, history, source_name, run)
     counts = None
-    rules = None
-    offset = 1
     if target is not None:
+        table = scan.tables[target].lazy()
+        check = outcome_check_frame(table, target, schema[target], positive, weight=COUNT)
         counts = check_outcome(
-            target, results[1], positive, source_name=source_name, role="target"
+            target, check.collect(), positive, source_name=source_name, role="target"
         )
-        offset = 2
-        if model is not None:
-            rules = rule_checks(model, results[2].row(0, named=True))
-            offset = 3
-    tables = dict(zip([c.name for c in columns], results[offset:], strict=True))
 
-    detect_types(columns, tables)
-    typed = {c.name: typed_frame(tables[c.name], c, source_name) for c in columns}
-    stats = column_stats(columns, typed, target, counts)
-    profiles = [column_profile(c, stats[c.name], rows) for c in columns]
-    findings = [f for c in columns for f in column_findings(c, stats[c.name], rows, model)]
+    marked = detect_types(columns, scan.tables)
+    typed = materialise(
+        columns, {c.name: typed_frame(marked[c.name], c, source_name) for c in columns}
+    )
+    stats = column_stats(columns, typed, target, counts, history)
+    rules = None
+    if history is not None and counts is not None:
+        figures = dict(scan.rule_sums)
+        for c in columns:
+            figures.update(stats[c.name].get("rules", {}))
+        rules = rule_checks(history.model, figures, counts.known, counts.positives)
     icp = None
     if target is not None and counts is not None:
-        icp = target_profile(
-            columns, typed, stats, target, positive, (counts.positives, counts.negatives), counts
-        )
+        icp = target_profile(columns, typed, stats, target, positive, counts)
     return Profile(
         input=source_name,
-        rows=rows,
+        rows=scan.rows,
         null_values=list(options.null_values),
         model={"name": model.name, "version": model.version} if model else None,
-        columns=profiles,
-        findings=findings,
+        columns=[column_profile(c, stats[c.name], scan.rows) for c in columns],
+        findings=[f for c in columns for f in column_findings(c, stats[c.name], scan.rows)],
         icp=icp,
         rules=rules,
-        as_of=as_of.isoformat() if rules is not None else None,
+        as_of=history.as_of.isoformat() if rules is not None and history else None,
     )
+
+
+@dataclass
+class History:
+    """A model's rules to replay on history, split by how they can be replayed."""
+
+    model: Model
+    as_of: dt.date
+
+    def __post_init__(self) -> None:
+        self.types = resolve_field_types(self.model.rules, self.model.fields)
+        self.by_field: dict[str, list[int]] = {}
+        self.row_rules: list[int] = []
+        for index, rule in enumerate(self.model.rules):
+            fields = rule_fields(rule)
+            if len(fields) == 1:
+                self.by_field.setdefault(next(iter(fields)), []).append(index)
+            else:
+                self.row_rules.append(index)
+
+    def field_frame(self, typed: pl.LazyFrame, field_name: str) -> pl.LazyFrame:
+        """Sums for the rules that read only `field_name`, from its distinct values."""
+        indexes = self.by_field[field_name]
+        known = pl.col(POS) + pl.col(NEG)
+        return (
+            typed.filter(known > 0)
+            .with_columns(pl.col(VALUE).alias(value_column(field_name)))
+            .with_columns(rule_columns(self.model, indexes, self.types, self.as_of))
+            .select(rule_sums(indexes, pl.col(POS), known))
+        )
+
+
+@dataclass
+class Scan:
+    """What the one pass over the input returns."""
+
+    rows: int
+    tables: dict[str, pl.DataFrame]
+    rule_sums: dict[str, Any]
+
+
+def categories_as_text(frame: pl.LazyFrame, schema: pl.Schema) -> tuple[pl.LazyFrame, pl.Schema]:
+    """Categorical and Enum columns are profiled as the text they hold."""
+    names = [n for n, d in schema.items() if d == pl.Categorical or isinstance(d, pl.Enum)]
+    if not names:
+        return frame, schema
+    frame = frame.with_columns(pl.col(names).cast(pl.String))
+    return frame, frame.collect_schema()
+
+
+def read_input(
+    frame: pl.LazyFrame,
+    schema: pl.Schema,
+    columns: list[_Column],
+    target: str | None,
+    positive: list[str] | None,
+    history: History | None,
+    source_name: str,
+    run: Callable[[Callable[[], Any]], Any],
+) -> Scan:
+    """The one pass over the input: a count table per column (plus row-wise rule sums)."""
+    base = frame.with_row_index(ROW)
+    if target is not None:
+        base = base.with_columns(outcome_expr(target, schema[target], positive).alias(OUTCOME))
+    frames = [count_table(base, c, target is not None) for c in columns]
+    extra: list[pl.LazyFrame] = [base.select(pl.len().cast(pl.Int64).alias(COUNT))]
+    if history is not None and history.row_rules:
+        extra.append(
+            rule_history_frame(
+                base, OUTCOME, history.model, history.row_rules, history.as_of, source_name
+            )
+        )
+    if any(c.supported for c in columns):
+        extra = extra[1:]  # the rows are the sum of any count table
+    results = run(lambda: pl.collect_all([*frames, *extra]))
+    tables = dict(zip([c.name for c in columns], results, strict=False))
+    counted = next((tables[c.name] for c in columns if c.supported), None)
+    if counted is None:
+        counted, extra_results = results[len(frames)], results[len(frames) + 1 :]
+    else:
+        extra_results = results[len(frames) :]
+    sums = extra_results[0].row(0, named=True) if extra_results else {}
+    return Scan(rows=int(counted[COUNT].sum()), tables=tables, rule_sums=sums)
 
 
 # --- columns and the pass over the input -------------------------------------------------
 
 
-def plan_columns(
-    schema: pl.Schema, options: ProfileOptions, model: Model | None, source_name: str
-) -> list[_Column]:
+def plan_columns(schema: pl.Schema, options: ProfileOptions, model: Model | None) -> list[_Column]:
     """Columns in report order: the model's fields first, read the way the model reads them."""
     markers = marker_list(options.null_values)
     columns: list[_Column] = []
@@ -343,13 +423,16 @@ def resolve_target(
     return target
 
 
-def count_table(base: pl.LazyFrame, column: _Column, keys: list[str]) -> pl.LazyFrame:
-    """Leads per distinct raw value (and outcome), with the first row each value is on."""
+def count_table(base: pl.LazyFrame, column: _Column, outcome: bool) -> pl.LazyFrame:
+    """Rows per distinct raw value, the first row it is on and, with a target, how many of
+    those leads converted (POS) or did not (NEG)."""
     if not column.supported:
         return base.select(pl.col(column.name).null_count().cast(pl.Int64).alias(COUNT))
-    return base.group_by(pl.col(column.name), *keys).agg(
-        pl.len().cast(pl.Int64).alias(COUNT), pl.col(ROW).min().alias(ROW)
-    )
+    aggs = [pl.len().cast(pl.Int64).alias(COUNT), pl.col(ROW).min().alias(ROW)]
+    if outcome:
+        y = pl.col(OUTCOME)
+        aggs += [y.sum().cast(pl.Int64).alias(POS), y.not_().sum().cast(pl.Int64).alias(NEG)]
+    return base.group_by(pl.col(column.name)).agg(aggs)
 
 
 # --- types ---------------------------------------------------------------------------------
@@ -357,52 +440,75 @@ def count_table(base: pl.LazyFrame, column: _Column, keys: list[str]) -> pl.Lazy
 
 def present_text(column: _Column) -> pl.Expr:
     raw = pl.col(column.name)
-    return raw.is_not_null() & raw.str.strip_chars().str.to_lowercase().is_in(
-        column.markers
-    ).not_()
+    return raw.is_not_null() & raw.str.strip_chars().str.to_lowercase().is_in(column.markers).not_()
 
 
-def detect_types(columns: list[_Column], tables: dict[str, pl.DataFrame]) -> None:
-    """Infer each column's type and whether it is id-like or holds email addresses."""
+def detect_types(
+    columns: list[_Column], tables: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    """Infer each column's type and whether it is id-like or holds email addresses.
+
+    Returns the count tables with MISSING set, so null markers are matched only once.
+    """
+    marked: dict[str, pl.LazyFrame] = {}
     plans: list[tuple[_Column, str, pl.LazyFrame]] = []
     for c in columns:
         if not c.supported:
             c.type = "other"
             continue
-        table = tables[c.name].lazy()
-        present = present_text(c) if c.text else pl.col(c.name).is_not_null()
-        w = pl.col(COUNT)
-        plans.append(
-            (
-                c,
-                "full",
-                table.select(
-                    w.filter(present).sum().alias("present"),
-                    pl.col(c.name).filter(present).n_unique().alias("distinct"),
-                ),
-            )
-        )
+        missing = present_text(c).not_() if c.text else pl.col(c.name).is_null()
+        if c.dtype.is_float():
+            missing = missing | pl.col(c.name).is_nan()
+        table = marked[c.name] = tables[c.name].lazy().with_columns(missing.alias(MISSING))
+        present = table.filter(pl.col(MISSING).not_())
+        figures = [pl.col(COUNT).sum().alias("present"), pl.len().alias("distinct")]
+        if c.text:  # each row of a count table is one distinct raw value
+            raw = pl.col(c.name)
+            trimmed = raw.str.strip_chars()
+            figures.append((raw != trimmed).sum().alias("spaced"))
+        stats = present.select(figures)
+        plans += [(c, "marked", table), (c, "full", stats)]
         if c.text and c.model_type in (None, "string"):
-            plans.append((c, "sample", sample_types_frame(table, c, present)))
+            sample = present.filter(pl.col(ROW) < SAMPLE_ROWS)
+            plans.append((c, "sample", sample_types_frame(sample, c)))
     results = pl.collect_all([frame for _, _, frame in plans])
+    out: dict[str, pl.DataFrame] = {name: tables[name] for name in tables}
+    retry: list[_Column] = []
     for (c, kind, _), result in zip(plans, results, strict=True):
+        if kind == "marked":
+            out[c.name] = result
+            continue
         row = result.row(0, named=True)
         if kind == "full":
             c.present = int(row["present"] or 0)
             c.raw_distinct = int(row["distinct"] or 0)
+            c.spaced = int(row.get("spaced") or 0)
             if c.in_model or not c.text:
                 c.type = c.model_type or stored_type(c.dtype)
+        elif int(row["present"] or 0) == 0:
+            retry.append(c)  # nothing in the first rows: look at every value
         else:
-            ftype, c.date_format, email = decide_type(row)
-            c.email = email and c.model_type in (None, "string")
-            if not c.in_model:
-                c.type = ftype
+            apply_detection(c, row)
+    if retry:
+        frames = [
+            sample_types_frame(out[c.name].lazy().filter(pl.col(MISSING).not_()), c) for c in retry
+        ]
+        for c, result in zip(retry, pl.collect_all(frames), strict=True):
+            apply_detection(c, result.row(0, named=True))
     for c in columns:
-        named_id = bool(ID_NAME.search(c.name))
+        named_id = named_like_id(c)
         many = c.present > 0 and c.raw_distinct >= ID_SHARE * c.present
-        c.id_like = many and c.raw_distinct > 1 and (c.type == "string" or named_id)
+        c.id_like = many and c.raw_distinct > ID_MIN_DISTINCT and (c.type == "string" or named_id)
         if c.present == 0 and c.type != "other":
             c.type = "empty"
+    return out
+
+
+def apply_detection(c: _Column, row: dict[str, Any]) -> None:
+    ftype, c.date_format, email = decide_type(row)
+    c.email = email and c.model_type in (None, "string")
+    if not c.in_model:
+        c.type = ftype
 
 
 def stored_type(dtype: pl.DataType) -> str:
@@ -421,11 +527,8 @@ def stored_type(dtype: pl.DataType) -> str:
     return "other"
 
 
-def sample_types_frame(table: pl.LazyFrame, column: _Column, present: pl.Expr) -> pl.LazyFrame:
-    """How many values read as each type, over the values first seen in the first rows
-    (or every value when none of those is present), weighted by their counts."""
-    in_sample = pl.col(ROW) < SAMPLE_ROWS
-    keep = in_sample | (in_sample & present).any().not_()
+def sample_types_frame(present: pl.LazyFrame, column: _Column) -> pl.LazyFrame:
+    """How many present values read as each type, weighted by their counts."""
     raw = pl.col(column.name)
     w = pl.col(COUNT)
     number = parse_text_column(raw, column.name, "float", None, column.markers).value
@@ -434,20 +537,16 @@ def sample_types_frame(table: pl.LazyFrame, column: _Column, present: pl.Expr) -
         parse_text_column(raw, column.name, "date", FieldSpec("", "", format=fmt), column.markers)
         for fmt in AUTO_DATETIME_FORMATS
     ]
-    return (
-        table.filter(keep)
-        .filter(present)
-        .select(
-            w.sum().alias("present"),
-            w.filter(number.is_not_null()).sum().alias("number"),
-            w.filter(number == number.floor()).sum().alias("whole"),
-            w.filter(boolean.is_not_null()).sum().alias("bool"),
-            w.filter(raw.str.strip_chars().str.contains(EMAIL_PATTERN)).sum().alias("email"),
-            *(
-                w.filter(parsed.value.is_not_null()).sum().alias(f"date:{fmt}")
-                for parsed, fmt in zip(dates, AUTO_DATETIME_FORMATS, strict=True)
-            ),
-        )
+    return present.select(
+        w.sum().alias("present"),
+        w.filter(number.is_not_null()).sum().alias("number"),
+        w.filter(number == number.floor()).sum().alias("whole"),
+        w.filter(boolean.is_not_null()).sum().alias("bool"),
+        w.filter(raw.str.strip_chars().str.contains(EMAIL_PATTERN)).sum().alias("email"),
+        *(
+            w.filter(parsed.value.is_not_null()).sum().alias(f"date:{fmt}")
+            for parsed, fmt in zip(dates, AUTO_DATETIME_FORMATS, strict=True)
+        ),
     )
 
 
@@ -469,37 +568,71 @@ def decide_type(row: dict[str, Any]) -> tuple[str, str | None, bool]:
 
 
 def typed_frame(table: pl.DataFrame, column: _Column, source_name: str) -> pl.LazyFrame:
-    """The count table with each value read as the column's type: VALUE (null when missing
-    or unreadable), MISSING and INVALID."""
+    """The marked count table with each value read as the column's type: VALUE (null when
+    missing or unreadable) and INVALID (present but unreadable)."""
     lazy = table.lazy()
     if not column.supported:
         return lazy
+    if column.text:
+        return text_values(lazy, column)
     raw = pl.col(column.name)
     ftype = column.type if column.type not in ("empty", "other") else "string"
-    if column.text:
-        missing = present_text(column).not_()
-        spec = column.spec or FieldSpec(column.name, column.name, format=column.date_format)
-        parsed = parse_text_column(raw, column.name, ftype, spec, column.markers)  # type: ignore[arg-type]
+    missing = pl.col(MISSING)
+    value, invalid = raw.cast(pl.Float64) if column.dtype.is_numeric() else raw, pl.lit(False)
+    if column.in_model:
+        try:
+            parsed = cast_typed_column(raw, column.name, ftype, column.dtype)  # type: ignore[arg-type]
+        except TypeError as exc:
+            raise DataError(str(exc), path=source_name) from None
         value = parsed.value
         invalid = parsed.invalid if parsed.invalid is not None else pl.lit(False)
-    else:
-        missing = raw.is_null()
-        if column.dtype.is_float():
-            missing = missing | raw.is_nan()
-        if column.in_model:
-            try:
-                parsed = cast_typed_column(raw, column.name, ftype, column.dtype)  # type: ignore[arg-type]
-            except TypeError as exc:
-                raise DataError(str(exc), path=source_name) from None
-            value = parsed.value
-            invalid = parsed.invalid if parsed.invalid is not None else pl.lit(False)
-        else:
-            value = raw.cast(pl.Float64) if column.dtype.is_numeric() else raw
-            value = pl.when(missing).then(None).otherwise(value)
-            invalid = pl.lit(False)
+    invalid = invalid & missing.not_()
     return lazy.with_columns(
-        value.alias(VALUE), missing.alias(MISSING), (invalid & missing.not_()).alias(INVALID)
+        pl.when(missing | invalid).then(None).otherwise(value).alias(VALUE),
+        invalid.alias(INVALID),
     )
+
+
+def text_values(lazy: pl.LazyFrame, column: _Column) -> pl.LazyFrame:
+    """Text read as the model reads it (`parse_text_column`), one step per column.
+
+    Text needs no parsing beyond trimming (MISSING already says which cells are null
+    markers). Other types run the field's parsing steps the way scoring does: each step
+    in a column of its own, so each runs once per value.
+    """
+    raw = pl.col(column.name)
+    missing = pl.col(MISSING)
+    ftype = column.type if column.type not in ("empty", "other") else "string"
+    if ftype == "string":
+        text = pl.when(missing).then(None).otherwise(raw.str.strip_chars())
+        return lazy.with_columns(text.alias(VALUE), pl.lit(False).alias(INVALID))
+    spec = column.spec or FieldSpec(column.name, column.name, format=column.date_format)
+    parsed = parse_text_column(raw, column.name, ftype, spec, column.markers)  # type: ignore[arg-type]
+    stages = parsed.staged(STEP, VALUE, INVALID if parsed.checked else None)
+    for stage in stages:
+        lazy = lazy.with_columns(stage)
+    if not parsed.checked:
+        lazy = lazy.with_columns(pl.lit(False).alias(INVALID))
+    return lazy.select(pl.exclude(f"^{STEP}.*$"))
+
+
+def materialise(columns: list[_Column], typed: dict[str, pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
+    """Read every column once: the many aggregations that follow then share the result.
+
+    Also counts, for email columns, the addresses that are not trimmed lower case.
+    """
+    names = list(typed)
+    emails = [c for c in columns if c.email]
+    cased = [
+        typed[c.name].select(
+            (pl.col(c.name) != trimmed(c).str.to_lowercase()).sum().cast(pl.Int64).alias("n")
+        )
+        for c in emails
+    ]
+    frames = pl.collect_all([*(typed[name] for name in names), *cased])
+    for c, result in zip(emails, frames[len(names) :], strict=True):
+        c.cased = int(result["n"][0] or 0)
+    return {name: frame.lazy() for name, frame in zip(names, frames, strict=False)}
 
 
 # --- per-column figures --------------------------------------------------------------------
@@ -509,7 +642,8 @@ def column_stats(
     columns: list[_Column],
     typed: dict[str, pl.LazyFrame],
     target: str | None,
-    counts: Any,
+    counts: OutcomeCounts | None,
+    history: History | None,
 ) -> dict[str, dict[str, Any]]:
     """Collect every per-column aggregation in one batch: {column: {part: DataFrame}}."""
     support = min_support(counts.known) if counts is not None else 0
@@ -524,95 +658,122 @@ def column_stats(
         attribute = target is not None and attribute_skip_reason(c, target) is None
         if attribute and c.type in ("string", "bool"):
             plans.append((c.name, "icp", category_bins_frame(frame, c, support)))
+        if history is not None and counts is not None and c.name in history.by_field:
+            plans.append((c.name, "rules", history.field_frame(frame, c.name)))
     results = pl.collect_all([lazy for _, _, lazy in plans])
     stats: dict[str, dict[str, Any]] = {c.name: {} for c in columns}
     for (name, part, _), result in zip(plans, results, strict=True):
-        stats[name][part] = result
+        stats[name][part] = result.row(0, named=True) if part == "rules" else result
     return stats
 
 
 def column_frames(c: _Column, frame: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
-    """The lazy aggregations that describe one column and find its problems."""
+    """The lazy aggregations that describe one column and find its problems.
+
+    A count table has one row per raw value, so where reading a value only trims it and
+    no value has surrounding spaces, its rows are already the distinct values: grouping
+    again (costly for id-like columns) is skipped.
+    """
     w = pl.col(COUNT)
     raw_text = pl.col(c.name).cast(pl.String)
-    frames = {
-        "summary": frame.select(
-            w.filter(MISSING).sum().alias("nulls"),
-            w.filter(INVALID).sum().alias("invalid"),
-            pl.col(VALUE).drop_nulls().n_unique().alias("distinct"),
-            *examples(raw_text, pl.col(INVALID)),
-        )
-    }
-    values = (
-        frame.filter(pl.col(VALUE).is_not_null())
-        .group_by(VALUE)
-        .agg(w.sum(), pl.col(ROW).min())
-    )
+    trimmed_only = c.text and c.type == "string" and c.spaced == 0
+    as_read = trimmed_only or (not c.text and not c.in_model)
+    summary = [w.filter(MISSING).sum().alias("nulls"), w.filter(INVALID).sum().alias("invalid")]
+    if not as_read:
+        summary.append(pl.col(VALUE).drop_nulls().n_unique().alias("distinct"))
+    frames = {"summary": frame.select(*summary, *examples(raw_text, pl.col(INVALID)))}
+    present = frame.filter(pl.col(VALUE).is_not_null())
+    if as_read:
+        values = present.select(VALUE, COUNT, ROW)
+    else:
+        values = present.group_by(VALUE).agg(w.sum(), pl.col(ROW).min())
     if not c.id_like:
         frames["top"] = values.sort([COUNT, ROW], descending=[True, False]).head(TOP_VALUES)
     if c.type in NUMBER_TYPES or c.type in DATE_TYPES:
         frames["values"] = value_stats(values, numeric=c.type in NUMBER_TYPES)
     if c.text:
-        frames["markers"] = (
-            frame.filter(MISSING)
-            .group_by(pl.col(c.name).str.strip_chars().alias(KEY))
-            .agg(w.sum())
-            .sort([COUNT, KEY], descending=[True, False], nulls_last=False)
-        )
-        frames["formula"] = flagged(frame, c, formula_cells(c))
-        if c.type in NUMBER_TYPES:
-            plain = pl.col(c.name).str.strip_chars().cast(pl.Float64, strict=False)
-            as_text = pl.col(VALUE).is_not_null() & plain.is_null()
-            frames["number_as_text"] = flagged(frame, c, as_text)
-        if c.email:
-            address = pl.col(c.name).str.strip_chars()
-            malformed = pl.col(MISSING).not_() & address.str.contains(EMAIL_PATTERN).not_()
-            frames["malformed_email"] = flagged(frame, c, malformed)
-            frames["duplicate_email"] = duplicates(frame, address.str.to_lowercase())
-        if c.type == "string" and not c.id_like and not c.email:
-            frames["spelling"] = spellings(frame, c)
+        frames.update(text_frames(c, frame))
     if is_id_column(c):
-        key = pl.col(c.name).str.strip_chars() if c.text else pl.col(c.name)
-        frames["duplicate_id"] = duplicates(frame, key)
+        exact = not c.text or c.spaced == 0
+        frames["duplicate_id"] = duplicates(frame, None if exact else trimmed(c))
+    return frames
+
+
+def trimmed(c: _Column) -> pl.Expr:
+    return pl.col(c.name).str.strip_chars()
+
+
+def text_frames(c: _Column, frame: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
+    """Findings only text cells can have: markers, formulas, numbers as text, emails."""
+    w = pl.col(COUNT)
+    present = pl.col(MISSING).not_()
+    frames = {
+        "markers": frame.filter(MISSING)
+        .group_by(trimmed(c).alias(KEY))
+        .agg(w.sum())
+        .sort([COUNT, KEY], descending=[True, False], nulls_last=False),
+        "formula": flagged(
+            frame,
+            c,
+            present & pl.col(c.name).str.contains(FORMULA_PATTERN),
+            trimmed(c).cast(pl.Float64, strict=False).is_null(),
+        ),
+    }
+    if c.type in NUMBER_TYPES:
+        plain = trimmed(c).cast(pl.Float64, strict=False)
+        frames["number_as_text"] = flagged(frame, c, pl.col(VALUE).is_not_null(), plain.is_null())
+    if c.email:
+        malformed = trimmed(c).str.contains(EMAIL_PATTERN).not_()
+        frames["malformed_email"] = flagged(frame, c, present, malformed)
+        key = None if c.cased == 0 else trimmed(c).str.to_lowercase()
+        frames["duplicate_email"] = duplicates(frame, key)
+    if c.type == "string" and not c.id_like and not c.email:
+        frames["spelling"] = spellings(frame, c)
     return frames
 
 
 def examples(values: pl.Expr, where: pl.Expr) -> list[pl.Expr]:
     """The first few values where `where` holds, and their 1-based row numbers."""
     return [
-        values.filter(where).sort_by(pl.col(ROW).filter(where)).head(EXAMPLES).implode()
+        values.filter(where)
+        .sort_by(pl.col(ROW).filter(where))
+        .head(EXAMPLES)
+        .implode()
         .alias("examples"),
         (pl.col(ROW).filter(where).sort().head(EXAMPLES) + 1).implode().alias("rows"),
     ]
 
 
-def flagged(frame: pl.LazyFrame, c: _Column, where: pl.Expr) -> pl.LazyFrame:
-    """Cells where `where` holds: their count, first values and rows."""
-    raw_text = pl.col(c.name).cast(pl.String)
-    return frame.select(
-        pl.col(COUNT).filter(where).sum().alias("count"), *examples(raw_text, where)
+def flagged(
+    frame: pl.LazyFrame, c: _Column, first: pl.Expr, then: pl.Expr | None = None
+) -> pl.LazyFrame:
+    """Cells where `first` and then `then` hold (the cheap test first, on every value; the
+    costly one only on what is left): their count, first values and rows."""
+    rows = frame.filter(first)
+    if then is not None:
+        rows = rows.filter(then)
+    everything = pl.lit(True)
+    return rows.select(
+        pl.col(COUNT).sum().alias("count"), *examples(pl.col(c.name).cast(pl.String), everything)
     )
 
 
-def formula_cells(c: _Column) -> pl.Expr:
-    """Cells a spreadsheet would run as a formula: they start with = + - @ (or a tab or
-    carriage return) and are not plain numbers such as -5."""
-    raw = pl.col(c.name)
-    number = raw.str.strip_chars().cast(pl.Float64, strict=False)
-    return pl.col(MISSING).not_() & raw.str.contains(FORMULA_PATTERN) & number.is_null()
+def duplicates(frame: pl.LazyFrame, key: pl.Expr | None) -> pl.LazyFrame:
+    """Rows that repeat a value seen on an earlier row, and the values repeated most.
 
-
-def duplicates(frame: pl.LazyFrame, key: pl.Expr) -> pl.LazyFrame:
-    """Rows that repeat a value seen on an earlier row, and the values repeated most."""
+    Without `key` values are compared as they are: each row of the count table is then
+    already one value, with its count.
+    """
     w = pl.col(COUNT)
-    repeated = (
-        frame.filter(pl.col(MISSING).not_())
-        .group_by(key.alias(KEY))
-        .agg(w.sum(), pl.col(ROW).min())
-        .filter(w > 1)
-    )
-    top = pl.col(KEY).sort_by([w, pl.col(ROW)], descending=[True, False]).head(EXAMPLES)
-    rows = (pl.col(ROW).sort_by([w, pl.col(ROW)], descending=[True, False]).head(EXAMPLES) + 1)
+    present = frame.filter(pl.col(MISSING).not_())
+    if key is None:
+        repeated = present.select(pl.col(frame.collect_schema().names()[0]).alias(KEY), w, ROW)
+    else:
+        repeated = present.group_by(key.alias(KEY)).agg(w.sum(), pl.col(ROW).min())
+    repeated = repeated.filter(w > 1)
+    order = [w, pl.col(ROW)]
+    top = pl.col(KEY).sort_by(order, descending=[True, False]).head(EXAMPLES)
+    rows = pl.col(ROW).sort_by(order, descending=[True, False]).head(EXAMPLES) + 1
     return repeated.select(
         (w - 1).sum().alias("count"),
         pl.len().cast(pl.Int64).alias("values"),
@@ -691,9 +852,9 @@ def value_stats(values: pl.LazyFrame, *, numeric: bool) -> pl.LazyFrame:
     )
     out = pl.col(OUT)
     back = {
-        name: pl.when(pl.col("logged")).then(pl.col(f"{name}_t").exp() - 1).otherwise(
-            pl.col(f"{name}_t")
-        )
+        name: pl.when(pl.col("logged"))
+        .then(pl.col(f"{name}_t").exp() - 1)
+        .otherwise(pl.col(f"{name}_t"))
         for name in ("low", "high")
     }
     extreme = [pl.col(DIST).filter(out)]
@@ -711,8 +872,14 @@ def value_stats(values: pl.LazyFrame, *, numeric: bool) -> pl.LazyFrame:
 
 
 def is_id_column(c: _Column) -> bool:
-    """The model's id column, or an id-like column named like one (lead_id, Record ID)."""
-    return c.model_id or (c.id_like and bool(ID_NAME.search(c.source)))
+    """The model's id column, or a column named like one (lead_id, Record ID) whose values
+    are mostly distinct; a foreign key such as account_id repeats by design."""
+    mostly_distinct = c.present > 0 and c.raw_distinct >= ID_COLUMN_SHARE * c.present
+    return c.model_id or (named_like_id(c) and mostly_distinct)
+
+
+def named_like_id(c: _Column) -> bool:
+    return bool(ID_NAME.search(c.name) or ID_NAME.search(c.source))
 
 
 # --- turning results into profiles and findings ----------------------------------------
@@ -721,7 +888,7 @@ def is_id_column(c: _Column) -> bool:
 def column_profile(c: _Column, stats: dict[str, Any], rows: int) -> ColumnProfile:
     summary = stats["summary"].row(0, named=True)
     nulls = int(summary.get("nulls") or 0)
-    markers: dict[str, int] = {}
+    markers: dict[str, int] = {"": nulls} if nulls and "markers" not in stats else {}
     if "markers" in stats:
         for key, count in stats["markers"].select(KEY, COUNT).iter_rows():
             markers[key or ""] = markers.get(key or "", 0) + int(count)
@@ -755,7 +922,7 @@ def column_profile(c: _Column, stats: dict[str, Any], rows: int) -> ColumnProfil
         nulls=nulls,
         null_share=share(nulls, rows),
         null_markers=markers,
-        distinct=int(summary.get("distinct") or 0),
+        distinct=int(summary.get("distinct", c.raw_distinct)),
         id_like=c.id_like,
         invalid=int(summary.get("invalid") or 0),
         invalid_examples=[str(v) for v in summary.get("examples") or []],
@@ -763,6 +930,11 @@ def column_profile(c: _Column, stats: dict[str, Any], rows: int) -> ColumnProfil
         numbers=numbers,
         dates=dates,
     )
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 row`, `2 rows`: messages read right whatever the count."""
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def share(count: float | int | None, total: int) -> float:
@@ -792,9 +964,7 @@ def format_value(value: Any, ftype: str) -> str:
     return str(value)
 
 
-def column_findings(
-    c: _Column, stats: dict[str, Any], rows: int, model: Model | None
-) -> list[Finding]:
+def column_findings(c: _Column, stats: dict[str, Any], rows: int) -> list[Finding]:
     """Every problem found in one column, in a fixed order of kinds."""
     found: list[Finding] = []
     summary = stats["summary"].row(0, named=True)
@@ -822,22 +992,23 @@ def column_findings(
         add(
             "duplicate_id",
             d["count"],
-            f"{d['count']:,} rows repeat an id used on an earlier row "
-            f"({d['values']:,} ids appear more than once)",
+            f"{plural(d['count'], 'row')} with an id already used on an earlier row "
+            f"({plural(d['values'], 'id')} used more than once)",
             d,
         )
     if (d := part("duplicate_email")) and d["count"]:
         add(
             "duplicate_email",
             d["count"],
-            f"{d['count']:,} rows repeat an address used on an earlier row, ignoring case "
-            f"({d['values']:,} addresses appear more than once)",
+            f"{plural(d['count'], 'row')} with an address already used on an earlier row, "
+            f"ignoring case ({plural(d['values'], 'address', 'addresses')} used more than once)",
             d,
         )
     if (d := part("malformed_email")) and d["count"]:
-        add("malformed_email", d["count"], f"{d['count']:,} values are not email addresses", d)
+        message = f"{plural(d['count'], 'value')} not shaped like an address (name@domain.tld)"
+        add("malformed_email", d["count"], message, d)
     present = rows - nulls
-    distinct = int(summary.get("distinct") or 0)
+    distinct = int(summary.get("distinct", c.raw_distinct))
     if c.supported and present > 0 and distinct == 1 and rows > 1:
         value = stats["top"][VALUE][0] if "top" in stats and stats["top"].height else None
         add(
@@ -855,13 +1026,13 @@ def column_findings(
         add(
             "number_as_text",
             d["count"],
-            f"{d['count']:,} numbers are written as text (currency signs, thousands "
+            f"{plural(d['count'], 'number')} written as text (currency signs, thousands "
             "separators or spaces)",
             d,
         )
     invalid = int(summary.get("invalid") or 0)
     if invalid:
-        message = f"{invalid:,} values cannot be read as {c.type}"
+        message = f"{plural(invalid, 'value')} not readable as {c.type}"
         if c.in_model and (c.spec is None or c.spec.on_invalid == "error"):
             message += ' (score stops on them unless the field says on_invalid = "null")'
         add("unreadable", invalid, message, summary)
@@ -870,19 +1041,22 @@ def column_findings(
         add(
             "mixed_spelling",
             d["count"],
-            f"{d['values']:,} values are spelled several ways; {d['count']:,} cells use a "
-            "less common spelling",
+            f"{plural(d['values'], 'value')} spelled several ways; "
+            f"{plural(d['count'], 'cell')} in a less common spelling",
             {"examples": [" / ".join(repr(s) for s in spelled) for spelled in lists]},
         )
     values = part("values")
     if values and values.get("outliers"):
-        low = format_value(values["low_fence"], "float")
-        high = format_value(values["high_fence"], "float")
+        sides = []
+        if values["min"] < values["low_fence"]:
+            sides.append(f"below {format_value(values['low_fence'], 'float')}")
+        if values["max"] > values["high_fence"]:
+            sides.append(f"above {format_value(values['high_fence'], 'float')}")
         add(
             "outliers",
             values["outliers"],
-            f"{values['outliers']:,} values lie far outside the usual range "
-            f"(outside {low} to {high})",
+            f"{plural(values['outliers'], 'value')} far outside the usual range "
+            f"({' or '.join(sides)})",
             {
                 "examples": [format_value(v, c.type) for v in values["examples"] or []],
                 "rows": values["rows"],
@@ -892,8 +1066,8 @@ def column_findings(
         add(
             "formula",
             d["count"],
-            f"{d['count']:,} cells start with =, +, - or @ and would run as a formula "
-            "in a spreadsheet",
+            f"{plural(d['count'], 'cell')} starting with =, +, - or @, which a spreadsheet "
+            "would run as a formula",
             d,
         )
     return found
@@ -912,38 +1086,39 @@ def attribute_skip_reason(c: _Column, target: str) -> str | None:
         return "no values"
     if c.id_like:
         return "id-like (nearly every value is distinct)"
+    if c.email:
+        return "email addresses (one per lead)"
     return None
 
 
 def category_bins_frame(frame: pl.LazyFrame, c: _Column, support: int) -> pl.LazyFrame:
     """Leads and conversions per category (case and spaces ignored, shown in the most common
     spelling); categories under `support` leads are grouped into (other)."""
-    w = pl.col(COUNT)
-    y = pl.col(OUTCOME)
+    known = pl.col(KNOWN)
     label = pl.col(VALUE).cast(pl.String)
     key = label.str.to_lowercase() if c.type == "string" else label
-    known = frame.filter(y.is_not_null())
-    per_label = known.group_by(key.alias(KEY), label.alias(LABEL)).agg(
-        w.sum(), w.filter(y).sum().alias(POS), pl.col(ROW).min()
+    rows = frame.with_columns((pl.col(POS) + pl.col(NEG)).alias(KNOWN)).filter(known > 0)
+    per_label = rows.group_by(key.alias(KEY), label.alias(LABEL)).agg(
+        known.sum(), pl.col(POS).sum(), pl.col(ROW).min()
     )
     per_key = per_label.group_by(KEY).agg(
-        pl.col(LABEL).sort_by([w, pl.col(ROW)], descending=[True, False]).first(),
-        w.sum(),
+        pl.col(LABEL).sort_by([known, pl.col(ROW)], descending=[True, False]).first(),
+        known.sum(),
         pl.col(POS).sum(),
         pl.col(ROW).min(),
     )
     bin_label = (
         pl.when(pl.col(KEY).is_null())
         .then(pl.lit(MISSING_BIN))
-        .when(w >= support)
+        .when(known >= support)
         .then(pl.col(LABEL))
         .otherwise(pl.lit(OTHER))
     )
     return (
         per_key.group_by(bin_label.alias(BIN))
-        .agg(w.sum(), pl.col(POS).sum(), pl.col(ROW).min())
+        .agg(known.sum(), pl.col(POS).sum(), pl.col(ROW).min())
         .sort(
-            [pl.col(BIN).is_in([OTHER, MISSING_BIN]), pl.col(BIN) == MISSING_BIN, w, ROW],
+            [pl.col(BIN).is_in([OTHER, MISSING_BIN]), pl.col(BIN) == MISSING_BIN, known, ROW],
             descending=[False, False, True, False],
         )
     )
@@ -961,13 +1136,12 @@ def quantile_breaks(values: pl.DataFrame | None) -> list[Any]:
 
 def quantile_bins_frame(frame: pl.LazyFrame, breaks: list[Any]) -> pl.LazyFrame:
     """Leads and conversions per quantile bin; missing values form their own bin (null)."""
-    w = pl.col(COUNT)
-    y = pl.col(OUTCOME)
+    known = pl.col(POS) + pl.col(NEG)
     binned = pl.col(VALUE).bin_intervals(breaks, labels=False)
     return (
-        frame.filter(y.is_not_null())
+        frame.filter(known > 0)
         .group_by(binned.alias(BIN))
-        .agg(w.sum(), w.filter(y).sum().alias(POS))
+        .agg(known.sum().alias(KNOWN), pl.col(POS).sum())
         .sort(BIN, nulls_last=True)
     )
 
@@ -985,12 +1159,11 @@ def target_profile(
     stats: dict[str, dict[str, Any]],
     target: str,
     positive: list[str] | None,
-    classes: tuple[int, int],
-    counts: Any,
+    counts: OutcomeCounts,
 ) -> Icp:
     """Bin every attribute, compute lift, WoE and IV, and rank the attributes."""
-    positives, negatives = classes
-    rows = positives + negatives
+    positives, negatives = counts.positives, counts.negatives
+    rows = counts.known
     base = positives / rows
     skipped: list[dict[str, str]] = []
     binned: list[tuple[_Column, str, list[tuple[str, int, int]]]] = []
@@ -1003,7 +1176,7 @@ def target_profile(
             table = stats[c.name]["icp"]
             counts_ = [
                 (str(label), int(n), int(pos))
-                for label, n, pos in table.select(BIN, COUNT, POS).iter_rows()
+                for label, n, pos in table.select(BIN, KNOWN, POS).iter_rows()
             ]
             binned.append((c, "category", counts_))
         elif c.type in NUMBER_TYPES or c.type in DATE_TYPES:
@@ -1017,14 +1190,11 @@ def target_profile(
         labels = interval_labels(breaks, c.type)
         counts_ = [
             (MISSING_BIN if index is None else labels[index], int(n), int(pos))
-            for index, n, pos in next(results).select(BIN, COUNT, POS).iter_rows()
+            for index, n, pos in next(results).select(BIN, KNOWN, POS).iter_rows()
         ]
         binned.append((c, "quantile", counts_))
     attributes: list[Attribute] = [
         make_attribute(c.name, c.type, kind, woe_bins(bins, positives, negatives), base, rows)
         for c, kind, bins in binned
     ]
-    return build_icp(
-        target, positive, (positives, negatives, counts.missing), attributes, skipped
-    )
-
+    return build_icp(target, positive, (positives, negatives, counts.missing), attributes, skipped)

@@ -7,7 +7,10 @@ from typing import Annotated
 import typer
 
 from leadscore_cli import __version__
+from leadscore_cli.cli.fit import fit
 from leadscore_cli.cli.grade import grade
+from leadscore_cli.cli.profile import profile
+from leadscore_cli.cli.report import report
 from leadscore_cli.cli.sample import sample
 from leadscore_cli.cli.score import score
 from leadscore_cli.cli.threshold import threshold
@@ -43,8 +46,11 @@ def root(
 
 app.command("score")(score)
 app.command("validate")(validate)
+app.command("profile")(profile)
 app.command("grade")(grade)
 app.command("threshold")(threshold)
+app.command("report")(report)
+app.command("fit")(fit)
 app.command("sample")(sample)
 
 

@@ -1,0 +1,173 @@
+"""`leadscore fit`: learn a points model from history with a known outcome."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from leadscore_cli.cli.common import (
+    DebugOpt,
+    DelimiterOpt,
+    EncodingOpt,
+    InputFormatOpt,
+    JsonOpt,
+    QuietOpt,
+    print_json,
+    read_model,
+    read_options,
+    reporting_errors,
+    stderr,
+)
+from leadscore_cli.cli.grade import PositiveOpt
+from leadscore_cli.errors import UsageError
+from leadscore_cli.fitting import FitOptions, FitResult, Metrics, fit_file
+from leadscore_cli.writers import atomic_path
+
+
+def metrics_table(result: FitResult) -> Table:
+    table = Table(
+        title=f"Holdout ({result.metrics.leads:,} leads)",
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+    )
+    table.add_column("model")
+    for header in ("AUC", "KS", "top-decile lift"):
+        table.add_column(header, justify="right")
+    rows: list[tuple[str, Metrics]] = [("fitted points", result.metrics)]
+    if result.base_metrics is not None:
+        rows.append((f"base: {result.base_model}", result.base_metrics))
+    for name, m in rows:
+        table.add_row(name, f"{m.auc:.3f}", f"{m.ks:.3f}", f"{m.lift:.2f}")
+    return table
+
+
+def features_table(result: FitResult) -> Table:
+    table = Table(title="Points", title_justify="left", box=None, pad_edge=False)
+    for header, justify in (
+        ("rule", "left"),
+        ("category", "left"),
+        ("kind", "left"),
+        ("IV", "right"),
+        ("points", "right"),
+    ):
+        table.add_column(header, justify=justify)
+    for f in sorted(result.features, key=lambda f: -f.spread):
+        table.add_row(f.name, f.category, f.kind, f"{f.iv:.3f}", f"0-{f.spread}")
+    return table
+
+
+def fit(
+    history: Annotated[
+        str,
+        typer.Argument(
+            metavar="HISTORY", help="Past leads with a known outcome (CSV, Parquet or -)."
+        ),
+    ],
+    outcome: Annotated[
+        str,
+        typer.Option("--outcome", help="Outcome column: did the lead convert?", show_default=False),
+    ],
+    output: Annotated[
+        str,
+        typer.Option("--output", "-o", help="Where to write the model (TOML).", show_default=False),
+    ],
+    positive: PositiveOpt = None,
+    holdout: Annotated[
+        float,
+        typer.Option("--holdout", help="Share of leads held out to measure the model."),
+    ] = 0.2,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the holdout split and cross-validation.")
+    ] = 0,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="A column not to use (repeatable).", show_default=False),
+    ] = None,
+    max_features: Annotated[
+        int | None,
+        typer.Option(
+            "--max-features",
+            help="Use at most K columns, the strongest by information value.",
+            show_default=False,
+        ),
+    ] = None,
+    base_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--base-model",
+            help="A model to compare with on the same holdout.",
+            show_default=False,
+        ),
+    ] = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    input_format: InputFormatOpt = None,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Learn points from history and write them as an ordinary, commented model.
+
+    Columns are binned (missing values and unseen categories get points too), weak, duplicate
+    and leaking columns are dropped, and a regularised logistic regression's weights become
+    whole points: each rule's lowest value is 0 and the best lead scores 100. Examples:
+
+        leadscore fit history.csv --outcome converted -o fitted.toml
+
+        leadscore fit history.csv --outcome stage --positive "Closed Won" -o fitted.toml
+        --exclude lead_source --base-model configs/b2b_saas.toml
+    """
+    with reporting_errors(debug):
+        if Path(output).expanduser().resolve() == Path(history).expanduser().resolve():
+            raise UsageError("-o names the history file; write the model somewhere else")
+        if output == "-" and json_out:
+            raise UsageError("-o - and --json both write to stdout; choose one")
+        base = read_model(base_model) if base_model is not None else None
+        options = FitOptions(
+            outcome=outcome,
+            positive=tuple(positive or ()),
+            holdout=holdout,
+            seed=seed,
+            exclude=tuple(exclude or ()),
+            max_features=max_features,
+        )
+        result = fit_file(history, options, read_options(encoding, delimiter, input_format), base)
+        with atomic_path(output) as temp:
+            temp.write_text(result.text, encoding="utf-8")
+        result.written = output
+        for warning in result.warnings:
+            stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        if json_out:
+            print_json(result.to_dict())
+            return
+        if quiet:
+            return
+        show(result)
+
+
+def show(result: FitResult) -> None:
+    stderr.print(
+        f"{result.rows:,} leads with a known outcome ({result.positives:,} converted): "
+        f"{result.training:,} to fit, {result.holdout:,} held out",
+        highlight=False,
+    )
+    stderr.print(metrics_table(result))
+    stderr.print(features_table(result))
+    if result.dropped:
+        stderr.print("\nColumns not used:", highlight=False)
+        for d in result.dropped:
+            stderr.print(f"  {d.column}: {d.kind}: {d.reason}", highlight=False, markup=False)
+    if result.tiers:
+        tiers = ", ".join(f"{t.name} >= {t.min_score}" for t in result.tiers)
+        stderr.print(f"Proposed tiers: {tiers}", highlight=False)
+    if result.as_of:
+        stderr.print(
+            f"Date rules count days before {result.as_of}: score this history with "
+            f"--as-of {result.as_of}",
+            highlight=False,
+        )
+    stderr.print(f"Wrote model to {result.written}", highlight=False)

@@ -1,0 +1,210 @@
+"""`leadscore report`: distribution, predictive power, drift and A/B of scores, in one report.
+
+The report is the command's data: it goes to stdout (or to -o FILE, written
+atomically) in the chosen format; only notes and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from leadscore_cli.cli.common import (
+    AsOfOpt,
+    DebugOpt,
+    DelimiterOpt,
+    EncodingOpt,
+    InputFormatOpt,
+    QuietOpt,
+    parse_as_of,
+    read_model,
+    read_options,
+    reporting_errors,
+    stderr,
+)
+from leadscore_cli.cli.grade import PositiveOpt
+from leadscore_cli.cli.render_report import (
+    blocks,
+    headline,
+    markdown,
+    print_terminal,
+    terminal_text,
+)
+from leadscore_cli.errors import DriftError, UsageError
+from leadscore_cli.report_run import Report, ReportOptions, build_report
+from leadscore_cli.writers import atomic_path, check_destination
+
+FORMATS = ("terminal", "json", "markdown", "html")
+STDOUT = "-"
+
+
+def render(report: Report, fmt: str) -> str:
+    """The whole report as text in `fmt` (terminal: plain text, 80 columns)."""
+    data = report.to_dict()
+    if fmt == "json":
+        return json.dumps(data, indent=2) + "\n"
+    if fmt == "markdown":
+        return markdown(data)
+    if fmt == "html":
+        from leadscore_cli.report_html import render_html  # plotly loads only when needed
+
+        return render_html(data, blocks(data), headline(data))
+    return terminal_text(data)
+
+
+def emit(report: Report, fmt: str, output: str | None, quiet: bool) -> None:
+    """Print the report to stdout, or write it to `output` atomically."""
+    if output is None or output == STDOUT:
+        if quiet:
+            return
+        if fmt == "terminal":
+            print_terminal(report.to_dict(), Console())
+        else:
+            sys.stdout.write(render(report, fmt))
+            sys.stdout.flush()
+        return
+    text = render(report, fmt)
+    with atomic_path(output) as temp:
+        Path(temp).write_text(text, encoding="utf-8")
+    if not quiet:
+        stderr.print(f"Wrote the {fmt} report to {output}", highlight=False)
+
+
+def report(
+    input: Annotated[
+        str,
+        typer.Argument(
+            metavar="INPUT",
+            help="A file `score` or `grade` wrote, or a raw export with -m (scored here).",
+        ),
+    ],
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Scoring model (TOML). Needed for a raw export, for tiers and grades the "
+            "file lacks, and for the drift of input columns.",
+            show_default=False,
+        ),
+    ] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            "--outcome",
+            help="Outcome column (converted or not): adds AUC, Gini, KS, gains, lift and "
+            "calibration.",
+            show_default=False,
+        ),
+    ] = None,
+    positive: PositiveOpt = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            help="An older scored file: adds the PSI of the score and of each input column.",
+            show_default=False,
+        ),
+    ] = None,
+    compare_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare-model",
+            help="Another model to score the same leads with, shown side by side (A/B).",
+            show_default=False,
+        ),
+    ] = None,
+    report_format: Annotated[
+        str,
+        typer.Option("--format", help="terminal, json, markdown or html."),
+    ] = "terminal",
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the report to this file (atomically); - or no -o prints it.",
+            show_default=False,
+        ),
+    ] = None,
+    fail_on_drift: Annotated[
+        float | None,
+        typer.Option(
+            "--fail-on-drift",
+            help="Exit with code 7 when the score's PSI against --baseline exceeds this "
+            "(e.g. 0.25); the report is still printed or written first.",
+            show_default=False,
+        ),
+    ] = None,
+    created_column: Annotated[
+        str | None,
+        typer.Option(
+            "--created-column",
+            help="Date the lead was created: with --converted-at-column, adds lead velocity.",
+            show_default=False,
+        ),
+    ] = None,
+    converted_at_column: Annotated[
+        str | None,
+        typer.Option(
+            "--converted-at-column",
+            help="Date the lead converted.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    input_format: InputFormatOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Report on scores: distribution, how well they predict, drift and A/B.
+
+    The report goes to stdout (or -o FILE); -q prints nothing. Examples:
+
+        leadscore report scored.parquet -m configs/b2b_saas.toml --outcome converted
+
+        leadscore report leads.csv -m model.toml --baseline last_month.parquet
+        --fail-on-drift 0.25 --format html -o report.html
+
+        leadscore report history.csv -m model.toml --outcome converted
+        --compare-model model_v2.toml
+    """
+    with reporting_errors(debug):
+        fmt = report_format.strip().lower()
+        if fmt not in FORMATS:
+            raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {report_format!r}")
+        if output is not None and output != STDOUT:
+            inputs = [Path(input), Path(baseline) if baseline else None, model, compare_model]
+            check_destination(output, [p for p in inputs if p is not None])
+        loaded = read_model(model) if model is not None else None
+        options = ReportOptions(
+            as_of=parse_as_of(as_of),
+            outcome=outcome,
+            positive=tuple(positive or ()),
+            baseline=baseline,
+            compare_model=read_model(compare_model) if compare_model is not None else None,
+            created_column=created_column,
+            converted_at_column=converted_at_column,
+            fail_on_drift=fail_on_drift,
+        )
+        result = build_report(
+            input, loaded, options, read_options(encoding, delimiter, input_format)
+        )
+        for warning in result.warnings:
+            if not quiet and fmt != "terminal":
+                stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        emit(result, fmt, output, quiet)
+        if result.drift_failed and result.drift is not None:
+            score = result.drift["score"]
+            raise DriftError(
+                f"score PSI {score['psi']:.4f} ({score['verdict']}) is over --fail-on-drift "
+                f"{fail_on_drift} against the baseline {result.drift['baseline']}",
+                path=result.input,
+            )

@@ -1,0 +1,292 @@
+"""`leadscore fit`: learned points recover known effects, and `score` reproduces the fit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from leadscore_cli.errors import EXIT_DATA, EXIT_USAGE
+from leadscore_cli.fitting import split_history
+from leadscore_cli.sample import (
+    COUNTRIES,
+    FREE_MAIL_DOMAINS,
+    GROUND_TRUTH,
+    JOB_TITLES,
+    RECENCY_REFERENCE,
+    SCHEMA,
+    SIZE_BAND_UPPER,
+    generate_leads,
+)
+from tests.conftest import SAMPLE, parse_json
+
+ROWS = 20_000
+TRUE_VALUES = ["true", "t", "yes", "y", "1"]
+
+
+def truth_logit(frame: pl.DataFrame) -> np.ndarray:
+    """GROUND_TRUTH's logit (without its noise) from what the export shows; a blank or
+    misspelt cell adds nothing, as it hides the canonical value."""
+    gt = GROUND_TRUTH
+    titles = {title.lower(): gt["seniority"][tier] for title, tier, _ in JOB_TITLES}
+    countries = {
+        s.lower(): gt["country"][name] for name, _, spellings in COUNTRIES for s, _ in spellings
+    }
+
+    def text(column: str) -> pl.Expr:
+        return pl.col(column).cast(pl.String).str.strip_chars().str.to_lowercase()
+
+    def flag(column: str) -> pl.Expr:
+        return text(column).is_in(TRUE_VALUES).cast(pl.Float64).fill_null(0.0)
+
+    def lookup(column: str, table: dict[str, float]) -> pl.Expr:
+        return (
+            text(column).replace_strict(table, default=0.0, return_dtype=pl.Float64).fill_null(0.0)
+        )
+
+    last = pl.col("last_activity_date").str.to_date(strict=False)
+    days = (pl.lit(RECENCY_REFERENCE) - last).dt.total_days().cast(pl.Float64)
+    domain = text("email").str.extract(r"@([^@]+)$")
+    parts = frame.select(
+        lookup("job_title", titles)
+        + lookup("industry", gt["industry"])
+        + lookup("country", countries)
+        + gt["demo_requested"] * flag("demo_requested")
+        + gt["webinar_attended"] * flag("webinar_attended")
+        + gt["unsubscribed"] * flag("unsubscribed")
+        + gt["email_clicks_log1p"] * pl.col("email_clicks").cast(pl.Float64).log1p()
+        + gt["content_downloads_log1p"] * pl.col("content_downloads").cast(pl.Float64).log1p()
+        + (gt["days_since_last_activity_per_30"] * days / 30).fill_null(0.0)
+        + gt["free_mail"] * domain.is_in(list(FREE_MAIL_DOMAINS)).fill_null(False),
+        text("employees").str.replace_all(",", "").cast(pl.Float64, strict=False).alias("e"),
+    )
+    employees = parts["e"].to_numpy()
+    sizes = np.asarray(list(gt["company_size"].values()))
+    band = np.minimum(np.searchsorted(np.asarray(SIZE_BAND_UPPER), employees), sizes.size - 1)
+    size = np.where(np.isnan(employees), 0.0, sizes[band])
+    return parts.to_series(0).to_numpy() + size
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory) -> dict:
+    """One fit of generated history with known effects, shared by the tests below."""
+    from typer.testing import CliRunner
+
+    from leadscore_cli.cli.app import app
+
+    folder = tmp_path_factory.mktemp("fit")
+    data = folder / "history.csv"
+    generate_leads(ROWS, seed=11).write_csv(data)
+    model = folder / "fitted.toml"
+    result = CliRunner().invoke(
+        app, ["fit", str(data), "--outcome", "converted", "-o", str(model), "--json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    return {
+        "data": data,
+        "model": model,
+        "report": parse_json(result.stdout),
+        "toml": tomllib.loads(model.read_text()),
+    }
+
+
+def rule(toml: dict, name: str) -> dict:
+    return next(r for r in toml["rules"] if r["name"] == name)
+
+
+def spread(rule_table: dict) -> float:
+    values = [rule_table["default"], rule_table["missing"], *rule_table["map"].values()]
+    return max(values) - min(values)
+
+
+def holdout_of(data: Path, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    frame = pl.read_csv(data, schema=SCHEMA)
+    y = frame["converted"].to_numpy()
+    return frame, y, split_history(y, 0.2, seed)
+
+
+def test_learned_points_follow_the_true_effects(fitted):
+    toml = fitted["toml"]
+    assert spread(rule(toml, "demo_requested")) > spread(rule(toml, "webinar_attended"))
+    demo = rule(toml, "demo_requested")["map"]
+    assert demo["true"] > demo["false"]
+    unsubscribed = rule(toml, "unsubscribed")["map"]
+    assert unsubscribed["true"] < unsubscribed["false"]
+    titles = rule(toml, "job_title")["map"]
+    for chief in ("ceo", "cto", "cfo", "founder"):
+        for junior in ("intern", "student"):
+            assert titles[chief] > titles[junior], (chief, junior)
+    industries = rule(toml, "industry")["map"]
+    assert industries["saas"] > industries["non-profit"]
+    assert rule(toml, "job_title")["category"] == "fit"
+    assert rule(toml, "demo_requested")["category"] == "engagement"
+
+
+def test_holdout_auc_is_close_to_the_ground_truth(fitted):
+    frame, y, holdout = holdout_of(fitted["data"])
+    truth = roc_auc_score(y[holdout], truth_logit(frame)[holdout])
+    auc = fitted["report"]["metrics"]["auc"]
+    # the truth also sees free-mail addresses, which no single column shows the fit
+    assert truth - 0.03 < auc <= truth + 0.01
+
+
+def test_score_reproduces_the_holdout_auc(fitted, run, tmp_path):
+    report = fitted["report"]
+    scored = tmp_path / "scored.csv"
+    result = run(
+        "score", fitted["data"], "-m", fitted["model"], "-o", scored, "--as-of", report["as_of"]
+    )
+    assert result.exit_code == 0, result.stderr
+    _, y, holdout = holdout_of(fitted["data"])
+    scores = pl.read_csv(scored, columns=["score"])["score"].to_numpy()
+    assert round(roc_auc_score(y[holdout], scores[holdout]), 3) == round(
+        report["metrics"]["auc"], 3
+    )
+
+
+def test_model_reads_history_like_the_engine(fitted):
+    toml = fitted["toml"]
+    assert toml["model"]["scale"] == "clip"
+    assert list(toml["tiers"].values())[-1] == 0 and len(toml["tiers"]) == 4
+    fields = toml["fields"]
+    assert fields["employees"]["type"] == "float"
+    assert fields["demo_requested"]["type"] == "bool"
+    if "annual_revenue" in fields:
+        assert fields["annual_revenue"]["source"] == "Annual Revenue"
+    text = fitted["model"].read_text()
+    assert "# holdout (4,000 leads): AUC " in text
+    assert f"# as-of: {fitted['report']['as_of']}" in text
+    # every rule's lowest value is 0 and the best attainable total is 100
+    best, dated = 0.0, {}
+    for r in toml["rules"]:
+        if "when" in r:  # date bins: one condition rule per bin worth points
+            field = r["when"].get("field") or r["when"]["all"][0]["field"]
+            dated[field] = max(dated.get(field, 0), r["points"])
+            continue
+        values = [r["default"], r["missing"], *r.get("map", {}).values()]
+        values += [b["points"] for b in r.get("bands", [])]
+        assert min(values) == 0
+        best += max(values)
+    assert best + sum(dated.values()) == 100
+
+
+def test_missing_and_unseen_values_get_their_bins_points(fitted, run, tmp_path):
+    toml = fitted["toml"]
+    titles, employees = rule(toml, "job_title"), rule(toml, "employees")
+    base = generate_leads(1, seed=3).with_columns(
+        job_title=pl.lit("CEO"), employees=pl.lit("1,200")
+    )
+    variants = pl.concat(
+        [
+            base,
+            base.with_columns(job_title=pl.lit("Chief Wizard")),  # never seen
+            base.with_columns(job_title=pl.lit("  n/a ")),  # a missing marker
+            base.with_columns(employees=pl.lit(None, pl.String)),
+        ]
+    )
+    data, scored = tmp_path / "leads.csv", tmp_path / "scored.csv"
+    variants.write_csv(data)
+    result = run("score", data, "-m", fitted["model"], "-o", scored, "--as-of", "2026-10-31")
+    assert result.exit_code == 0, result.stderr
+    score = pl.read_csv(scored)["score"].to_list()
+    ceo = titles["map"]["ceo"]
+    assert score[1] - score[0] == titles["default"] - ceo
+    assert score[2] - score[0] == titles["missing"] - ceo
+    at_1200 = next(
+        b["points"]
+        for b in employees["bands"]
+        if b.get("min", -np.inf) <= 1200 < b.get("max", np.inf)
+    )
+    assert score[3] - score[0] == employees["missing"] - at_1200
+
+
+def test_dropped_report_names_leakage_and_weak_columns(fitted):
+    dropped = {d["column"]: d for d in fitted["report"]["dropped"]}
+    assert dropped["stage"]["kind"] == "leakage"
+    assert "outcome-like" in dropped["stage"]["reason"]
+    assert dropped["lead_source"]["kind"] == "weak"
+    assert "IV" in dropped["lead_source"]["reason"]
+    assert dropped["lead_id"]["kind"] == "id-like"
+    names = {r.get("field") for r in fitted["toml"]["rules"]}
+    assert not names & {"stage", "lead_source", "lead_id", "converted"}
+    assert "stage: leakage" in fitted["model"].read_text()
+
+
+def test_same_seed_gives_the_same_model(run, tmp_path):
+    texts = []
+    for name in ("a.toml", "b.toml"):
+        out = tmp_path / name
+        result = run("fit", SAMPLE, "--outcome", "converted", "-o", out, "--seed", 5, "-q")
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == "" and result.stderr == ""
+        texts.append(out.read_text())
+    a, b = ([line for line in t.splitlines() if not line.startswith("# fitted on:")] for t in texts)
+    assert a == b
+    assert f"# fitted on: {dt.date.today().isoformat()}" in texts[0]
+
+
+def test_exclude_is_honoured(run, tmp_path):
+    out = tmp_path / "m.toml"
+    result = run(
+        "fit", SAMPLE, "--outcome", "converted", "-o", out, "--json",
+        "--exclude", "job_title", "--exclude", "Annual Revenue", "--max-features", "4",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    report = parse_json(result.stdout)
+    fields = {r.get("field") for r in tomllib.loads(out.read_text())["rules"]}
+    assert "job_title" not in fields and "annual_revenue" not in fields
+    kinds = {d["column"]: d["kind"] for d in report["dropped"]}
+    assert kinds["job_title"] == kinds["Annual Revenue"] == "excluded"
+    assert len(report["features"]) == 4
+    assert "limit" in kinds.values()
+
+
+def test_unknown_exclude_is_a_usage_error(run, tmp_path):
+    result = run(
+        "fit", SAMPLE, "--outcome", "converted", "-o", tmp_path / "m.toml", "--exclude", "jobtitle"
+    )
+    assert result.exit_code == EXIT_USAGE
+    assert "job_title" in result.stderr
+    assert not (tmp_path / "m.toml").exists()
+
+
+def small_history(tmp_path: Path, converted: int, rows: int = 400) -> Path:
+    frame = generate_leads(rows, seed=2).with_columns(
+        converted=pl.Series([i < converted for i in range(rows)])
+    )
+    path = tmp_path / "history.csv"
+    frame.write_csv(path)
+    return path
+
+
+def test_single_class_outcome_is_a_data_error(run, tmp_path):
+    path = small_history(tmp_path, converted=0)
+    result = run("fit", path, "--outcome", "converted", "-o", tmp_path / "m.toml")
+    assert result.exit_code == EXIT_DATA
+    assert "single class" in result.stderr
+    assert not (tmp_path / "m.toml").exists()
+
+
+def test_too_few_positives_is_a_data_error(run, tmp_path):
+    path = small_history(tmp_path, converted=15)
+    result = run("fit", path, "--outcome", "converted", "-o", tmp_path / "m.toml")
+    assert result.exit_code == EXIT_DATA
+    assert "at least 20" in result.stderr
+
+
+def test_base_model_is_compared_on_the_same_holdout(run, tmp_path):
+    from tests.conftest import B2B_MODEL
+
+    out = tmp_path / "m.toml"
+    result = run(
+        "fit", SAMPLE, "--outcome", "converted", "-o", out, "--base-model", B2B_MODEL,
+        "--max-features", "3",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "fitted points" in result.stderr and "base: b2b" in result.stderr
+    assert "# base model b2b" in out.read_text()

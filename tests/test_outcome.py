@@ -1,0 +1,93 @@
+"""The outcome column parser shared by the history commands."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from leadscore_cli.errors import EXIT_DATA, DataError
+from leadscore_cli.outcome import (
+    OutcomeCounts,
+    check_outcome,
+    outcome_check_frame,
+    outcome_expr,
+    require_column,
+)
+
+
+def read(values: list, positive: list[str] | None = None, dtype=None) -> list:
+    frame = pl.DataFrame({"y": values}, schema={"y": dtype} if dtype else None)
+    expr = outcome_expr("y", frame.schema["y"], positive)
+    return frame.select(expr.alias("flag"))["flag"].to_list()
+
+
+def checked(values: list, positive: list[str] | None = None, weights: list | None = None):
+    data = {"y": values} | ({"n": weights} if weights else {})
+    frame = pl.DataFrame(data, schema_overrides={"y": pl.String})
+    check = outcome_check_frame(
+        frame.lazy(), "y", pl.String, positive, weight="n" if weights else None
+    ).collect()
+    return check, check_outcome("y", check, positive, source_name="leads.csv", role="target")
+
+
+def test_boolean_like_text_any_case_and_missing_markers():
+    values = ["true", "FALSE", " Yes ", "no", "1", "0", "T", "n", None, "", "N/A", "null"]
+    assert read(values) == [True, False, True, False, True, False, True, False] + [None] * 4
+
+
+def test_typed_columns():
+    assert read([True, False, None], dtype=pl.Boolean) == [True, False, None]
+    assert read([1, 0, None, 2], dtype=pl.Int64) == [True, False, None, None]
+    assert read([1.0, 0.0, float("nan")], dtype=pl.Float64) == [True, False, None]
+
+
+def test_positive_values_trimmed_any_case_other_values_are_not_converted():
+    values = ["Closed Won", " closed won ", "Closed Lost", "Open", None, "N/A", "Won"]
+    flags = read(values, positive=["Closed Won", "won"])
+    assert flags == [True, True, False, False, None, None, True]
+
+
+def test_check_counts_classes_and_missing():
+    check, counts = checked(["yes", "no", "no", None, "N/A", "1"])
+    assert counts == OutcomeCounts(positives=2, negatives=2, missing=2)
+    assert counts.known == 4 and counts.rate == 0.5
+    assert check["unreadable"][0] == 0
+
+
+def test_check_on_counted_values_weights_each_row():
+    _, counts = checked(["yes", "no", None], weights=[3, 5, 2])
+    assert counts == OutcomeCounts(positives=3, negatives=5, missing=2)
+
+
+def test_not_boolean_like_names_column_example_and_positive_hint():
+    with pytest.raises(DataError) as caught:
+        checked(["Closed Won", "Closed Lost", "Open", "Closed Won"])
+    error = caught.value
+    assert error.exit_code == EXIT_DATA
+    text = str(error)
+    assert "leads.csv" in text and "target column 'y'" in text
+    assert "not boolean-like" in text and "4 value(s)" in text
+    assert "--positive" in text and "'Closed" in text
+
+
+def test_single_class_is_an_error():
+    with pytest.raises(DataError, match="single class: all 2 known values count as converted"):
+        checked(["yes", "true", None])
+    with pytest.raises(DataError, match=r"none of its 2 known values.*--positive 'Won'"):
+        checked(["Lost", "Open"], positive=["Won"])
+    with pytest.raises(DataError, match="it has no values"):
+        checked([None, "N/A"])
+
+
+def test_require_column_suggests_closest_names():
+    require_column("converted", ["lead_id", "converted"], option="--target", source_name="x")
+    with pytest.raises(DataError) as caught:
+        require_column(
+            "convertd",
+            ["lead_id", "converted", "stage"],
+            option="--target",
+            source_name="leads.csv",
+        )
+    assert "--target column 'convertd' is not in the data (closest: 'converted')" in str(
+        caught.value
+    )

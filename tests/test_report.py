@@ -1,0 +1,403 @@
+"""`leadscore report` through the CLI: JSON schema, formats, drift gate and A/B."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from leadscore_cli.cli.app import app
+from leadscore_cli.errors import EXIT_DATA, EXIT_DRIFT, EXIT_USAGE
+from leadscore_cli.metrics import auc_from_counts
+from tests.conftest import AS_OF, B2B_MODEL, SAMPLE, SIMPLE_MODEL
+
+TOP_KEYS = {
+    "schema_version",
+    "generated_by",
+    "input",
+    "rows",
+    "model",
+    "scores",
+    "as_of",
+    "distribution",
+    "outcome",
+    "drift",
+    "comparison",
+    "warnings",
+}
+OUTCOME_KEYS = {
+    "column",
+    "positive",
+    "known",
+    "converted",
+    "missing",
+    "base_rate",
+    "auc",
+    "gini",
+    "ks",
+    "ks_score",
+    "by_tier",
+    "by_grade",
+    "deciles",
+    "calibration",
+    "velocity",
+}
+DECILE_KEYS = {
+    "decile",
+    "min_score",
+    "max_score",
+    "leads",
+    "converted",
+    "rate",
+    "cum_leads",
+    "cum_share_leads",
+    "cum_converted",
+    "gain",
+    "lift",
+    "cum_lift",
+}
+DRIFT_KEYS = {
+    "baseline",
+    "baseline_rows",
+    "score",
+    "columns",
+    "columns_missing",
+    "tiers",
+    "fail_on_drift",
+    "failed",
+}
+
+
+def invoke(*args: object):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory) -> str:
+    """The shipped sample scored once with the B2B model."""
+    out = tmp_path_factory.mktemp("scored") / "scored.parquet"
+    result = invoke("score", SAMPLE, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF, "-q")
+    assert result.exit_code == 0, result.stderr
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def full(scored) -> dict:
+    result = invoke(
+        "report",
+        scored,
+        "-m",
+        B2B_MODEL,
+        "--outcome",
+        "converted",
+        "--format",
+        "json",
+        "--baseline",
+        scored,
+    )
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_json_schema(full, scored):
+    assert set(full) == TOP_KEYS
+    assert full["schema_version"] == 1
+    assert full["rows"] == 5000 and full["scores"] == "read"
+    assert full["model"] == {"name": "b2b-saas", "version": "1.0.0"}
+    dist = full["distribution"]
+    assert set(dist) == {"scored", "mean", "median", "histogram", "tiers", "grades", "matrix"}
+    assert sum(b["count"] for b in dist["histogram"]) == 5000
+    assert [t["tier"] for t in dist["tiers"]] == ["sql", "mql", "nurture", "cold"]
+    assert [g["grade"] for g in dist["grades"]] == ["A", "B", "C", "D", "F"]
+    assert len(dist["matrix"]) == 20 and sum(c["count"] for c in dist["matrix"]) == 5000
+    tiers = pl.read_parquet(scored)["tier"].cast(pl.String).value_counts()
+    assert {t["tier"]: t["count"] for t in dist["tiers"]} == dict(tiers.iter_rows())
+    outcome = full["outcome"]
+    assert set(outcome) == OUTCOME_KEYS
+    assert all(set(d) == DECILE_KEYS for d in outcome["deciles"])
+    assert sum(d["leads"] for d in outcome["deciles"]) == outcome["known"] == 5000
+    assert outcome["deciles"][-1]["gain"] == 1.0
+    assert outcome["gini"] == pytest.approx(2 * outcome["auc"] - 1, abs=3e-6)
+    assert set(full["drift"]) == DRIFT_KEYS
+    assert full["comparison"] is None and full["warnings"] == []
+
+
+def test_auc_agrees_with_mann_whitney_on_the_rows(full, scored):
+    """Mann-Whitney U from average ranks over all rows: the textbook form of AUC."""
+    frame = pl.read_parquet(scored).select(
+        pl.col("score").rank("average").alias("rank"), pl.col("converted") == "true"
+    )
+    pos = frame.filter(pl.col("converted"))
+    n_pos, n_neg = pos.height, frame.height - pos.height
+    u = pos["rank"].sum() - n_pos * (n_pos + 1) / 2
+    assert full["outcome"]["auc"] == pytest.approx(u / (n_pos * n_neg), abs=1e-6)
+    scores = pl.read_parquet(scored)["score"].to_numpy()
+    converted = pl.read_parquet(scored)["converted"].to_numpy() == "true"
+    distinct, index = np.unique(scores, return_inverse=True)
+    pos_counts = np.bincount(index[converted], minlength=len(distinct))
+    neg_counts = np.bincount(index[~converted], minlength=len(distinct))
+    assert auc_from_counts(pos_counts, neg_counts) == pytest.approx(u / (n_pos * n_neg))
+
+
+def test_raw_export_is_scored_on_the_fly(full):
+    result = invoke(
+        "report",
+        SAMPLE,
+        "-m",
+        B2B_MODEL,
+        "--outcome",
+        "converted",
+        "--format",
+        "json",
+        "--as-of",
+        AS_OF,
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["scores"] == "scored" and data["as_of"] == AS_OF
+    assert data["distribution"] == full["distribution"]
+    assert data["outcome"] == full["outcome"]
+
+
+def test_without_a_model_reads_the_files_columns(scored):
+    result = invoke("report", scored, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["model"] is None and data["outcome"] is None
+    assert [t["tier"] for t in data["distribution"]["tiers"]] == ["sql", "mql", "nurture", "cold"]
+    assert data["distribution"]["grades"] == []  # `score` writes no grade column
+
+
+def test_terminal_report_goes_to_stdout_and_fits_80_columns(scored):
+    result = invoke("report", scored, "-m", B2B_MODEL, "--outcome", "converted")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    for heading in ("Score histogram", "Conversion by tier", "Gains and lift", "Calibration"):
+        assert heading in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    quiet = invoke("report", scored, "-m", B2B_MODEL, "-q")
+    assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
+
+
+def test_markdown_and_terminal_files(scored, tmp_path):
+    md = tmp_path / "report.md"
+    result = invoke(
+        "report",
+        scored,
+        "-m",
+        B2B_MODEL,
+        "--outcome",
+        "converted",
+        "--format",
+        "markdown",
+        "-o",
+        md,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    text = md.read_text()
+    assert text.startswith("# Lead score report")
+    assert "| decile | scores | leads | rate | gain | lift | cum lift |" in text
+    txt = tmp_path / "report.txt"
+    assert invoke("report", scored, "-m", B2B_MODEL, "-o", txt, "-q").exit_code == 0
+    assert "Score histogram" in txt.read_text() and "\x1b[" not in txt.read_text()
+
+
+# Loadable references only: the inlined plotly.js legitimately contains URL strings
+# (in comments, licence headers and code for features this page never uses), so the test
+# looks for what a browser would fetch, not for every "http" substring.
+REMOTE_LOADS = (
+    r"<script[^>]*\ssrc\s*=",
+    r"<link[^>]*\shref\s*=\s*[\"']?(https?:)?//",
+    r"<img[^>]*\ssrc\s*=\s*[\"']?(https?:)?//",
+    r"<iframe",
+    r"@import\s+url\(",
+    r"@import\s+[\"']",
+    r"url\(\s*[\"']?(https?:)?//",
+)
+
+
+def test_html_is_self_contained_with_every_chart(scored, tmp_path):
+    page = tmp_path / "report.html"
+    result = invoke(
+        "report",
+        scored,
+        "-m",
+        B2B_MODEL,
+        "--outcome",
+        "converted",
+        "--baseline",
+        scored,
+        "--format",
+        "html",
+        "-o",
+        page,
+    )
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text()
+    for pattern in REMOTE_LOADS:
+        assert not re.search(pattern, text, re.IGNORECASE), pattern
+    for chart in ("chart-histogram", "chart-gains", "chart-tiers", "chart-psi"):
+        assert f'id="{chart}"' in text
+        assert f'"{chart}"' in text.split(f'id="{chart}"', 1)[1]  # Plotly.newPlot(id, ...)
+    assert text.count("Plotly.newPlot") == 4
+    assert "plotly.js" in text.lower()  # the library itself is inline
+
+
+def drifted_copy(scored: str, tmp_path) -> str:
+    """The scored sample with the top scorers removed and half the industries renamed."""
+    frame = pl.read_parquet(scored)
+    frame = frame.filter(pl.col("score") < 30).with_columns(
+        pl.when(pl.int_range(pl.len()) % 2 == 0)
+        .then(pl.lit("aerospace"))
+        .otherwise(pl.col("industry"))
+        .alias("industry")
+    )
+    out = tmp_path / "drifted.parquet"
+    frame.write_parquet(out)
+    return str(out)
+
+
+def test_drift_gate_exits_7_after_writing_the_report(scored, tmp_path):
+    current = drifted_copy(scored, tmp_path)
+    out = tmp_path / "drift.json"
+    result = invoke(
+        "report",
+        current,
+        "-m",
+        B2B_MODEL,
+        "--baseline",
+        scored,
+        "--fail-on-drift",
+        "0.2",
+        "--format",
+        "json",
+        "-o",
+        out,
+    )
+    assert result.exit_code == EXIT_DRIFT, result.stderr
+    assert result.stderr.splitlines()[-1].startswith("leadscore: drift: ")
+    data = json.loads(out.read_text())
+    drift = data["drift"]
+    assert drift["failed"] and drift["score"]["psi"] > 0.25
+    assert drift["score"]["verdict"] == "shifted"
+    industry = next(c for c in drift["columns"] if c["column"] == "industry")
+    unseen = next(b for b in industry["bins"] if b["bin"] == "(unseen)")
+    assert unseen["baseline"] == 0 and unseen["current"] > 0
+    assert industry["verdict"] == "shifted"
+    sql = next(t for t in drift["tiers"] if t["tier"] == "sql")
+    assert sql["current"] == 0 and sql["change"] < 0
+
+
+def test_drift_gate_passes_on_the_same_data(scored, full):
+    result = invoke(
+        "report", scored, "-m", B2B_MODEL, "--baseline", scored, "--fail-on-drift", "0.1", "-q"
+    )
+    assert result.exit_code == 0, result.stderr
+    drift = full["drift"]
+    assert drift["score"]["psi"] == 0.0 and drift["failed"] is False
+    assert all(c["psi"] == 0.0 and c["verdict"] == "stable" for c in drift["columns"])
+    assert "lead_id" not in {c["column"] for c in drift["columns"]}
+
+
+def test_ab_simple_against_b2b(tmp_path):
+    args = (
+        "report",
+        SAMPLE,
+        "-m",
+        SIMPLE_MODEL,
+        "--compare-model",
+        B2B_MODEL,
+        "--outcome",
+        "converted",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+    )
+    first = invoke(*args)
+    assert first.exit_code == 0, first.stderr
+    comparison = json.loads(first.stdout)["comparison"]
+    current, other = comparison["models"]
+    assert (current["name"], other["name"]) == ("starter", "b2b-saas")
+    assert other["auc"] > current["auc"]
+    assert comparison["auc_difference"] == pytest.approx(other["auc"] - current["auc"], abs=1e-6)
+    low, high = comparison["interval"]
+    assert 0 < low < comparison["auc_difference"] < high
+    assert comparison["verdict"].startswith("the other model ranks")
+    assert [t["tier"] for t in current["tiers"]] == ["mql", "cold"]
+    assert sum(t["count"] for t in other["tiers"]) == 5000
+    assert json.loads(invoke(*args).stdout)["comparison"] == comparison  # seeded
+
+
+def test_velocity_and_positive_values(tmp_path):
+    data = tmp_path / "history.csv"
+    pl.DataFrame(
+        {
+            "score": [90.0, 80.0, 85.0, 10.0, 20.0, 5.0],
+            "tier": ["hot", "hot", "hot", "cold", "cold", "cold"],
+            "stage": ["Won", "Won", "Lost", "Won", "Lost", "Won"],
+            "created": ["2026-01-01"] * 6,
+            "closed": ["2026-01-03", "2026-01-05", "", "2026-01-21", "", "2026-01-31"],
+        }
+    ).write_csv(data)
+    result = invoke(
+        "report",
+        data,
+        "--outcome",
+        "stage",
+        "--positive",
+        "won",
+        "--created-column",
+        "created",
+        "--converted-at-column",
+        "closed",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.stderr
+    outcome = json.loads(result.stdout)["outcome"]
+    assert outcome["converted"] == 4 and outcome["known"] == 6
+    speed = outcome["velocity"]
+    assert {t["tier"]: t["median_days"] for t in speed["by_tier"]} == {"hot": 3.0, "cold": 25.0}
+    assert speed["median_days"] == 12.0  # days 2, 4, 20, 30
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--fail-on-drift", "0.2"),
+        ("--format", "pdf"),
+        ("--positive", "yes"),
+        ("--compare-model", SIMPLE_MODEL),
+    ],
+)
+def test_usage_errors(scored, args):
+    result = invoke("report", scored, "-m", B2B_MODEL, *args)
+    assert result.exit_code == EXIT_USAGE, result.stderr
+    assert result.stdout == "" and result.stderr.startswith("leadscore: usage error:")
+
+
+def test_raw_export_without_a_model_is_a_usage_error():
+    result = invoke("report", SAMPLE)
+    assert result.exit_code == EXIT_USAGE
+    assert "give -m MODEL" in result.stderr
+
+
+def test_outcome_that_is_not_boolean_like_needs_positive(scored):
+    result = invoke("report", scored, "-m", B2B_MODEL, "--outcome", "stage")
+    assert result.exit_code == EXIT_DATA, result.stderr
+    assert "--positive" in result.stderr and result.stdout == ""
+
+
+def test_scored_csv_without_a_model_orders_tiers_by_score(scored, tmp_path):
+    csv = tmp_path / "scored.csv"
+    pl.read_parquet(scored).with_columns(pl.col("tier").cast(pl.String)).write_csv(csv)
+    result = invoke("report", csv, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    outcome = json.loads(result.stdout)["outcome"]
+    assert [t["tier"] for t in outcome["by_tier"]] == ["sql", "mql", "nurture", "cold"]
