@@ -33,6 +33,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/profile_bench.py --rows $(ROWS)
 	$(BIN)/python bench/report_bench.py --rows $(ROWS)
+	$(BIN)/python bench/sql_bench.py --rows $(ROWS)
 	$(BIN)/python bench/score_bench.py --rows $(ROWS)
 
 bench-fit: $(STAMP)

@@ -435,11 +435,16 @@ def reasons_expr(model: Model) -> pl.Expr:
         pl.struct(pl.lit(rule.name).alias("r"), pl.col(points_column(i)).alias("p"))
         for i, rule in enumerate(model.rules)
     ]
+    # From the raw subtotals: the `score_<category>` columns are rounded by now, and the
+    # rounding is no cap.
+    capped_categories = {
+        c: clamp(pl.col(raw_category_column(c)), model.cap(c)) for c in model.categories
+    }
     for category in model.categories:
         if model.cap(category) != Limits():
-            adjust = pl.col(category_column(category)) - pl.col(raw_category_column(category))
+            adjust = capped_categories[category] - pl.col(raw_category_column(category))
             entries.append(pl.struct(pl.lit(f"cap:{category}").alias("r"), adjust.alias("p")))
-    total = total_points(model)
+    total = pl.sum_horizontal(list(capped_categories.values()))
     capped = clamp(total, model.cap(TOTAL))
     if model.cap(TOTAL) != Limits():
         entries.append(pl.struct(pl.lit("cap:total").alias("r"), (capped - total).alias("p")))

@@ -13,6 +13,7 @@ from leadscore_cli.cli.profile import profile
 from leadscore_cli.cli.report import report
 from leadscore_cli.cli.sample import sample
 from leadscore_cli.cli.score import score
+from leadscore_cli.cli.sql import sql
 from leadscore_cli.cli.threshold import threshold
 from leadscore_cli.cli.validate import validate
 
@@ -51,6 +52,7 @@ app.command("grade")(grade)
 app.command("threshold")(threshold)
 app.command("report")(report)
 app.command("fit")(fit)
+app.command("sql")(sql)
 app.command("sample")(sample)
 
 

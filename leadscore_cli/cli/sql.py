@@ -1,0 +1,48 @@
+"""`leadscore sql`: compile a model into one SQL query for a warehouse."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from leadscore_cli.cli.common import (
+    AsOfOpt,
+    DebugOpt,
+    ModelOpt,
+    parse_as_of,
+    read_model,
+    reporting_errors,
+)
+from leadscore_cli.sql import DIALECTS, compile_model
+from leadscore_cli.writers import atomic_path
+
+
+def sql(
+    model: ModelOpt,
+    dialect: Annotated[
+        str, typer.Option("--dialect", help=f"Target SQL dialect: {', '.join(DIALECTS)}.")
+    ] = "duckdb",
+    table: Annotated[
+        str, typer.Option("--table", help="Table (or view) of leads, text columns as exported.")
+    ] = "leads",
+    as_of: AsOfOpt = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add the `reasons` column, as `score --explain`.")
+    ] = False,
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="Write the query here (default: stdout).")
+    ] = "-",
+    debug: DebugOpt = False,
+) -> None:
+    """Print one SELECT that adds what `score` and `grade` add, to run where the data is.
+
+    The as-of date is written into the query, so it gives the same result every run.
+    Example:
+
+        leadscore sql -m configs/b2b_saas.toml --dialect snowflake --table crm.leads
+    """
+    with reporting_errors(debug):
+        query = compile_model(read_model(model), dialect, table, parse_as_of(as_of), explain)
+        with atomic_path(output) as path:
+            path.write_text(query + ";\n", encoding="utf-8")

@@ -1,0 +1,412 @@
+"""`leadscore sql`: the compiled DuckDB query must score exactly like the polars engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import sqlglot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leadscore_cli.errors import DataError, LeadscoreError, ModelError, UsageError
+from leadscore_cli.model import load_model
+from leadscore_cli.model.schema import (
+    AnyOf,
+    Band,
+    Decay,
+    FieldSpec,
+    Leaf,
+    Limits,
+    Model,
+    Not,
+    Rule,
+    Tier,
+)
+from leadscore_cli.readers import open_source
+from leadscore_cli.sample import generate_leads
+from leadscore_cli.scoring import plan_scoring
+from leadscore_cli.sql import DIALECTS, build_query, can_grade, compile_model
+from tests.conftest import AS_OF, EXAMPLE_MODELS, SAMPLE
+
+DAY = dt.date.fromisoformat(AS_OF)
+ADDED = ("score", "tier", "grade", "priority", "reasons")
+
+
+def engine_output(model: Model, csv: Path | pl.DataFrame, explain: bool) -> pl.DataFrame:
+    """What `score`/`grade` write; a frame is scored as is (for headers polars' CSV reader
+    does not unescape, such as `"a""b"`)."""
+    if isinstance(csv, pl.DataFrame):
+        return run_engine(model, csv.lazy(), "<frame>", explain)
+    with open_source(str(csv)) as source:
+        return run_engine(model, source.frame, source.name, explain)
+
+
+def run_engine(model: Model, frame: pl.LazyFrame, name: str, explain: bool) -> pl.DataFrame:
+    plan = plan_scoring(
+        frame, model, as_of=DAY, source_name=name, explain=explain, grade=can_grade(model)
+    )
+    result = plan.output.collect()
+    stats = plan.stats.collect()
+    for field, _ in plan.checked_fields:  # the engine stops on unreadable values
+        if stats[f"invalid:{field}"][0]:
+            raise DataError(f"column {field!r} cannot be read")
+    return result
+
+
+def duckdb_output(model: Model, csv: Path, explain: bool, shape: str = "") -> pl.DataFrame:
+    query = build_query(model, DIALECTS["duckdb"], "leads", DAY, explain, shape=shape)
+    con = duckdb.connect()
+    path = str(csv).replace("'", "''")
+    con.execute(f"CREATE TABLE leads AS SELECT * FROM read_csv('{path}', all_varchar = true)")
+    return con.sql(query.sql("duckdb")).pl()
+
+
+def assert_same(want: pl.DataFrame, got: pl.DataFrame) -> None:
+    """Row by row: inputs, tiers, grades and reasons identical; scores equal after rounding
+    (0.01 apart only where a .xx5 value rounds differently, and rarely)."""
+    assert got.columns == want.columns
+    assert got.height == want.height
+    near_misses: set[int] = set()
+    for column in want.columns:
+        a, b = want[column], got[column]
+        if column == "score" or column.startswith("score_"):
+            diff = (a.cast(pl.Float64) - b.cast(pl.Float64)).abs()
+            assert float(diff.max() or 0.0) <= 0.0100001, column
+            near_misses.update((diff > 0).arg_true().to_list())
+        elif column == "reasons":
+            for row, (x, y) in enumerate(zip(a.to_list(), b.to_list(), strict=True)):
+                if x != y:
+                    near_misses.add(row)
+                    assert same_reasons(x, y), (x, y)
+        else:
+            left = a.cast(pl.String).fill_null("<null>")
+            right = b.cast(pl.String).fill_null("<null>")
+            mismatch = left != right
+            assert not mismatch.any(), (
+                column,
+                left.filter(mismatch)[:3],
+                right.filter(mismatch)[:3],
+            )
+    assert len(near_misses) <= 2 + want.height // 100, len(near_misses)
+
+
+def same_reasons(left: str, right: str) -> bool:
+    """Same entries, points at most 0.01 apart: a .xx5 value rounded the other way (polars'
+    float kernels can differ from the database's in the last bit), which can also swap
+    two entries of equal size."""
+    a, b = parse_reasons(left), parse_reasons(right)
+    return a.keys() == b.keys() and all(abs(a[k] - b[k]) <= 0.0100001 for k in a)
+
+
+def parse_reasons(text: str) -> dict[str, float]:
+    entries = (item.rsplit(" ", 1) for item in text.split("; ") if item)
+    return {name: float(points) for name, points in entries}
+
+
+@pytest.fixture(scope="module")
+def generated_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sql") / "generated.csv"
+    generate_leads(4000, seed=7).write_csv(path)
+    return path
+
+
+# --- equivalence on the example models -----------------------------------------------------
+
+
+@pytest.mark.parametrize("model_path", EXAMPLE_MODELS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("explain", [False, True], ids=["plain", "explain"])
+def test_example_models_match_engine_on_sample(model_path: Path, explain: bool) -> None:
+    model = load_model(model_path)
+    assert_same(engine_output(model, SAMPLE, explain), duckdb_output(model, SAMPLE, explain))
+
+
+@pytest.mark.parametrize("model_path", EXAMPLE_MODELS, ids=lambda p: p.stem)
+def test_example_models_match_engine_on_generated_data(model_path: Path, generated_csv) -> None:
+    model = load_model(model_path)
+    want = engine_output(model, generated_csv, True)
+    assert_same(want, duckdb_output(model, generated_csv, True))
+
+
+def test_lateral_shape_matches_engine() -> None:
+    """The shape used for postgres and spark, run in DuckDB."""
+    model = load_model(EXAMPLE_MODELS[-1])
+    model = without_renames(model)
+    want = engine_output(model, SAMPLE, True)
+    assert_same(want, duckdb_output(model, SAMPLE, True, shape="lateral"))
+
+
+def without_renames(model: Model) -> Model:
+    from dataclasses import replace
+
+    return replace(model, fields=tuple(f for f in model.fields if f.source == f.name))
+
+
+# --- hypothesis: random models over the sample ---------------------------------------------
+
+NUMBER_FIELDS = ("website_visits", "pages_viewed", "email_clicks", "employees", "revenue")
+TEXT_FIELDS = ("industry", "job_title", "country", "email", "lead_source")
+BOOL_FIELDS = ("demo_requested", "webinar_attended", "unsubscribed")
+DATE_FIELDS = ("last_activity_date", "created_date")
+FIELDS = (
+    FieldSpec("revenue", "Annual Revenue", "float", on_invalid="null"),
+    FieldSpec("employees", "employees", "float"),
+)
+WORDS = ("software", "us", "director", "gmail", "Org", "SaaS ", "n/a", "education", "")
+
+
+def leaf_strategy() -> st.SearchStrategy[Leaf]:
+    numbers = st.builds(
+        lambda f, op, v, w: Leaf(f, op, sorted((v, w)) if op == "between" else v),
+        st.sampled_from(NUMBER_FIELDS),
+        st.sampled_from(("eq", "ne", "gt", "gte", "lt", "lte", "between")),
+        st.integers(0, 60),
+        st.integers(0, 60),
+    )
+    texts = st.builds(
+        lambda f, op, words, cs: Leaf(
+            f, op, tuple(words) if op in ("in", "not_in") else words[0], cs
+        ),
+        st.sampled_from(TEXT_FIELDS),
+        st.sampled_from(("eq", "ne", "in", "not_in", "contains", "starts_with", "ends_with")),
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=3),
+        st.booleans(),
+    )
+    regex = st.builds(
+        lambda f, p, cs: Leaf(f, "matches", p, cs),
+        st.sampled_from(TEXT_FIELDS),
+        st.sampled_from((r"\b(vp|chief)\b", "^s", "com$", "[0-9]", 'o\'k|"q"|Dir')),
+        st.booleans(),
+    )
+    bools = st.builds(lambda f, v: Leaf(f, "eq", v), st.sampled_from(BOOL_FIELDS), st.booleans())
+    dates = st.builds(
+        lambda f, op, days: Leaf(f, op, days),
+        st.sampled_from(DATE_FIELDS),
+        st.sampled_from(("within_days", "older_than_days")),
+        st.integers(0, 400),
+    )
+    nulls = st.builds(
+        lambda f, op: Leaf(f, op),
+        st.sampled_from(NUMBER_FIELDS + TEXT_FIELDS),
+        st.sampled_from(("is_null", "not_null")),
+    )
+    return st.one_of(numbers, texts, regex, bools, dates, nulls)
+
+
+def condition_strategy():
+    leaf = leaf_strategy()
+    return st.one_of(
+        leaf,
+        st.builds(lambda a, b: AnyOf((a, b)), leaf, leaf),
+        st.builds(Not, leaf),
+    )
+
+
+CATEGORIES = st.sampled_from(("fit", "engagement", "intent"))
+POINTS = st.integers(-30, 40).map(float) | st.floats(-20, 20).map(lambda x: round(x, 3))
+DECAYS = st.none() | st.builds(
+    lambda f, h, life, full: Decay(
+        f,
+        half_life_days=None if life else h,
+        lifespan_days=h if life else None,
+        if_missing="full" if full else "none",
+    ),
+    st.sampled_from(DATE_FIELDS),
+    st.integers(1, 200).map(float),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@st.composite
+def rule_strategy(draw, index: int) -> Rule:
+    kind = draw(st.sampled_from(("when", "when", "map", "bands")))
+    name, category, decay = f"r{index}", draw(CATEGORIES), draw(DECAYS)
+    if kind == "when":
+        return Rule(
+            name, category, "when", draw(POINTS), when=draw(condition_strategy()), decay=decay
+        )
+    if kind == "map":
+        field = draw(st.sampled_from(TEXT_FIELDS + BOOL_FIELDS))
+        keys = draw(st.lists(st.sampled_from((*WORDS, "true", "no")), min_size=1, max_size=4))
+        mapping = tuple((k, draw(POINTS)) for k in dict.fromkeys(k.strip().lower() for k in keys))
+        return Rule(
+            name,
+            category,
+            "map",
+            field=field,
+            mapping=mapping,
+            default=draw(POINTS),
+            missing=draw(POINTS),
+            decay=decay,
+        )
+    cuts = sorted(set(draw(st.lists(st.integers(0, 2000), min_size=1, max_size=4))))
+    edges = [None, *cuts, None]
+    bands = tuple(Band(draw(POINTS), edges[i], edges[i + 1]) for i in range(len(edges) - 1))
+    field = draw(st.sampled_from(NUMBER_FIELDS))
+    return Rule(
+        name,
+        category,
+        "bands",
+        field=field,
+        bands=bands,
+        default=draw(POINTS),
+        missing=draw(POINTS),
+        decay=decay,
+    )
+
+
+@st.composite
+def model_strategy(draw) -> Model:
+    count = draw(st.integers(1, 6))
+    rules = tuple(draw(rule_strategy(i)) for i in range(count))
+    caps = []
+    for category in dict.fromkeys(r.category for r in rules):
+        if draw(st.booleans()):
+            low = draw(st.integers(-40, 0))
+            caps.append((category, Limits(low, low + draw(st.integers(5, 80)))))
+    if draw(st.booleans()):
+        caps.append(("total", Limits(None, float(draw(st.integers(20, 120))))))
+    tiers = (Tier("hot", float(draw(st.integers(30, 90)))), Tier("cold", 0.0))
+    return Model(
+        name="random",
+        version="1",
+        id_column="lead_id",
+        rules=rules,
+        scale=draw(st.sampled_from(("clip", "rescale"))),
+        fields=FIELDS,
+        caps=tuple(caps),
+        tiers=tiers if draw(st.booleans()) else (),
+    )
+
+
+@pytest.fixture(scope="module")
+def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample's first 1,500 rows: enough variety, and fast enough for many models."""
+    path = tmp_path_factory.mktemp("sql") / "small.csv"
+    pl.read_csv(SAMPLE, infer_schema=False).head(1500).write_csv(path)
+    return path
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(model=model_strategy(), explain=st.booleans())
+def test_random_models_match_engine(small_sample: Path, model: Model, explain: bool) -> None:
+    try:
+        want = engine_output(model, small_sample, explain)
+    except LeadscoreError:
+        with pytest.raises(duckdb.Error):
+            duckdb_output(model, small_sample, explain)
+        return
+    assert_same(want, duckdb_output(model, small_sample, explain))
+
+
+# --- hostile identifiers and values --------------------------------------------------------
+
+HOSTILE_MODEL = """
+[model]
+name = "hostile"
+version = "1"
+
+[fields.odd]
+source = 'a"b; --x'
+
+[[rules]]
+name = "irish"
+field = "odd"
+map = { "O'Brien; DROP TABLE leads; --" = 10, "/* x */" = 3 }
+default = 1
+missing = -1
+
+[[rules]]
+name = "quoted"
+points = 7
+when = { field = "odd", op = "matches", value = "'\\"|it's" }
+
+[[rules]]
+name = "category"
+category = "intent"
+points = 5
+when = { field = "odd", op = "contains", value = "--" }
+
+[caps.intent]
+max = 4
+"""
+
+
+def test_hostile_identifiers_and_values(tmp_path: Path) -> None:
+    csv = tmp_path / "hostile.csv"
+    values = ["O'Brien; DROP TABLE leads; --", "/* x */", 'it\'s "quoted"', "n/a", "plain --"]
+    frame = pl.DataFrame({"id": [str(i) for i in range(5)], 'a"b; --x': values})
+    frame.write_csv(csv)
+    model_path = tmp_path / "hostile.toml"
+    model_path.write_text(HOSTILE_MODEL, encoding="utf-8")
+    model = load_model(model_path)
+    want = engine_output(model, frame, True)
+    got = duckdb_output(model, csv, True)
+    assert_same(want, got)
+    assert got["score"].to_list() == [14.0, 3.0, 8.0, 0.0, 5.0]
+    assert "score_intent" in got.columns
+    con = duckdb.connect()
+    con.execute("CREATE TABLE leads AS SELECT * FROM read_csv(?, all_varchar = true)", [str(csv)])
+    con.sql(compile_model(model, "duckdb", "leads", DAY)).fetchall()
+    assert con.execute("SELECT count(*) FROM leads").fetchall() == [(5,)]
+
+
+def test_hostile_table_name_is_quoted() -> None:
+    model = load_model(EXAMPLE_MODELS[-1])
+    query = compile_model(model, "duckdb", 'x"; DROP TABLE y; --', DAY)
+    assert sqlglot.parse(query, read="duckdb") and len(sqlglot.parse(query, read="duckdb")) == 1
+
+
+def test_unreadable_value_stops_the_query(tmp_path: Path) -> None:
+    csv = tmp_path / "bad.csv"
+    csv.write_text("lead_id,website_visits\n1,3\n2,lots\n", encoding="utf-8")
+    model = Model(
+        "m", "1", None, (Rule("v", "fit", "when", 5.0, Leaf("website_visits", "gte", 2)),)
+    )
+    with pytest.raises(DataError):
+        engine_output(model, csv, False)
+    with pytest.raises(duckdb.Error, match="website_visits"):
+        duckdb_output(model, csv, False)
+
+
+# --- dialects and the command --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_every_dialect_compiles_or_refuses_clearly(dialect: str) -> None:
+    for path in EXAMPLE_MODELS:
+        try:
+            query = compile_model(load_model(path), dialect, "crm.leads", DAY)
+        except ModelError as error:
+            assert "rules[" in str(error) or "fields." in str(error)
+            continue
+        assert len(sqlglot.parse(query, read=dialect)) == 1
+        assert "TRY_STRPTIME" not in query or dialect == "duckdb"
+
+
+def test_refusals_name_the_rule() -> None:
+    model = load_model(EXAMPLE_MODELS[-1])
+    with pytest.raises(ModelError, match=r"rules\[0\] \(decision_maker\).*matches"):
+        compile_model(model, "postgres", "leads", DAY)
+    with pytest.raises(UsageError, match="--explain"):
+        compile_model(model, "snowflake", "leads", DAY, explain=True)
+    with pytest.raises(UsageError, match="--dialect"):
+        compile_model(model, "oracle", "leads", DAY)
+
+
+def test_cli_writes_the_query(run, tmp_path: Path) -> None:
+    out = tmp_path / "q.sql"
+    result = run("sql", "-m", EXAMPLE_MODELS[0], "--as-of", AS_OF, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert "DATE" in out.read_text() and AS_OF in out.read_text()
+    result = run("sql", "-m", EXAMPLE_MODELS[0], "--dialect", "postgres")
+    assert result.exit_code == 3 and "bad model" in result.stderr
+    assert run("sql", "-m", EXAMPLE_MODELS[0], "--dialect", "nope").exit_code == 2
