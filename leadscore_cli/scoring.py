@@ -139,8 +139,19 @@ def plan_scoring(
         ],
     )
 
+    maps = [i for i, rule in enumerate(model.rules) if rule.kind == "map"]
+    if maps:
+        frame = frame.with_columns(
+            map_subject(model.rules[i], types)[0].alias(key_column(i)) for i in maps
+        )
     rule_exprs = [
-        rule_points(rule, types, as_of, hit_name=hit_column(i))
+        rule_points(
+            rule,
+            types,
+            as_of,
+            hit_name=hit_column(i),
+            key_name=key_column(i) if i in maps else None,
+        )
         for i, rule in enumerate(model.rules)
     ]
     frame = frame.with_columns(hit.alias(hit_column(i)) for i, (hit, _) in enumerate(rule_exprs))
@@ -288,7 +299,11 @@ def apply_renames(
 
 
 def rule_points(
-    rule: Rule, types: dict, as_of: dt.date, hit_name: str | None = None
+    rule: Rule,
+    types: dict,
+    as_of: dt.date,
+    hit_name: str | None = None,
+    key_name: str | None = None,
 ) -> tuple[pl.Expr, pl.Expr]:
     """(fired flag, points after decay) for one rule.
 
@@ -301,7 +316,7 @@ def rule_points(
         fired = hit if hit_name is None else pl.col(hit_name)
         points = pl.when(fired).then(pl.lit(rule.points)).otherwise(pl.lit(0.0))
     elif rule.kind == "map":
-        hit, points = map_points(rule, types)
+        hit, points = map_points(rule, types, key_name)
     else:
         hit, points = band_points(rule)
     if rule.decay is not None:
@@ -317,26 +332,42 @@ def number_key(key: str) -> float | None:
         return None
 
 
-def map_points(rule: Rule, types: dict) -> tuple[pl.Expr, pl.Expr]:
+def map_subject(rule: Rule, types: dict) -> tuple[pl.Expr, list[tuple[object, float]]]:
+    """The value a map rule looks up, normalised like its keys, and its (key, points) pairs."""
     assert rule.field is not None
     value = pl.col(value_column(rule.field))
-    pairs: list[tuple[object, float]]
     if types[rule.field] in ("int", "float"):
         # Map keys are TOML keys, always text: compare numerically, since the number read
         # from "1" is 1.0, whose text "1.0" would never equal the key "1".
-        subject = value
         numeric = ((number_key(k), p) for k, p in rule.mapping)
-        pairs = [(k, p) for k, p in numeric if k is not None]
-    else:
-        subject = value.cast(pl.String)
-        if types[rule.field] == "string" and not rule.case_sensitive:
-            subject = subject.str.to_lowercase()
-        pairs = [(normalise_text(k, rule.case_sensitive), p) for k, p in rule.mapping]
-    keys = [k for k, _ in pairs]
-    points = [p for _, p in pairs]
-    looked_up = subject.replace_strict(keys, points, default=rule.default, return_dtype=pl.Float64)
-    hit = subject.is_in(keys).fill_null(False)
+        return value, [(k, p) for k, p in numeric if k is not None]
+    subject = value.cast(pl.String)
+    if types[rule.field] == "string" and not rule.case_sensitive:
+        subject = subject.str.to_lowercase()
+    return subject, [(normalise_text(k, rule.case_sensitive), p) for k, p in rule.mapping]
+
+
+def map_points(rule: Rule, types: dict, key_name: str | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """Look the value up with a when/then chain: it streams, where `replace_strict` makes
+    polars hold the whole column. With `key_name`, the normalised value is read from that
+    column instead of being computed once per key."""
+    subject, pairs = map_subject(rule, types)
+    if key_name is not None:
+        subject = pl.col(key_name)
+    chain = None
+    for key, points in pairs:
+        condition = subject == key
+        chain = (pl.when(condition) if chain is None else chain.when(condition)).then(
+            pl.lit(float(points))
+        )
+    looked_up = pl.lit(rule.default) if chain is None else chain.otherwise(pl.lit(rule.default))
+    hit = subject.is_in([k for k, _ in pairs]).fill_null(False)
+    value = pl.col(value_column(rule.field or ""))
     return hit, pl.when(value.is_null()).then(pl.lit(rule.missing)).otherwise(looked_up)
+
+
+def key_column(index: int) -> str:
+    return f"{PREFIX}key_{index}"
 
 
 def band_points(rule: Rule) -> tuple[pl.Expr, pl.Expr]:
