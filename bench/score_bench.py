@@ -23,7 +23,9 @@ Usage: python bench/score_bench.py [--rows N] [--repeat K] [--scaling] [--keep]
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -50,8 +52,8 @@ LEADSCORE = str(Path(sys.executable).with_name("leadscore"))
 
 FLOOR_SCRIPT = "import sys, polars as pl; pl.scan_csv(sys.argv[1]).sink_parquet(sys.argv[2])"
 DUCKDB_SCRIPT = "import sys, duckdb; duckdb.connect().execute(sys.argv[1])"
-# Runs one case and prints "<wall seconds> <peak RSS KiB>". The hop matters: Linux keeps a
-# process's RSS high-water mark across exec, and Python spawns with vfork, so a child started
+# Runs one case and prints "<wall s> <peak RSS KiB> <CPU s>". The hop matters: Linux keeps
+# a process's RSS high-water mark across exec, and Python spawns with vfork, so a child started
 # straight from this process would report *our* peak RSS (polars, the check frames) as its
 # own. Started from this small launcher, a child's ru_maxrss is its own (floor ~10 MiB).
 LAUNCHER = """
@@ -63,7 +65,7 @@ seconds = time.perf_counter() - started
 code = os.waitstatus_to_exitcode(status)
 if code:
     sys.exit(f"exit code {code}")
-print(seconds, usage.ru_maxrss)
+print(seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
 
 
@@ -71,6 +73,7 @@ print(seconds, usage.ru_maxrss)
 class Run:
     seconds: float
     rss_kib: int
+    cpu_seconds: float  # user + system: less sensitive than wall time to a busy machine
 
 
 @dataclass
@@ -82,6 +85,10 @@ class Case:
     @property
     def seconds(self) -> float:
         return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return statistics.median(r.cpu_seconds for r in self.runs)
 
     @property
     def rss_mib(self) -> float:
@@ -145,14 +152,18 @@ def measure(cmd: list[str]) -> Run:
     )
     if done.returncode != 0:
         raise SystemExit(f"command failed ({done.returncode}): {cmd[:3]}...\n{done.stderr}")
-    seconds, rss_kib = done.stdout.split()
-    return Run(seconds=float(seconds), rss_kib=int(rss_kib))
+    seconds, rss_kib, cpu = done.stdout.split()
+    return Run(seconds=float(seconds), rss_kib=int(rss_kib), cpu_seconds=float(cpu))
 
 
 def run_case(name: str, cmd: list[str], out: Path) -> Run:
     out.unlink(missing_ok=True)
     run = measure(cmd)
-    print(f"  {name:<10} {run.seconds:7.2f} s  {run.rss_kib / 1024:8.0f} MiB", flush=True)
+    print(
+        f"  {name:<10} {run.seconds:8.2f} s wall {run.cpu_seconds:8.2f} s CPU "
+        f"{run.rss_kib / 1024:7.0f} MiB",
+        flush=True,
+    )
     return run
 
 
@@ -198,16 +209,23 @@ def check_agreement(outdir: Path) -> None:
 
 def print_table(cases: list[Case]) -> None:
     print()
-    header = (
-        f"{'case':<10} {'rows':>12} {'runs':>5} {'wall s':>9} {'peak RSS MiB':>13} {'rows/s':>12}"
+    print(
+        f"{'case':<10} {'rows':>12} {'runs':>5} {'wall s':>9} {'CPU s':>9} "
+        f"{'peak RSS MiB':>13} {'rows/s':>12}"
     )
-    print(header)
     for case in cases:
         print(
             f"{case.name:<10} {case.rows:>12,} {len(case.runs):>5} {case.seconds:>9.2f} "
-            f"{case.rss_mib:>13.0f} {case.rows / case.seconds:>12,.0f}"
+            f"{case.cpu_seconds:>9.2f} {case.rss_mib:>13.0f} {case.rows / case.seconds:>12,.0f}"
         )
-    print("(wall: median over the runs; peak RSS: max over the runs)")
+    print("(wall and CPU: median over the runs; peak RSS: max over the runs; rows/s from wall)")
+
+
+def machine_note(load_before: float) -> str:
+    """Context for the wall times: a load above the core count means the runs competed."""
+    load_after = os.getloadavg()[0]
+    cores = os.cpu_count()
+    return f"({cores} cores; 1-min load average {load_before:.1f} before, {load_after:.1f} after)"
 
 
 def ratios(cases: dict[str, Case]) -> str:
@@ -236,7 +254,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def run_rounds(rows: int, repeat: int, outputs: dict[str, Path]) -> dict[str, Case]:
+def run_rounds(rows: int, repeat: int, outdir: Path) -> dict[str, Case]:
     """floor, score, duckdb, repeated `repeat` times, so drift hits every case alike."""
     csv = sample_file(rows)
     builders = {"floor": floor_cmd, "score": score_cmd, "duckdb": duckdb_cmd}
@@ -244,32 +262,36 @@ def run_rounds(rows: int, repeat: int, outputs: dict[str, Path]) -> dict[str, Ca
     for i in range(repeat):
         print(f"round {i + 1}/{repeat} on {csv.name}", flush=True)
         for name, build in builders.items():
-            out = outputs.setdefault(name, DATA / "out" / f"{name}_{rows}.parquet")
+            out = outdir / f"{name}_{rows}.parquet"
             cases[name].runs.append(run_case(name, build(csv, out), out))
     return cases
 
 
-def run_scaling(rows: int, outputs: dict[str, Path]) -> Case:
+def run_scaling(rows: int, outdir: Path) -> Case:
     """The score case once on `rows` rows: its peak RSS should barely grow with the input."""
     csv = sample_file(rows)
-    out = outputs.setdefault("score@4x", DATA / "out" / f"score_{rows}.parquet")
+    out = outdir / f"score_{rows}.parquet"
     print(f"scaling run on {csv.name}", flush=True)
     return Case("score@4x", rows, [run_case("score@4x", score_cmd(csv, out), out)])
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    (DATA / "out").mkdir(parents=True, exist_ok=True)
-    outputs: dict[str, Path] = {}
+    load_before = os.getloadavg()[0]
+    # One folder per run: two benches at once (CI, a colleague) never share an output.
+    outdir = DATA / "out" / f"run-{os.getpid()}"
+    outdir.mkdir(parents=True, exist_ok=True)
     try:
-        check_agreement(DATA / "out")
-        cases = run_rounds(args.rows, args.repeat, outputs)
-        big = run_scaling(4 * args.rows, outputs) if args.scaling else None
+        check_agreement(outdir)
+        cases = run_rounds(args.rows, args.repeat, outdir)
+        big = run_scaling(4 * args.rows, outdir) if args.scaling else None
     finally:
-        if not args.keep:
-            for path in outputs.values():
-                path.unlink(missing_ok=True)
+        if args.keep:
+            print(f"outputs kept in {outdir.relative_to(ROOT)}")
+        else:
+            shutil.rmtree(outdir, ignore_errors=True)
     print_table([*cases.values(), *([big] if big else [])])
+    print(machine_note(load_before))
     if big:
         print(f"rss@4x/rss@1x={big.rss_mib / cases['score'].rss_mib:.2f}")
     print(ratios(cases))
