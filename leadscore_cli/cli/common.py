@@ -114,6 +114,16 @@ ExcelSafeOpt = Annotated[
     ),
 ]
 
+PositiveOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--positive",
+        help="Outcome value that means converted, e.g. --positive Won (repeatable). "
+        "Without it the outcome must be boolean-like (true/false, yes/no, 1/0).",
+        show_default=False,
+    ),
+]
+
 
 def read_options(encoding: str | None, delimiter: str | None, input_format: str | None):
     if delimiter is not None:

@@ -14,6 +14,7 @@ from leadscore_cli.cli.common import (
     EncodingOpt,
     InputFormatOpt,
     JsonOpt,
+    PositiveOpt,
     QuietOpt,
     print_json,
     read_model,
@@ -21,7 +22,6 @@ from leadscore_cli.cli.common import (
     reporting_errors,
     stderr,
 )
-from leadscore_cli.cli.grade import PositiveOpt
 from leadscore_cli.errors import UsageError
 from leadscore_cli.fitting import FitOptions, FitResult, Metrics, fit_file
 from leadscore_cli.writers import atomic_path

@@ -18,6 +18,7 @@ from leadscore_cli.cli.common import (
     JsonOpt,
     ManifestOpt,
     ModelOpt,
+    PositiveOpt,
     PreviousOpt,
     QuietOpt,
     parse_as_of,
@@ -35,15 +36,6 @@ OutcomeOpt = Annotated[
     typer.Option(
         "--outcome",
         help="Outcome column (converted or not): adds conversion rates.",
-        show_default=False,
-    ),
-]
-PositiveOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--positive",
-        help="Outcome value that means converted, e.g. --positive Won (repeatable). "
-        "Without it the outcome must be boolean-like (true/false, yes/no, 1/0).",
         show_default=False,
     ),
 ]

@@ -20,6 +20,7 @@ from leadscore_cli.cli.common import (
     DelimiterOpt,
     EncodingOpt,
     InputFormatOpt,
+    PositiveOpt,
     QuietOpt,
     parse_as_of,
     read_model,
@@ -27,7 +28,6 @@ from leadscore_cli.cli.common import (
     reporting_errors,
     stderr,
 )
-from leadscore_cli.cli.grade import PositiveOpt
 from leadscore_cli.cli.render_report import (
     blocks,
     headline,

@@ -15,6 +15,7 @@ from leadscore_cli.cli.common import (
     InputFormatOpt,
     JsonOpt,
     ModelOpt,
+    PositiveOpt,
     QuietOpt,
     parse_as_of,
     print_json,
@@ -23,7 +24,6 @@ from leadscore_cli.cli.common import (
     reporting_errors,
     stderr,
 )
-from leadscore_cli.cli.grade import PositiveOpt
 from leadscore_cli.threshold_run import ThresholdOptions, ThresholdResult, find_thresholds
 
 
