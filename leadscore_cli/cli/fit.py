@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -23,8 +23,10 @@ from leadscore_cli.cli.common import (
     stderr,
 )
 from leadscore_cli.errors import UsageError
-from leadscore_cli.fitting import FitOptions, FitResult, Metrics, fit_file
 from leadscore_cli.writers import atomic_path
+
+if TYPE_CHECKING:  # scikit-learn loads only when fit runs
+    from leadscore_cli.fitting import FitResult, Metrics
 
 
 def metrics_table(result: FitResult) -> Table:
@@ -127,6 +129,8 @@ def fit(
         if output == "-" and json_out:
             raise UsageError("-o - and --json both write to stdout; choose one")
         base = read_model(base_model) if base_model is not None else None
+        from leadscore_cli.fitting import FitOptions, fit_file
+
         options = FitOptions(
             outcome=outcome,
             positive=tuple(positive or ()),
