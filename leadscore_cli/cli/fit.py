@@ -22,6 +22,7 @@ from leadscore_cli.cli.common import (
     reporting_errors,
     stderr,
 )
+from leadscore_cli.cli.render import new_table
 from leadscore_cli.errors import UsageError
 from leadscore_cli.writers import atomic_path
 
@@ -30,15 +31,10 @@ if TYPE_CHECKING:  # scikit-learn loads only when fit runs
 
 
 def metrics_table(result: FitResult) -> Table:
-    table = Table(
-        title=f"Holdout ({result.metrics.leads:,} leads)",
-        title_justify="left",
-        box=None,
-        pad_edge=False,
+    table = new_table(
+        f"Holdout ({result.metrics.leads:,} leads)",
+        [("model", "left"), ("AUC", "right"), ("KS", "right"), ("top-decile lift", "right")],
     )
-    table.add_column("model")
-    for header in ("AUC", "KS", "top-decile lift"):
-        table.add_column(header, justify="right")
     rows: list[tuple[str, Metrics]] = [("fitted points", result.metrics)]
     if result.base_metrics is not None:
         rows.append((f"base: {result.base_model}", result.base_metrics))
@@ -48,15 +44,16 @@ def metrics_table(result: FitResult) -> Table:
 
 
 def features_table(result: FitResult) -> Table:
-    table = Table(title="Points", title_justify="left", box=None, pad_edge=False)
-    for header, justify in (
-        ("rule", "left"),
-        ("category", "left"),
-        ("kind", "left"),
-        ("IV", "right"),
-        ("points", "right"),
-    ):
-        table.add_column(header, justify=justify)
+    table = new_table(
+        "Points",
+        [
+            ("rule", "left"),
+            ("category", "left"),
+            ("kind", "left"),
+            ("IV", "right"),
+            ("points", "right"),
+        ],
+    )
     for f in sorted(result.features, key=lambda f: -f.spread):
         table.add_row(f.name, f.category, f.kind, f"{f.iv:.3f}", f"0-{f.spread}")
     return table

@@ -28,6 +28,7 @@ from leadscore_cli.cli.common import (
     reporting_errors,
     stderr,
 )
+from leadscore_cli.cli.render import new_table
 from leadscore_cli.errors import UsageError
 from leadscore_cli.grade_run import SPLIT_CHOICES, GradeOptions, GradeSummary, grade_file
 
@@ -43,11 +44,8 @@ OutcomeOpt = Annotated[
 
 def matrix_table(summary: GradeSummary) -> Table:
     title = "Grade x tier" + (f" (conversion by {summary.outcome})" if summary.outcome else "")
-    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
-    table.add_column("grade")
-    for tier in summary.tiers:
-        table.add_column(tier, justify="right")
-    table.add_column("total", justify="right")
+    columns = [("grade", "left"), *((tier, "right") for tier in summary.tiers), ("total", "right")]
+    table = new_table(title, columns)
     for grade in summary.grades:
         cells = []
         for tier in summary.tiers:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -11,6 +13,16 @@ from leadscore_cli.summary import ScoreSummary
 BAR_WIDTH = 30
 
 
+def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
+    """A borderless table with a left-aligned title: the look every summary shares.
+
+    `columns` are (header, justify) pairs, justify being "left" or "right"."""
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    for header, justify in columns:
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    return table
+
+
 def bar(count: int, largest: int, width: int = BAR_WIDTH) -> str:
     if largest <= 0:
         return ""
@@ -18,11 +30,10 @@ def bar(count: int, largest: int, width: int = BAR_WIDTH) -> str:
 
 
 def histogram_table(summary: ScoreSummary) -> Table:
-    table = Table(title="Score distribution", title_justify="left", box=None, pad_edge=False)
-    table.add_column("score", justify="right")
-    table.add_column("leads", justify="right")
-    table.add_column("share", justify="right")
-    table.add_column("")
+    table = new_table(
+        "Score distribution",
+        [("score", "right"), ("leads", "right"), ("share", "right"), ("", "left")],
+    )
     largest = max((int(b["count"]) for b in summary.histogram), default=0)
     rows = summary.rows_scored or 1
     for b in summary.histogram:
@@ -33,21 +44,17 @@ def histogram_table(summary: ScoreSummary) -> Table:
 
 
 def rules_table(summary: ScoreSummary) -> Table:
-    table = Table(title="Rules fired", title_justify="left", box=None, pad_edge=False)
-    table.add_column("rule")
-    table.add_column("category")
-    table.add_column("fired", justify="right")
-    table.add_column("share", justify="right")
+    table = new_table(
+        "Rules fired",
+        [("rule", "left"), ("category", "left"), ("fired", "right"), ("share", "right")],
+    )
     for rule in summary.rules:
         table.add_row(rule.name, rule.category, f"{rule.fired:,}", f"{rule.share:.1%}")
     return table
 
 
 def tiers_table(summary: ScoreSummary) -> Table:
-    table = Table(title="Tiers", title_justify="left", box=None, pad_edge=False)
-    table.add_column("tier")
-    table.add_column("leads", justify="right")
-    table.add_column("share", justify="right")
+    table = new_table("Tiers", [("tier", "left"), ("leads", "right"), ("share", "right")])
     rows = summary.rows_scored or 1
     for name, count in summary.tiers.items():
         table.add_row(name, f"{count:,}", f"{count / rows:.1%}")

@@ -12,6 +12,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from leadscore_cli.cli.render import new_table
 from leadscore_cli.icp import WEAK_IV, Attribute, Icp, RuleCheck, format_lift
 from leadscore_cli.profiling import ColumnProfile, Finding, Profile
 
@@ -148,13 +149,6 @@ def rule_note(rule: RuleCheck) -> str:
 
 
 # --- terminal ----------------------------------------------------------------------------
-
-
-def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
-    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
-    for header, justify in columns:
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
-    return table
 
 
 def columns_table(profile: Profile) -> Table:

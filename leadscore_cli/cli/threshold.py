@@ -24,6 +24,7 @@ from leadscore_cli.cli.common import (
     reporting_errors,
     stderr,
 )
+from leadscore_cli.cli.render import new_table
 from leadscore_cli.threshold_run import ThresholdOptions, ThresholdResult, find_thresholds
 
 
@@ -32,9 +33,8 @@ def fmt(value: float | None, pattern: str) -> str:
 
 
 def cutoff_table(result: ThresholdResult) -> Table:
-    table = Table(title="Cutoffs", title_justify="left", box=None, pad_edge=False)
-    for header in ("cutoff", "leads", "share", "converted", "recall", "rate", "lift", "F1", "KS"):
-        table.add_column(header, justify="right")
+    headers = ("cutoff", "leads", "share", "converted", "recall", "rate", "lift", "F1", "KS")
+    table = new_table("Cutoffs", [(header, "right") for header in headers])
     chosen = result.recommended.cutoff if result.recommended else None
     for row in result.shown_rows():
         style = "bold green" if row.cutoff == chosen else None
@@ -54,16 +54,17 @@ def cutoff_table(result: ThresholdResult) -> Table:
 
 
 def tiers_table(result: ThresholdResult) -> Table:
-    table = Table(title="Recommended tiers", title_justify="left", box=None, pad_edge=False)
-    for header, justify in (
-        ("tier", "left"),
-        ("from score", "right"),
-        ("leads", "right"),
-        ("share", "right"),
-        ("converted", "right"),
-        ("rate", "right"),
-    ):
-        table.add_column(header, justify=justify)
+    table = new_table(
+        "Recommended tiers",
+        [
+            ("tier", "left"),
+            ("from score", "right"),
+            ("leads", "right"),
+            ("share", "right"),
+            ("converted", "right"),
+            ("rate", "right"),
+        ],
+    )
     for tier in result.tiers:
         table.add_row(
             tier.name,

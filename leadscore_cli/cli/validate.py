@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from leadscore_cli.cli.common import (
     AsOfOpt,
@@ -23,6 +22,7 @@ from leadscore_cli.cli.common import (
     reporting_errors,
     stderr,
 )
+from leadscore_cli.cli.render import new_table
 from leadscore_cli.score_run import check_data
 from leadscore_cli.summary import ScoreSummary
 
@@ -95,19 +95,10 @@ def validate(
             highlight=False,
         )
         if summary is not None:
-            table = Table(
-                title=f"Rules on {summary.input} ({summary.rows_scored:,} rows)",
-                title_justify="left",
-                box=None,
-                pad_edge=False,
+            table = new_table(
+                f"Rules on {summary.input} ({summary.rows_scored:,} rows)",
+                [("rule", "left"), ("fired", "right"), ("share", "right"), ("", "left")],
             )
-            for header, justify in (
-                ("rule", "left"),
-                ("fired", "right"),
-                ("share", "right"),
-                ("", "left"),
-            ):
-                table.add_column(header, justify=justify)
             for rule in summary.rules:
                 flag = flags.get(rule.name, "")
                 table.add_row(
