@@ -13,9 +13,11 @@ from collections.abc import Callable
 
 import polars as pl
 
+from leadscore_cli.fields import lowered_in, spellings_of
 from leadscore_cli.model.schema import AllOf, AnyOf, Condition, FieldType, Leaf, Not
 
 ValueColumn = Callable[[str], str]  # field name -> name of its typed column
+LoweredColumn = Callable[[str], str | None]  # field name -> its lower-cased text column, if any
 
 
 def compile_condition(
@@ -23,20 +25,58 @@ def compile_condition(
     value_of: ValueColumn,
     types: dict[str, FieldType],
     as_of: dt.date,
+    lowered_of: LoweredColumn | None = None,
 ) -> pl.Expr:
-    """Return a never-null boolean expression for `condition`."""
+    """Return a never-null boolean expression for `condition`.
+
+    With `lowered_of`, case-insensitive text tests read a field's lower-cased column
+    from there instead of lower-casing the field once per test.
+    """
+
+    def compile_part(part: Condition) -> pl.Expr:
+        return compile_condition(part, value_of, types, as_of, lowered_of)
+
     if isinstance(condition, AllOf):
         if not condition.items:
             return pl.lit(True)
-        parts = [compile_condition(c, value_of, types, as_of) for c in condition.items]
-        return pl.all_horizontal(parts)
+        return pl.all_horizontal([compile_part(c) for c in condition.items])
     if isinstance(condition, AnyOf):
-        parts = [compile_condition(c, value_of, types, as_of) for c in condition.items]
-        return pl.any_horizontal(parts)
+        return pl.any_horizontal([compile_part(c) for c in condition.items])
     if isinstance(condition, Not):
-        return compile_condition(condition.item, value_of, types, as_of).not_()
+        return compile_part(condition.item).not_()
     value = pl.col(value_of(condition.field))
-    return compile_leaf(condition, value, types[condition.field], as_of).fill_null(False)
+    lowered_name = lowered_of(condition.field) if lowered_of else None
+    lowered = pl.col(lowered_name) if lowered_name else None
+    leaf = compile_leaf(condition, value, types[condition.field], as_of, lowered)
+    return leaf.fill_null(False)
+
+
+def lowered_reads(leaf: Leaf, ftype: FieldType) -> int:
+    """How many times a test reads the field's text lower-cased (see `compile_leaf`)."""
+    if (
+        ftype != "string"
+        or leaf.case_sensitive
+        or leaf.op in ("is_null", "not_null", "matches")
+        or spelled_members(leaf, ftype) is not None
+    ):
+        return 0
+    if leaf.op in ("starts_with", "ends_with"):
+        return len(needles_of(leaf))
+    return 1
+
+
+def spelled_members(leaf: Leaf, ftype: FieldType) -> list[str] | None:
+    """The texts a case-insensitive eq/ne/in/not_in compares with, when every spelling
+    of each can be listed: then the test hashes the text instead of lower-casing it."""
+    if ftype != "string" or leaf.case_sensitive or leaf.op not in ("eq", "ne", "in", "not_in"):
+        return None
+    values = leaf.value if leaf.op in ("in", "not_in") else (leaf.value,)
+    texts = [normalise_text(v, False) for v in values]  # type: ignore[union-attr]
+    return texts if all(spellings_of(t) is not None for t in texts) else None
+
+
+def needles_of(leaf: Leaf) -> tuple:
+    return tuple(leaf.value) if isinstance(leaf.value, tuple | list) else (leaf.value,)
 
 
 def normalise_text(value: object, case_sensitive: bool) -> str:
@@ -63,7 +103,13 @@ def literal_for(value: object, ftype: FieldType, case_sensitive: bool) -> object
     return value
 
 
-def compile_leaf(leaf: Leaf, value: pl.Expr, ftype: FieldType, as_of: dt.date) -> pl.Expr:
+def compile_leaf(
+    leaf: Leaf,
+    value: pl.Expr,
+    ftype: FieldType,
+    as_of: dt.date,
+    lowered: pl.Expr | None = None,
+) -> pl.Expr:
     op = leaf.op
     if op == "is_null":
         return value.is_null()
@@ -75,15 +121,18 @@ def compile_leaf(leaf: Leaf, value: pl.Expr, ftype: FieldType, as_of: dt.date) -
             return value >= pl.lit(as_of - dt.timedelta(days=float(leaf.value)))
         if op == "older_than_days":
             return value < pl.lit(as_of - dt.timedelta(days=float(leaf.value)))
+    members = spelled_members(leaf, ftype)
+    if members is not None:
+        found = lowered_in(members)(value)
+        return found if op in ("eq", "in") else found.not_()
     subject = value
-    if ftype == "string" and not leaf.case_sensitive:
-        subject = value.str.to_lowercase()
+    if lowered_reads(leaf, ftype):
+        subject = value.str.to_lowercase() if lowered is None else lowered
     if op == "matches":
         flags = "" if leaf.case_sensitive else "(?i)"
         return value.str.contains(flags + str(leaf.value))
     if op in ("contains", "starts_with", "ends_with"):
-        needles = leaf.value if isinstance(leaf.value, tuple | list) else (leaf.value,)
-        texts = [normalise_text(n, leaf.case_sensitive) for n in needles]
+        texts = [normalise_text(n, leaf.case_sensitive) for n in needles_of(leaf)]
         if op == "contains":
             pattern = "|".join(re.escape(t) for t in texts)
             return subject.str.contains(pattern)

@@ -13,9 +13,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from leadscore_cli.conditions import compile_condition, normalise_text
+from leadscore_cli.conditions import compile_condition, lowered_reads, normalise_text
 from leadscore_cli.errors import DataError
-from leadscore_cli.fields import ParsedField, field_uses, parse_field, resolve_field_types
+from leadscore_cli.fields import (
+    ParsedField,
+    field_uses,
+    iter_leaves,
+    parse_field,
+    resolve_field_types,
+)
 from leadscore_cli.model.schema import TOTAL, Limits, Model, Rule
 
 PREFIX = "__ls_"
@@ -31,6 +37,10 @@ def category_column(category: str) -> str:
 
 def value_column(field: str) -> str:
     return f"{PREFIX}v_{field}"
+
+
+def lowered_column(field: str) -> str:
+    return f"{PREFIX}lc_{field}"
 
 
 def invalid_column(field: str) -> str:
@@ -139,10 +149,17 @@ def plan_scoring(
         ],
     )
 
-    maps = [i for i, rule in enumerate(model.rules) if rule.kind == "map"]
-    if maps:
+    lowered = lowered_fields(model.rules, types)
+    if lowered:
         frame = frame.with_columns(
-            map_subject(model.rules[i], types)[0].alias(key_column(i)) for i in maps
+            pl.col(value_column(f)).str.to_lowercase().alias(lowered_column(f)) for f in lowered
+        )
+    maps = [i for i, rule in enumerate(model.rules) if rule.kind == "map"]
+    keys = {i: map_key_column(model.rules[i], i, lowered, types) for i in maps}
+    computed_keys = [i for i in maps if keys[i] == key_column(i)]
+    if computed_keys:
+        frame = frame.with_columns(
+            map_subject(model.rules[i], types)[0].alias(key_column(i)) for i in computed_keys
         )
     rule_exprs = [
         rule_points(
@@ -150,7 +167,8 @@ def plan_scoring(
             types,
             as_of,
             hit_name=hit_column(i),
-            key_name=key_column(i) if i in maps else None,
+            key_name=keys.get(i),
+            lowered=lowered,
         )
         for i, rule in enumerate(model.rules)
     ]
@@ -158,6 +176,8 @@ def plan_scoring(
     frame = frame.with_columns(pts.alias(points_column(i)) for i, (_, pts) in enumerate(rule_exprs))
     frame = frame.with_columns(*category_totals(model))
     frame = frame.with_columns(*final_scores(model))
+    if model.tiers:
+        frame = frame.with_columns(tier_expr(model, pl.col(SCORE)))
     if grade:
         from leadscore_cli.grading import grading_stages
 
@@ -298,21 +318,56 @@ def apply_renames(
     return frame, frame.collect_schema()
 
 
+def lowered_fields(rules: tuple[Rule, ...], types: dict) -> list[str]:
+    """Text fields several rules compare lower-cased: each gets one lower-cased column,
+    shared by those comparisons (a single comparison lower-cases in place)."""
+    uses: dict[str, int] = {}
+    for rule in rules:
+        if rule.when is not None:
+            for leaf in iter_leaves(rule.when):
+                reads = lowered_reads(leaf, types[leaf.field])
+                if reads:
+                    uses[leaf.field] = uses.get(leaf.field, 0) + reads
+        if rule.kind == "map" and rule.field and lowered_map(rule, types):
+            uses[rule.field] = uses.get(rule.field, 0) + 1
+    return [field for field, count in uses.items() if count > 1]
+
+
+def lowered_map(rule: Rule, types: dict) -> bool:
+    return types[rule.field] == "string" and not rule.case_sensitive
+
+
+def map_key_column(rule: Rule, index: int, lowered: list[str], types: dict) -> str:
+    """Where a map rule's lookup key lives: the field's lower-cased column when it has one."""
+    if rule.field in lowered and lowered_map(rule, types):
+        return lowered_column(rule.field)
+    return key_column(index)
+
+
 def rule_points(
     rule: Rule,
     types: dict,
     as_of: dt.date,
     hit_name: str | None = None,
     key_name: str | None = None,
+    lowered: list[str] | None = None,
 ) -> tuple[pl.Expr, pl.Expr]:
     """(fired flag, points after decay) for one rule.
 
     With `hit_name`, a condition rule's points read the flag from that column instead of
-    evaluating the condition a second time.
+    evaluating the condition a second time; `lowered` names the fields that have a
+    lower-cased column (see `lowered_fields`).
     """
     if rule.kind == "when":
         assert rule.when is not None
-        hit = compile_condition(rule.when, value_column, types, as_of)
+        shared = set(lowered or ())
+        hit = compile_condition(
+            rule.when,
+            value_column,
+            types,
+            as_of,
+            lambda field: lowered_column(field) if field in shared else None,
+        )
         fired = hit if hit_name is None else pl.col(hit_name)
         points = pl.when(fired).then(pl.lit(rule.points)).otherwise(pl.lit(0.0))
     elif rule.kind == "map":
@@ -433,8 +488,6 @@ def final_scores(model: Model) -> list[pl.Expr]:
         score = total.clip(0.0, 100.0)
     exprs = [score.round(DECIMALS).alias(SCORE)]
     exprs += [pl.col(category_column(c)).round(DECIMALS) for c in model.categories]
-    if model.tiers:
-        exprs.append(tier_expr(model, score.round(DECIMALS)))
     return exprs
 
 

@@ -16,6 +16,7 @@ from leadscore_cli.cli.score import score
 from leadscore_cli.cli.sql import sql
 from leadscore_cli.cli.threshold import threshold
 from leadscore_cli.cli.validate import validate
+from leadscore_cli.readers import limit_csv_chunks
 
 app = typer.Typer(
     name="leadscore",
@@ -43,6 +44,7 @@ def root(
 ) -> None:
     """Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad model, 4 bad input,
     5 bad data, 6 cannot write output, 7 drift over the limit, 130 interrupted."""
+    limit_csv_chunks()
 
 
 app.command("score")(score)

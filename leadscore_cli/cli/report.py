@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -36,8 +36,10 @@ from leadscore_cli.cli.render_report import (
     terminal_text,
 )
 from leadscore_cli.errors import DriftError, UsageError
-from leadscore_cli.report_run import Report, ReportOptions, build_report
 from leadscore_cli.writers import atomic_path, check_destination
+
+if TYPE_CHECKING:  # the report's library loads numpy: only `report` itself imports it
+    from leadscore_cli.report_run import Report
 
 FORMATS = ("terminal", "json", "markdown", "html")
 STDOUT = "-"
@@ -183,6 +185,8 @@ def report(
         if output is not None and output != STDOUT:
             inputs = [Path(input), Path(baseline) if baseline else None, model, compare_model]
             check_destination(output, [p for p in inputs if p is not None])
+        from leadscore_cli.report_run import ReportOptions, build_report
+
         loaded = read_model(model) if model is not None else None
         options = ReportOptions(
             as_of=parse_as_of(as_of),

@@ -8,7 +8,6 @@ import typer
 
 from leadscore_cli.cli.common import DebugOpt, QuietOpt, reporting_errors, stderr
 from leadscore_cli.errors import OutputError
-from leadscore_cli.sample import write_sample
 
 
 def sample(
@@ -31,6 +30,8 @@ def sample(
         leadscore sample -n 100000 -o leads.csv --seed 7
     """
     with reporting_errors(debug):
+        from leadscore_cli.sample import write_sample  # numpy loads only for `sample`
+
         try:
             written = write_sample(output, rows, seed=seed)
         except OSError as exc:

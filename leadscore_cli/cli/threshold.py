@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -25,7 +25,9 @@ from leadscore_cli.cli.common import (
     stderr,
 )
 from leadscore_cli.cli.render import new_table
-from leadscore_cli.threshold_run import ThresholdOptions, ThresholdResult, find_thresholds
+
+if TYPE_CHECKING:  # the threshold search loads numpy: only `threshold` itself imports it
+    from leadscore_cli.threshold_run import ThresholdResult
 
 
 def fmt(value: float | None, pattern: str) -> str:
@@ -178,6 +180,8 @@ def threshold(
     """
     with reporting_errors(debug):
         loaded = read_model(model)
+        from leadscore_cli.threshold_run import ThresholdOptions, find_thresholds
+
         options = ThresholdOptions(
             as_of=parse_as_of(as_of),
             outcome=outcome,
