@@ -12,7 +12,13 @@ import polars as pl
 from leadscore_cli.errors import ModelError
 from leadscore_cli.model.loader import DEFAULT_GRADE_BANDS
 from leadscore_cli.model.schema import GradeBand, Grading, Model
-from leadscore_cli.scoring import DECIMALS, SCORE, category_column, tier_expr
+from leadscore_cli.scoring import (
+    DECIMALS,
+    SCORE,
+    category_column,
+    percent_of_range,
+    tier_expr,
+)
 
 GRADE = "grade"
 PRIORITY = "priority"
@@ -95,8 +101,7 @@ def grade_basis(model: Model) -> pl.Expr:
     for category in grading.categories:
         cat_low, cat_high = model.category_bounds(category)
         low, high = low + cat_low, high + cat_high
-    span = high - low if high > low else 1.0
-    return ((points - low) / span * 100.0).clip(0.0, 100.0).round(DECIMALS)
+    return percent_of_range(points, low, high).round(DECIMALS)
 
 
 def grade_expr(model: Model) -> pl.Expr:

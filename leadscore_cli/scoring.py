@@ -445,16 +445,37 @@ def band_points(rule: Rule) -> tuple[pl.Expr, pl.Expr]:
 
 
 def decay_factor(rule: Rule, as_of: dt.date) -> pl.Expr:
-    """Weight in [0, 1] from the age in days of the rule's decay field at the as-of date."""
+    """Weight in [0, 1] from the age in days of the rule's decay field at the as-of date.
+
+    Ages are multiplied by reciprocals computed here (see `reciprocal`).
+    """
     decay = rule.decay
     assert decay is not None
     when = pl.col(value_column(decay.field)).cast(pl.Date)
     age = (pl.lit(as_of) - when).dt.total_days().cast(pl.Float64).clip(lower_bound=0.0)
     if decay.half_life_days is not None:
-        factor = pl.lit(0.5).pow(age / decay.half_life_days)
+        factor = pl.lit(0.5).pow(age * reciprocal(decay.half_life_days))
     else:
-        factor = (1.0 - age / float(decay.lifespan_days or 1)).clip(lower_bound=0.0)
+        factor = (1.0 - age * reciprocal(decay.lifespan_days or 1)).clip(lower_bound=0.0)
     return factor.fill_null(1.0 if decay.if_missing == "full" else 0.0)
+
+
+def reciprocal(divisor: float) -> float:
+    """1 / divisor, for multiplying instead of dividing a column by a constant.
+
+    polars divides a long column by a constant by multiplying with its reciprocal, but a
+    one-row column by true division: the last bit of a result (and so which way a .xx5
+    value rounds) would depend on the length of the file, and SQL could not copy it.
+    Multiplying by a reciprocal computed here is one exactly specified operation that
+    every engine performs alike; `leadscore_cli.sql` uses the same constants.
+    """
+    return 1.0 / float(divisor)
+
+
+def percent_of_range(points: pl.Expr, low: float, high: float) -> pl.Expr:
+    """Points placed on 0-100 between the lowest and highest attainable, clipped."""
+    span = high - low if high > low else 1.0
+    return ((points - low) * (100.0 * reciprocal(span))).clip(0.0, 100.0)
 
 
 def clamp(expr: pl.Expr, limits: Limits) -> pl.Expr:
@@ -481,9 +502,7 @@ def final_scores(model: Model) -> list[pl.Expr]:
     """The 0-100 score and the rounded category subtotals."""
     total = clamp(total_points(model), model.cap(TOTAL))
     if model.scale == "rescale":
-        low, high = model.attainable_range()
-        span = high - low if high > low else 1.0
-        score = ((total - low) / span * 100.0).clip(0.0, 100.0)
+        score = percent_of_range(total, *model.attainable_range())
     else:
         score = total.clip(0.0, 100.0)
     exprs = [score.round(DECIMALS).alias(SCORE)]

@@ -34,7 +34,7 @@ from leadscore_cli.model.schema import (
     Not,
     Rule,
 )
-from leadscore_cli.scoring import category_column, number_key, source_of
+from leadscore_cli.scoring import category_column, number_key, reciprocal, source_of
 
 INTERNAL = "__ls_"
 STRFTIME = re.compile(r"%(\.f|[YmdHMSybBjpIaAe%])")
@@ -427,18 +427,26 @@ def band_points(b: Builder, rule: Rule) -> exp.Expression:
     return sp.case(*branches, default=sp.num(rule.default))
 
 
+def percent_of_range(points: exp.Expression, low: float, high: float) -> exp.Expression:
+    """scoring.percent_of_range before its clip, with the same constant factor."""
+    span = high - low if high > low else 1.0
+    shifted = exp.Sub(this=points, expression=sp.num(low))
+    return exp.Mul(this=shifted, expression=sp.num(100.0 * reciprocal(span)))
+
+
 def decay_factor(b: Builder, rule: Rule) -> exp.Expression:
-    """scoring.decay_factor: 0.5^(age/h) or max(0, 1 - age/L); age from the as-of date."""
+    """scoring.decay_factor: 0.5^(age * 1/h) or max(0, 1 - age * 1/L), age from the as-of
+    date; multiplied by the same reciprocals, so both round alike."""
     decay = rule.decay
     assert decay is not None
     when = field_value(b, decay.field)
     days = exp.DateDiff(this=date_literal(b.as_of), expression=when, unit=exp.var("DAY"))
     age = sp.clamp(exp.cast(days, sp.DOUBLE.copy()), 0.0, None)
     if decay.half_life_days is not None:
-        ratio = exp.Div(this=age, expression=sp.num(decay.half_life_days))
+        ratio = exp.Mul(this=age, expression=sp.num(reciprocal(decay.half_life_days)))
         factor: exp.Expression = exp.Pow(this=sp.num(0.5), expression=ratio)
     else:
-        ratio = exp.Div(this=age, expression=sp.num(float(decay.lifespan_days or 1)))
+        ratio = exp.Mul(this=age, expression=sp.num(reciprocal(decay.lifespan_days or 1)))
         factor = sp.clamp(exp.Sub(this=sp.num(1.0), expression=ratio), 0.0, None)
     missing = sp.num(1.0 if decay.if_missing == "full" else 0.0)
     # CASE, not COALESCE: GREATEST ignores NULLs in most dialects, so a missing date
@@ -471,12 +479,7 @@ def add_scores(b: Builder, explain: bool) -> None:
     b.layer([(f"{INTERNAL}tot", limit(sp.ident(f"{INTERNAL}sum"), model.cap(TOTAL)))])
     capped_total = sp.ident(f"{INTERNAL}tot")
     if model.scale == "rescale":
-        low, high = model.attainable_range()
-        span = high - low if high > low else 1.0
-        shifted = exp.Div(
-            this=exp.Sub(this=capped_total, expression=sp.num(low)), expression=sp.num(span)
-        )
-        unscaled: exp.Expression = exp.Mul(this=shifted, expression=sp.num(100.0))
+        unscaled: exp.Expression = percent_of_range(capped_total, *model.attainable_range())
     else:
         unscaled = capped_total
     b.layer([(f"{INTERNAL}x", sp.clamp(unscaled, 0.0, 100.0))])
@@ -548,12 +551,7 @@ def add_grade(b: Builder) -> None:
         for category in grading.categories:
             cat_low, cat_high = model.category_bounds(category)
             low, high = low + cat_low, high + cat_high
-        span = high - low if high > low else 1.0
-        shifted = exp.Div(
-            this=exp.Sub(this=points, expression=sp.num(low)), expression=sp.num(span)
-        )
-        percent = sp.clamp(exp.Mul(this=shifted, expression=sp.num(100.0)), 0.0, 100.0)
-        basis = sp.round2(percent)
+        basis = sp.round2(sp.clamp(percent_of_range(points, low, high), 0.0, 100.0))
     b.layer([(f"{INTERNAL}gb", basis)])
     bands = letter_bands(model)
     value = sp.ident(f"{INTERNAL}gb")

@@ -486,6 +486,32 @@ def test_linear_decay() -> None:
     assert result["score"].to_list() == pytest.approx([40, 30, 0.4, 0, 0, 40])
 
 
+def test_decay_gives_the_same_bits_in_a_one_row_file_and_a_long_one() -> None:
+    """polars divides a long column by a constant via its reciprocal but a one-row column
+    truly; decay multiplies by reciprocals itself, so the last bit, and with it the order
+    of two equal-looking reasons, does not depend on the file's length."""
+    model = make_model(
+        """
+        [[rules]]
+        name = "country"
+        points = 8
+        when = { field = "country", op = "eq", value = "us" }
+        [[rules]]
+        name = "unsubscribed"
+        points = -30
+        when = { field = "unsubscribed", op = "eq", value = true }
+        decay = { field = "last", lifespan_days = 180 }
+        """
+    )
+    lead = {"country": ["us"], "unsubscribed": ["yes"], "last": [days_ago(132)]}
+    alone = run(model, lead, explain=True)
+    many = run(model, {k: v * 1000 for k, v in lead.items()}, explain=True)
+    assert many["reasons"].unique().to_list() == alone["reasons"].to_list()
+    assert many["score"].unique().to_list() == alone["score"].to_list()
+    # -30 * (1 - 132 * (1/180)) is a hair below -8: it ranks after the +8 in model order
+    assert alone["reasons"][0] == "country +8; unsubscribed -8"
+
+
 def test_decay_with_missing_date_none() -> None:
     data = {"visits": ["1", "1", "1"], "last": ["", "garbage", days_ago(10)]}
     result = run(decay_model('half_life_days = 10, if_missing = "none"'), data)
