@@ -147,56 +147,76 @@ def resolve_field_types(
 
 
 Step = Callable[[pl.Expr], pl.Expr]
+# A stage built from every column before it: [raw column, stage 0, stage 1, ...].
+Build = Callable[[list[pl.Expr]], pl.Expr]
+
+
+def chained(step: Step) -> Build:
+    """A stage that reads only the one before it."""
+    return lambda columns: step(columns[-1])
 
 
 @dataclass(frozen=True)
 class ParsedField:
-    """How one field is read: a chain of steps from the raw column to the typed value.
+    """How one field is read: stages from the raw column to the typed value.
 
-    `value` and `invalid` compose the steps into single expressions, handy for
-    aggregations. A step may use its input several times, and polars does not
+    `value` and `invalid` compose the stages into single expressions, handy for
+    aggregations. A stage may use its inputs several times, and polars does not
     share work inside `when` branches, so the hot path (`staged`) turns each
-    step into a column of its own instead: every step then runs once per row.
+    stage into a column of its own instead: every stage then runs once per row.
     """
 
     name: str
     source: str
-    steps: tuple[Step, ...]
-    clean_step: int | None  # steps[:clean_step] give the text after null markers
-    checked: bool  # whether unreadable values are possible (and flagged)
+    stages: tuple[Build, ...]
+    # Whether the cell held something (not empty, not a null marker), from the stage
+    # columns; None when every value is readable, so none is ever flagged.
+    present: Build | None
 
-    def compose(self, upto: int | None = None) -> pl.Expr:
-        expr = pl.col(self.source)
-        for step in self.steps[:upto]:
-            expr = step(expr)
-        return expr
+    @property
+    def checked(self) -> bool:
+        """Whether unreadable values are possible (and flagged)."""
+        return self.present is not None
+
+    def composed(self) -> list[pl.Expr]:
+        columns = [pl.col(self.source)]
+        for build in self.stages:
+            columns.append(build(columns))
+        return columns
 
     @property
     def value(self) -> pl.Expr:
-        return self.compose()
+        return self.composed()[-1]
 
     @property
     def invalid(self) -> pl.Expr | None:
-        if not self.checked:
+        if self.present is None:
             return None
-        cleaned = self.compose(self.clean_step) if self.clean_step else pl.col(self.source)
-        return cleaned.is_not_null() & self.value.is_null()
+        columns = self.composed()
+        return self.present(columns) & columns[-1].is_null()
 
     def staged(self, prefix: str, value_name: str, invalid_name: str | None) -> list[list[pl.Expr]]:
-        """One list of expressions per step, each reading the previous step's column."""
-        names = [f"{prefix}{i}_{self.name}" for i in range(len(self.steps) - 1)]
+        """One list of expressions per stage, each reading earlier stages' columns."""
+        names = [f"{prefix}{i}_{self.name}" for i in range(len(self.stages) - 1)]
         names.append(value_name)
         stages: list[list[pl.Expr]] = []
-        previous = pl.col(self.source)
-        for step, name in zip(self.steps, names, strict=True):
-            stages.append([step(previous).alias(name)])
-            previous = pl.col(name)
-        if self.checked and invalid_name is not None:
-            cleaned = pl.col(names[self.clean_step - 1]) if self.clean_step else pl.col(self.source)
-            stages.append(
-                [(cleaned.is_not_null() & pl.col(value_name).is_null()).alias(invalid_name)]
-            )
+        columns = [pl.col(self.source)]
+        for build, name in zip(self.stages, names, strict=True):
+            stages.append([build(columns).alias(name)])
+            columns.append(pl.col(name))
+        if self.present is not None and invalid_name is not None:
+            invalid = self.present(columns) & pl.col(value_name).is_null()
+            stages.append([invalid.alias(invalid_name)])
         return stages
+
+
+def steps(*chain: Step) -> tuple[Build, ...]:
+    return tuple(chained(step) for step in chain)
+
+
+def present_after(stage: int) -> Build:
+    """Present when the column after `stage` stages (0: the raw column) is not null."""
+    return lambda columns: columns[stage].is_not_null()
 
 
 def null_markers(spec: FieldSpec | None, model_nulls: tuple[str, ...]) -> list[str]:
@@ -316,20 +336,67 @@ def to_temporal(formats: tuple[str, ...], as_date: bool) -> Step:
 def parse_text_column(
     raw: pl.Expr, column: str, ftype: FieldType, spec: FieldSpec | None, markers: list[str]
 ) -> ParsedField:
-    """Text as exported: trimmed, null markers removed, then read as the field's type."""
+    """Text as exported: trimmed, null markers removed, then read as the field's type.
+
+    Numbers, booleans and dates first try the raw text as it is: most cells of an
+    export are clean, and reading them directly skips trimming, the null-marker test
+    and the clean-up. Only cells that do not read go the full way (see `read_first`).
+    """
     source = raw.meta.output_name()
-    clean: tuple[Step, ...] = (strip, null_out(markers))
+    clean = (strip, null_out(markers))
     if ftype == "string":
-        return ParsedField(column, source, clean, None, False)
+        return ParsedField(column, source, steps(*clean), None)
     if ftype in ("int", "float"):
-        steps = (*clean, to_number, finite(ftype == "int"))
+        direct, full, after = direct_number, to_number, (finite(ftype == "int"),)
     elif ftype == "bool":
         spec = spec or FieldSpec("", "")
-        steps = (*clean, to_bool(list(spec.true_values), list(spec.false_values)))
+        direct = full = to_bool(list(spec.true_values), list(spec.false_values))
+        after = ()
     else:
         formats = (spec.format,) if spec and spec.format else AUTO_DATETIME_FORMATS
-        steps = (*clean, to_temporal(formats, ftype == "date"))
-    return ParsedField(column, source, steps, len(clean), True)
+        direct = full = to_temporal(formats, ftype == "date")
+        after = ()
+    if any_marker_reads(direct, markers):
+        return ParsedField(column, source, steps(*clean, full, *after), present_after(2))
+    return read_first(column, source, direct, (*clean, full), after)
+
+
+def read_first(
+    column: str, source: str, direct: Step, full: tuple[Step, ...], after: tuple[Step, ...]
+) -> ParsedField:
+    """Read the raw text with `direct`; cells it leaves null go through `full` (trim,
+    null markers, parse), and `after` steps run on the combined value.
+
+    Exact only when `direct` reads a cell the way `full` would and reads no null
+    marker: `any_marker_reads` checks the second, tests check the first.
+    """
+
+    def rest(columns: list[pl.Expr]) -> pl.Expr:  # raw text where direct gave nothing
+        return pl.when(columns[1].is_null()).then(columns[0])
+
+    def combined(columns: list[pl.Expr]) -> pl.Expr:
+        return pl.coalesce(columns[1], columns[-1])
+
+    stages = (chained(direct), rest, *steps(*full), combined, *steps(*after))
+
+    def present(columns: list[pl.Expr]) -> pl.Expr:  # read directly, or left after markers
+        return columns[1].is_not_null() | columns[4].is_not_null()
+
+    return ParsedField(column, source, stages, present)
+
+
+def any_marker_reads(direct: Step, markers: list[str]) -> bool:
+    """Whether `direct` would read some spelling of a null marker (or empty text) as a
+    value, which would then skip the null-marker test."""
+    spellings = {""}
+    for marker in markers:
+        spellings.update(spellings_of(marker) or (marker, marker.upper(), marker.title()))
+    frame = pl.DataFrame({"t": sorted(spellings)}, schema={"t": pl.String})
+    return bool(frame.select(direct(pl.col("t")).is_not_null().any()).item())
+
+
+def direct_number(text: pl.Expr) -> pl.Expr:
+    return text.cast(pl.Float64, strict=False)
 
 
 def cast_step(dtype: pl.DataType) -> Step:
@@ -342,22 +409,23 @@ def cast_typed_column(
     """Columns Parquet already typed: cast, and refuse casts that cannot mean anything."""
     source = raw.meta.output_name()
     if ftype == "string":
-        return ParsedField(column, source, (cast_step(pl.String()), strip), None, False)
+        return ParsedField(column, source, steps(cast_step(pl.String()), strip), None)
     if ftype in ("int", "float"):
         if not (source_dtype.is_numeric() or source_dtype in (pl.Boolean, pl.Null)):
             raise TypeError(
                 f"column {column!r} holds {source_dtype}, the model reads it as {ftype}"
             )
-        steps = (cast_step(pl.Float64()), finite(False))
-        return ParsedField(column, source, steps, None, True)
+        return ParsedField(
+            column, source, steps(cast_step(pl.Float64()), finite(False)), present_after(0)
+        )
     if ftype == "bool":
         if not (source_dtype == pl.Boolean or source_dtype.is_integer() or source_dtype == pl.Null):
             raise TypeError(f"column {column!r} holds {source_dtype}, the model reads it as bool")
-        return ParsedField(column, source, (cast_step(pl.Boolean()),), None, False)
+        return ParsedField(column, source, steps(cast_step(pl.Boolean())), None)
     if not (source_dtype.is_temporal() or source_dtype == pl.Null):
         raise TypeError(f"column {column!r} holds {source_dtype}, the model reads it as {ftype}")
     if ftype == "date":
         if source_dtype == pl.Time:
             raise TypeError(f"column {column!r} holds times of day, the model reads it as date")
-        return ParsedField(column, source, (cast_step(pl.Date()),), None, False)
-    return ParsedField(column, source, (cast_step(pl.Datetime("us")),), None, False)
+        return ParsedField(column, source, steps(cast_step(pl.Date())), None)
+    return ParsedField(column, source, steps(cast_step(pl.Datetime("us"))), None)

@@ -19,14 +19,24 @@ from hypothesis import strategies as st
 
 from leadscore_cli.conditions import compile_leaf, lowered_reads
 from leadscore_cli.fields import (
+    AUTO_DATETIME_FORMATS,
     MAX_SPELLINGS,
     NUMBER_JUNK,
+    ParsedField,
+    finite,
     lowered_in,
+    null_out,
+    parse_text_column,
+    present_after,
     spellings_of,
+    steps,
+    strip,
+    to_bool,
     to_number,
+    to_temporal,
 )
 from leadscore_cli.model import parse_model
-from leadscore_cli.model.schema import Leaf
+from leadscore_cli.model.schema import FieldSpec, Leaf
 from leadscore_cli.readers import CSV_CHUNK_BYTES, limit_csv_chunks
 from leadscore_cli.scoring import lowered_fields
 
@@ -173,3 +183,92 @@ def test_start_up_does_not_load_what_only_some_commands_need() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == "[]"
+
+
+MARKERS = ["", "n/a", "na", "null", "none", "-", "select"]
+CELL_PIECES = st.sampled_from(
+    [
+        "12",
+        "1,200",
+        "$3,400.50",
+        "(300)",
+        "-7",
+        "+5",
+        "1e3",
+        "nan",
+        "Inf",
+        "4.0",
+        "4.5",
+        "true",
+        "FALSE",
+        "Yes",
+        "n",
+        "0",
+        "1",
+        "T",
+        "2026-03-01",
+        "2026-03-01 10:00:00",
+        "2026/03/01",
+        "2026-02-30",
+        "N/A",
+        "NA",
+        "Null",
+        "none",
+        "-",
+        "Select",
+        "",
+        "junk",
+    ]
+)
+PADDING = st.sampled_from(["", "", " ", "\t", "\u00a0"])
+
+
+@st.composite
+def export_cells(draw: st.DrawFn) -> str | None:
+    if draw(st.integers(0, 9)) == 0:
+        return None
+    return draw(PADDING) + draw(CELL_PIECES) + draw(PADDING)
+
+
+def read_plainly(ftype: str, markers: list[str], fmt: str | None) -> ParsedField:
+    """The plain reading: trim, null markers, parse, every cell the same way."""
+    clean = (strip, null_out(markers))
+    if ftype in ("int", "float"):
+        chain = (*clean, to_number, finite(ftype == "int"))
+    elif ftype == "bool":
+        chain = (*clean, to_bool(["true", "t", "yes", "y", "1"], ["false", "f", "no", "n", "0"]))
+    else:
+        formats = (fmt,) if fmt else AUTO_DATETIME_FORMATS
+        chain = (*clean, to_temporal(formats, ftype == "date"))
+    return ParsedField("v", "t", steps(*chain), present_after(2))
+
+
+@SETTINGS
+@given(
+    cells=st.lists(export_cells(), max_size=40),
+    ftype=st.sampled_from(["int", "float", "bool", "date", "datetime"]),
+    fmt=st.sampled_from([None, "%Y-%m-%d"]),
+    markers=st.sampled_from([MARKERS, [*MARKERS, "0"], [*MARKERS, "nan"], ["no", "-"]]),
+)
+def test_reading_clean_cells_first_matches_the_plain_reading(
+    cells: list[str | None], ftype: str, fmt: str | None, markers: list[str]
+) -> None:
+    spec = FieldSpec("v", "t", ftype, format=fmt)
+    fast = parse_text_column(pl.col("t"), "v", ftype, spec, sorted(markers))
+    plain = read_plainly(ftype, sorted(markers), fmt)
+    frame = pl.DataFrame({"t": cells}, schema={"t": pl.String})
+    assert fast.invalid is not None and plain.invalid is not None
+    got = frame.select(value=fast.value, invalid=fast.invalid)
+    want = frame.select(value=plain.value, invalid=plain.invalid)
+    assert got.to_dicts() == want.to_dicts()
+    staged = frame.lazy()
+    for stage in fast.staged("s", "value", "invalid"):
+        staged = staged.with_columns(stage)
+    assert staged.select("value", "invalid").collect().to_dicts() == want.to_dicts()
+
+
+def test_a_marker_that_reads_as_a_value_turns_the_direct_read_off() -> None:
+    number = parse_text_column(pl.col("t"), "v", "float", None, ["", "0"])
+    frame = pl.DataFrame({"t": ["0", "5"]})
+    assert frame.select(number.value.alias("v"))["v"].to_list() == [None, 5.0]
+    assert len(number.stages) < len(parse_text_column(pl.col("t"), "v", "float", None, []).stages)
