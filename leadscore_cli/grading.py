@@ -107,16 +107,17 @@ def grade_basis(model: Model) -> pl.Expr:
 def grade_expr(model: Model) -> pl.Expr:
     bands = letter_bands(model)
     basis = grade_basis(model)
+    grades = pl.Enum(letters(model))
     chain = None
     for band in bands:
         # the basis is rounded to DECIMALS, so the cutoffs are too: 83.33 is on the cutoff
         # 83.333... (75 + 25/3), which is inclusive
         condition = basis >= round(band.min_score, DECIMALS)
         chain = (pl.when(condition) if chain is None else chain.when(condition)).then(
-            pl.lit(band.letter)
+            pl.lit(band.letter, dtype=grades)
         )
     assert chain is not None
-    return chain.otherwise(pl.lit(bands[-1].letter)).cast(pl.Enum(letters(model))).alias(GRADE)
+    return chain.otherwise(pl.lit(bands[-1].letter, dtype=grades)).alias(GRADE)
 
 
 def priority_expr(model: Model) -> pl.Expr:

@@ -512,13 +512,14 @@ def final_scores(model: Model) -> list[pl.Expr]:
 
 def tier_expr(model: Model, score: pl.Expr) -> pl.Expr:
     """The tier (an ordered Enum, top tier first) from the 0-100 score."""
-    names = [t.name for t in model.tiers]
+    names = pl.Enum([t.name for t in model.tiers])
     chain = None
     for tier in model.tiers:
         cond = score >= tier.min_score
-        chain = (pl.when(cond) if chain is None else chain.when(cond)).then(pl.lit(tier.name))
+        name = pl.lit(tier.name, dtype=names)  # an Enum literal: no text to cast per row
+        chain = (pl.when(cond) if chain is None else chain.when(cond)).then(name)
     assert chain is not None
-    return chain.otherwise(pl.lit(names[-1])).cast(pl.Enum(names)).alias(TIER)
+    return chain.otherwise(pl.lit(model.tiers[-1].name, dtype=names)).alias(TIER)
 
 
 def format_points(points: pl.Expr) -> pl.Expr:
