@@ -214,6 +214,7 @@ def grade_to_output(
                     also=also,
                     before_commit=before_commit,
                     parquet_metadata=model_metadata(model),
+                    share_scan=output_format(output, options.output_format) == "parquet",
                 ),
             )
             files = [output]

@@ -15,6 +15,7 @@ from leadscore_cli.model.schema import GradeBand, Grading, Model
 from leadscore_cli.scoring import (
     DECIMALS,
     SCORE,
+    TIER,
     category_column,
     percent_of_range,
     tier_expr,
@@ -121,20 +122,28 @@ def grade_expr(model: Model) -> pl.Expr:
 
 
 def priority_expr(model: Model) -> pl.Expr:
+    """`A1` ... from the grade's base letter and the tier's rank, null when either is.
+
+    A when/then chain of Enum literals: a lookup with `replace_strict` would make polars
+    hold the whole column in memory instead of streaming it.
+    """
     grading = grading_of(model)
-    tiers = [tier.name for tier in model.tiers]
+    labels = pl.Enum(priority_labels(model))
     base = {band.letter: band.letter for band in grading.bands}
     for band in letter_bands(model):
         base.setdefault(band.letter, band.letter.rstrip("+-"))
-    letter = pl.col(GRADE).cast(pl.String).replace_strict(base, return_dtype=pl.String)
-    rank = (
-        pl.col("tier")
-        .cast(pl.String)
-        .replace_strict(
-            {name: str(i) for i, name in enumerate(tiers, start=1)}, return_dtype=pl.String
-        )
-    )
-    return pl.concat_str(letter, rank).cast(pl.Enum(priority_labels(model))).alias(PRIORITY)
+    letters_of: dict[str, list[str]] = {}
+    for letter, base_letter in base.items():
+        letters_of.setdefault(base_letter, []).append(letter)
+    chain = None
+    for rank, tier in enumerate(model.tiers, start=1):
+        in_tier = pl.col(TIER) == tier.name
+        for base_letter in base_letters(grading):
+            condition = in_tier & pl.col(GRADE).is_in(letters_of[base_letter])
+            label = pl.lit(f"{base_letter}{rank}", dtype=labels)
+            chain = (pl.when(condition) if chain is None else chain.when(condition)).then(label)
+    assert chain is not None
+    return chain.otherwise(pl.lit(None, dtype=labels)).alias(PRIORITY)
 
 
 def grading_stages(model: Model, *, with_tier: bool) -> list[list[pl.Expr]]:
