@@ -22,7 +22,7 @@ from leadscore_cli.fields import (
     parse_field,
     resolve_field_types,
 )
-from leadscore_cli.model.schema import TOTAL, Limits, Model, Rule
+from leadscore_cli.model.schema import TOTAL, Decay, Limits, Model, Rule
 
 PREFIX = "__ls_"
 SCORE = "score"
@@ -161,6 +161,11 @@ def plan_scoring(
         frame = frame.with_columns(
             map_subject(model.rules[i], types)[0].alias(key_column(i)) for i in computed_keys
         )
+    decays = list(dict.fromkeys(rule.decay for rule in model.rules if rule.decay is not None))
+    if decays:  # one column per distinct decay, shared by the rules that use it
+        frame = frame.with_columns(
+            decay_factor(decay, as_of).alias(decay_column(k)) for k, decay in enumerate(decays)
+        )
     rule_exprs = [
         rule_points(
             rule,
@@ -169,6 +174,7 @@ def plan_scoring(
             hit_name=hit_column(i),
             key_name=keys.get(i),
             lowered=lowered,
+            decay_name=decay_column(decays.index(rule.decay)) if rule.decay else None,
         )
         for i, rule in enumerate(model.rules)
     ]
@@ -351,12 +357,14 @@ def rule_points(
     hit_name: str | None = None,
     key_name: str | None = None,
     lowered: list[str] | None = None,
+    decay_name: str | None = None,
 ) -> tuple[pl.Expr, pl.Expr]:
     """(fired flag, points after decay) for one rule.
 
     With `hit_name`, a condition rule's points read the flag from that column instead of
     evaluating the condition a second time; `lowered` names the fields that have a
-    lower-cased column (see `lowered_fields`).
+    lower-cased column (see `lowered_fields`); `decay_name` the column holding the
+    rule's decay factor.
     """
     if rule.kind == "when":
         assert rule.when is not None
@@ -375,7 +383,8 @@ def rule_points(
     else:
         hit, points = band_points(rule)
     if rule.decay is not None:
-        points = points * decay_factor(rule, as_of)
+        factor = decay_factor(rule.decay, as_of) if decay_name is None else pl.col(decay_name)
+        points = points * factor
     return hit, points
 
 
@@ -421,6 +430,10 @@ def map_points(rule: Rule, types: dict, key_name: str | None = None) -> tuple[pl
     return hit, pl.when(value.is_null()).then(pl.lit(rule.missing)).otherwise(looked_up)
 
 
+def decay_column(index: int) -> str:
+    return f"{PREFIX}decay_{index}"
+
+
 def key_column(index: int) -> str:
     return f"{PREFIX}key_{index}"
 
@@ -444,13 +457,11 @@ def band_points(rule: Rule) -> tuple[pl.Expr, pl.Expr]:
     return hit, pl.when(value.is_null()).then(pl.lit(rule.missing)).otherwise(banded)
 
 
-def decay_factor(rule: Rule, as_of: dt.date) -> pl.Expr:
-    """Weight in [0, 1] from the age in days of the rule's decay field at the as-of date.
+def decay_factor(decay: Decay, as_of: dt.date) -> pl.Expr:
+    """Weight in [0, 1] from the age in days of the decay field at the as-of date.
 
     Ages are multiplied by reciprocals computed here (see `reciprocal`).
     """
-    decay = rule.decay
-    assert decay is not None
     when = pl.col(value_column(decay.field)).cast(pl.Date)
     age = (pl.lit(as_of) - when).dt.total_days().cast(pl.Float64).clip(lower_bound=0.0)
     if decay.half_life_days is not None:
