@@ -186,7 +186,9 @@ def find_thresholds(
         result.tiers = recommend_tiers(table, options.tiers, names)
     if options.write is not None or options.in_place:
         destination = str(model.source) if options.in_place else str(options.write)
-        write_model(with_tiers(model, result), destination, source.name, result)
+        tiered = with_tiers(model, result)
+        result.warnings += dropped_tiers(model, tiered)
+        write_model(tiered, destination, source.name, result)
         result.written = destination
     return result
 
@@ -255,6 +257,24 @@ def with_tiers(model: Model, result: ThresholdResult) -> Model:
             tiers = (Tier(top, 0.0),)
     handoff = tuple(name for name in model.handoff if name in {t.name for t in tiers})
     return dataclasses.replace(model, tiers=tiers, handoff=handoff)
+
+
+def dropped_tiers(model: Model, tiered: Model) -> list[str]:
+    """Say which of the model's tiers the written model no longer has, and why."""
+    kept = {t.name for t in tiered.tiers}
+    dropped = [t for t in model.tiers if t.name not in kept]
+    if not dropped:
+        return []
+    names = ", ".join(f"{t.name} ({t.min_score:g})" for t in dropped)
+    top = tiered.tiers[0]
+    warning = (
+        f"the written model drops tier(s) {names}: they start at or above the new "
+        f"{top.name} cutoff {top.min_score:g} (use --tiers K to place every tier)"
+    )
+    lost = [name for name in model.handoff if name not in kept]
+    if lost:
+        warning += f"; [handoff] no longer lists {', '.join(lost)}"
+    return [warning]
 
 
 def write_model(model: Model, destination: str, source_name: str, result: ThresholdResult):

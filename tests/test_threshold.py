@@ -610,6 +610,23 @@ def test_write_gives_a_complete_model_that_scores_unchanged(run, files, tmp_path
     assert fresh["tier"].to_list() == ["hot", "warm", "cold", "cold"]  # hot from 50
 
 
+def test_write_says_which_tiers_the_new_cutoff_drops(run, files, tmp_path):
+    source, model = files
+    new = tmp_path / "m.toml"
+    args = ("threshold", source, "-m", model, "--outcome", "converted", "--recall", "0.9")
+    result = run(*args, "--write", new)
+    assert result.exit_code == 0, result.stderr
+    # 90% of converters need every lead from 30 up: hot moves to 30, where warm started
+    assert load_model(new).tiers == (Tier("hot", 30.0), Tier("cold", 0.0))
+    message = " ".join(result.stderr.split())
+    assert "drops tier(s) warm (30)" in message
+    assert "[handoff] no longer lists warm" in message
+    report = threshold_json(run, *args[1:], "--write", tmp_path / "again.toml")
+    assert any("warm (30)" in warning for warning in report["warnings"])
+    quiet = run(*args, "--write", tmp_path / "quiet.toml", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
 def test_write_with_tiers_names_them_from_the_model(run, tmp_path):
     source = tmp_path / "history.csv"
     history(STEP).write_csv(source)
@@ -715,9 +732,11 @@ def test_few_positives_warn_on_stderr_and_in_json(run, tmp_path):
     history(half).write_csv(source)
     model = tmp_path / "model.toml"
     model.write_text(MODEL_TEXT)
-    text = run("threshold", source, "-m", model, "--outcome", "converted", "-q")
+    text = run("threshold", source, "-m", model, "--outcome", "converted")
     assert text.exit_code == 0
     assert "warning" in text.stderr and "30 positive" in text.stderr
+    quiet = run("threshold", source, "-m", model, "--outcome", "converted", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""  # -q: nothing on success
     report = threshold_json(run, source, "-m", model, "--outcome", "converted")
     assert report["positives"] == 30
     assert any("fewer than 40" in w for w in report["warnings"])

@@ -22,7 +22,7 @@ from leadscore_cli.cli.common import (
     reporting_errors,
     stderr,
 )
-from leadscore_cli.cli.render import new_table
+from leadscore_cli.cli.render import new_table, print_warning
 from leadscore_cli.errors import UsageError
 from leadscore_cli.writers import atomic_path
 
@@ -140,8 +140,8 @@ def fit(
         with atomic_path(output) as temp:
             temp.write_text(result.text, encoding="utf-8")
         result.written = output
-        for warning in result.warnings:
-            stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        for warning in result.warnings if not quiet else ():  # -q: nothing on success
+            print_warning(stderr, warning)
         if json_out:
             print_json(result.to_dict())
             return

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from leadscore_cli.summary import ScoreSummary
 
 BAR_WIDTH = 30
+
+
+def print_warning(console: Console, text: str) -> None:
+    """A yellow `warning:` then the text as written: brackets in it (a `[handoff]`
+    section, a column name) are not read as markup."""
+    console.print(f"[yellow]warning:[/yellow] {escape(text)}", highlight=False)
 
 
 def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:

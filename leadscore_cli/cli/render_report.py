@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from leadscore_cli.cli.render import print_warning
+
 TERMINAL_WIDTH = 80
 BAR_WIDTH = 20
 BLOCKS = " ▏▎▍▌▋▊▉█"
@@ -360,7 +362,7 @@ def print_terminal(report: dict, console: Console) -> None:
         for note in block.notes:
             console.print(note, highlight=False)
     for warning in report["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        print_warning(console, warning)
 
 
 def terminal_text(report: dict) -> str:

@@ -28,6 +28,7 @@ from leadscore_cli.cli.common import (
     reporting_errors,
     stderr,
 )
+from leadscore_cli.cli.render import print_warning
 from leadscore_cli.cli.render_report import (
     blocks,
     headline,
@@ -203,7 +204,7 @@ def report(
         )
         for warning in result.warnings:
             if not quiet and fmt != "terminal":
-                stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+                print_warning(stderr, warning)
         emit(result, fmt, output, quiet)
         if result.drift_failed and result.drift is not None:
             score = result.drift["score"]

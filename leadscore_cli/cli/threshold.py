@@ -24,7 +24,7 @@ from leadscore_cli.cli.common import (
     reporting_errors,
     stderr,
 )
-from leadscore_cli.cli.render import new_table
+from leadscore_cli.cli.render import new_table, print_warning
 
 if TYPE_CHECKING:  # the threshold search loads numpy: only `threshold` itself imports it
     from leadscore_cli.threshold_run import ThresholdResult
@@ -198,8 +198,8 @@ def threshold(
         result = find_thresholds(
             input, loaded, options, read_options(encoding, delimiter, input_format)
         )
-        for warning in result.warnings:
-            stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        for warning in result.warnings if not quiet else ():  # -q: nothing on success
+            print_warning(stderr, warning)
         if json_out:
             print_json(result.to_dict())
             return
