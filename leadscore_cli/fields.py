@@ -358,30 +358,42 @@ def parse_text_column(
         after = ()
     if any_marker_reads(direct, markers):
         return ParsedField(column, source, steps(*clean, full, *after), present_after(2))
-    return read_first(column, source, direct, (*clean, full), after)
+    return read_first(column, source, markers, direct, full, after)
 
 
 def read_first(
-    column: str, source: str, direct: Step, full: tuple[Step, ...], after: tuple[Step, ...]
+    column: str,
+    source: str,
+    markers: list[str],
+    direct: Step,
+    parse: Step,
+    after: tuple[Step, ...],
 ) -> ParsedField:
-    """Read the raw text with `direct`; cells it leaves null go through `full` (trim,
-    null markers, parse), and `after` steps run on the combined value.
+    """Read the raw text with `direct`; cells it leaves null are trimmed, cleared of null
+    markers and read with `parse`; `after` steps run on the combined value.
 
-    Exact only when `direct` reads a cell the way `full` would and reads no null
+    Exact only when `direct` reads a cell the way the full way would and reads no null
     marker: `any_marker_reads` checks the second, tests check the first.
     """
+    raw, direct_value, cleaned = 0, 1, 4  # positions in the stage columns (see below)
 
-    def rest(columns: list[pl.Expr]) -> pl.Expr:  # raw text where direct gave nothing
-        return pl.when(columns[1].is_null()).then(columns[0])
+    def left_over(columns: list[pl.Expr]) -> pl.Expr:  # raw text where direct gave nothing
+        return pl.when(columns[direct_value].is_null()).then(columns[raw])
 
     def combined(columns: list[pl.Expr]) -> pl.Expr:
-        return pl.coalesce(columns[1], columns[-1])
-
-    stages = (chained(direct), rest, *steps(*full), combined, *steps(*after))
+        return pl.coalesce(columns[direct_value], columns[-1])
 
     def present(columns: list[pl.Expr]) -> pl.Expr:  # read directly, or left after markers
-        return columns[1].is_not_null() | columns[4].is_not_null()
+        return columns[direct_value].is_not_null() | columns[cleaned].is_not_null()
 
+    stages = (
+        chained(direct),  # 1: direct_value
+        left_over,  # 2: the rest of the raw text
+        *steps(strip, null_out(markers)),  # 3: trimmed, 4: cleaned
+        chained(parse),
+        combined,
+        *steps(*after),
+    )
     return ParsedField(column, source, stages, present)
 
 
