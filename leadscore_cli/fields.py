@@ -55,7 +55,15 @@ AUTO_DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y/%m/%d",
 )
-NUMBER_JUNK = r"[\s$€£¥₹,_')]"  # "(" becomes "-": accounting negatives "(1,200)"
+# Every character Rust's char::is_whitespace accepts (the Unicode White_Space property):
+# what polars' strip_chars() trims, and the whitespace numbers may hold.
+WHITESPACE = "".join(
+    chr(c)
+    for c in (9, 10, 11, 12, 13, 32, 133, 160, 5760, *range(8192, 8203), 8232, 8233, 8239, 8287)
+) + chr(12288)
+# Characters dropped from numbers: whitespace, currency symbols, thousands separators and
+# the closing parenthesis; "(" becomes "-" (accounting negatives: "(1,200)" is -1200).
+NUMBER_JUNK = WHITESPACE + "$€£¥₹,_')"
 # The only character outside ASCII whose lower case is ASCII (KELVIN SIGN -> "k"), so the
 # only one a case-variant list of an ASCII null marker must add.
 KELVIN_SIGN = "\u212a"
@@ -301,7 +309,8 @@ def to_number(text: pl.Expr) -> pl.Expr:
     """
     direct = text.cast(pl.Float64, strict=False)
     rest = pl.when(direct.is_null()).then(text)
-    digits = rest.str.replace_all(NUMBER_JUNK, "").str.replace("(", "-", literal=True)
+    junk = list(NUMBER_JUNK)  # literal characters: far cheaper than a regex class
+    digits = rest.str.replace_many(junk, [""] * len(junk)).str.replace("(", "-", literal=True)
     return pl.coalesce(direct, digits.cast(pl.Float64, strict=False))
 
 

@@ -11,20 +11,9 @@ import sys
 
 from sqlglot import exp
 
-from leadscore_cli.fields import NUMBER_JUNK
+from leadscore_cli.fields import NUMBER_JUNK, WHITESPACE
 
-# Every character Rust's char::is_whitespace accepts: what polars' strip_chars() trims and
-# what `\s` in NUMBER_JUNK (a Rust regex, Unicode-aware) removes from numbers.
-WHITESPACE = (
-    "".join(
-        chr(c)
-        for c in (9, 10, 11, 12, 13, 32, 133, 160, 5760, *range(8192, 8203), 8232, 8233, 8239)
-    )
-    + chr(8287)
-    + chr(12288)
-)
-# NUMBER_JUNK is `[\s$€£¥₹,_']`: whitespace plus these characters.
-JUNK = WHITESPACE + "".join(ch for ch in NUMBER_JUNK[3:-1])
+JUNK = NUMBER_JUNK
 # What polars accepts as a float once junk is removed (inf/NaN are invalid anyway).
 NUMBER_PATTERN = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 MAX_DOUBLE = sys.float_info.max

@@ -21,7 +21,7 @@ from leadscore_cli.conditions import compile_leaf, lowered_reads
 from leadscore_cli.fields import (
     AUTO_DATETIME_FORMATS,
     MAX_SPELLINGS,
-    NUMBER_JUNK,
+    WHITESPACE,
     ParsedField,
     finite,
     lowered_in,
@@ -92,7 +92,7 @@ def test_values_too_long_to_spell_still_match() -> None:
 
 
 def to_number_plainly(text: pl.Expr) -> pl.Expr:
-    digits = text.str.replace_all(NUMBER_JUNK, "").str.replace("(", "-", literal=True)
+    digits = text.str.replace_all(r"[\s$€£¥₹,_')]", "").str.replace("(", "-", literal=True)
     return digits.cast(pl.Float64, strict=False)
 
 
@@ -272,3 +272,15 @@ def test_a_marker_that_reads_as_a_value_turns_the_direct_read_off() -> None:
     frame = pl.DataFrame({"t": ["0", "5"]})
     assert frame.select(number.value.alias("v"))["v"].to_list() == [None, 5.0]
     assert len(number.stages) < len(parse_text_column(pl.col("t"), "v", "float", None, []).stages)
+
+
+def test_whitespace_is_exactly_what_polars_trims_and_regex_calls_space() -> None:
+    chars = pl.Series("c", [chr(c) for c in range(0x3100) if not 0xD800 <= c < 0xE000])
+    frame = chars.to_frame().select(
+        pl.col("c"),
+        space=pl.col("c").str.contains(r"^\s$"),
+        trimmed=pl.col("c").str.strip_chars() == "",
+    )
+    expected = [c in WHITESPACE for c in frame["c"]]
+    assert frame["space"].to_list() == expected
+    assert frame["trimmed"].to_list() == expected
