@@ -387,3 +387,9 @@ def test_cli_writes_the_query(run, tmp_path: Path) -> None:
     result = run("sql", "-m", EXAMPLE_MODELS[0], "--dialect", "postgres")
     assert result.exit_code == 3 and "bad model" in result.stderr
     assert run("sql", "-m", EXAMPLE_MODELS[0], "--dialect", "nope").exit_code == 2
+
+
+def test_cli_lists_every_dialect_the_compiler_knows() -> None:
+    from leadscore_cli.cli.sql import DIALECT_NAMES
+
+    assert DIALECT_NAMES == tuple(DIALECTS)
