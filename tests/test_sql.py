@@ -392,4 +392,4 @@ def test_cli_writes_the_query(run, tmp_path: Path) -> None:
 def test_cli_lists_every_dialect_the_compiler_knows() -> None:
     from leadscore_cli.cli.sql import DIALECT_NAMES
 
-    assert DIALECT_NAMES == tuple(DIALECTS)
+    assert tuple(DIALECTS) == DIALECT_NAMES

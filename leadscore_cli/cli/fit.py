@@ -171,4 +171,4 @@ def show(result: FitResult) -> None:
             f"--as-of {result.as_of}",
             highlight=False,
         )
-    stderr.print(f"Wrote model to {result.written}", highlight=False)
+    stderr.print(f"Wrote model to {result.written}", highlight=False, markup=False)

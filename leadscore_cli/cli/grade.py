@@ -161,14 +161,18 @@ def grade(
                 f"{summary.rows:,} leads {how} with {summary.model} {summary.model_version}"
                 f" -> {summary.output}",
                 highlight=False,
+                markup=False,
             )
             stderr.print(matrix_table(summary))
             if split_by is not None:
-                stderr.print(f"{len(summary.files)} files in {output}/", highlight=False)
+                stderr.print(
+                    f"{len(summary.files)} files in {output}/", highlight=False, markup=False
+                )
             if summary.handoff is not None:
                 stderr.print(
                     f"Handoff: {summary.handoff['rows']:,} leads newly in "
                     f"{', '.join(summary.handoff['tiers'])} -> {summary.handoff['path']}",
                     highlight=False,
+                    markup=False,
                 )
             stderr.print(f"Took {summary.seconds:.2f} s", highlight=False)

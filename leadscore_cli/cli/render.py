@@ -20,11 +20,20 @@ def print_warning(console: Console, text: str) -> None:
     console.print(f"[yellow]warning:[/yellow] {escape(text)}", highlight=False)
 
 
+class PlainTable(Table):
+    """A table whose text cells show as written: file names, column names and values
+    hold brackets (`leads[final].csv`), which rich would otherwise read as markup."""
+
+    def add_row(self, *renderables, **options) -> None:  # type: ignore[override]
+        cells = [Text(cell) if isinstance(cell, str) else cell for cell in renderables]
+        super().add_row(*cells, **options)
+
+
 def new_table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
     """A borderless table with a left-aligned title: the look every summary shares.
 
     `columns` are (header, justify) pairs, justify being "left" or "right"."""
-    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    table = PlainTable(title=Text(title), title_justify="left", box=None, pad_edge=False)
     for header, justify in columns:
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     return table

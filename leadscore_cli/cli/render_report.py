@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from leadscore_cli.cli.render import print_warning
+from leadscore_cli.cli.render import PlainTable, print_warning
 
 TERMINAL_WIDTH = 80
 BAR_WIDTH = 20
@@ -339,7 +339,7 @@ def comparison_blocks(comparison: dict) -> list[Block]:
 
 
 def rich_table(block: Block) -> Table:
-    table = Table(box=None, pad_edge=False)
+    table = PlainTable(box=None, pad_edge=False)
     for index, header in enumerate(block.headers):
         table.add_column(header, justify="left" if index == 0 else "right")
     if block.bars is not None:
@@ -360,7 +360,7 @@ def print_terminal(report: dict, console: Console) -> None:
         console.print(Text(block.title, style="bold"))
         console.print(rich_table(block))
         for note in block.notes:
-            console.print(note, highlight=False)
+            console.print(note, highlight=False, markup=False)
     for warning in report["warnings"]:
         print_warning(console, warning)
 

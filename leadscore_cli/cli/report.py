@@ -75,7 +75,7 @@ def emit(report: Report, fmt: str, output: str | None, quiet: bool) -> None:
     with atomic_path(output) as temp:
         Path(temp).write_text(text, encoding="utf-8")
     if not quiet:
-        stderr.print(f"Wrote the {fmt} report to {output}", highlight=False)
+        stderr.print(f"Wrote the {fmt} report to {output}", highlight=False, markup=False)
 
 
 def report(

@@ -37,4 +37,6 @@ def sample(
         except OSError as exc:
             raise OutputError(exc.strerror or str(exc), path=output) from None
         if not quiet:
-            stderr.print(f"Wrote {written:,} leads to {output} (seed {seed})", highlight=False)
+            stderr.print(
+                f"Wrote {written:,} leads to {output} (seed {seed})", highlight=False, markup=False
+            )

@@ -223,4 +223,6 @@ def threshold(
         if result.tiers:
             stderr.print(tiers_table(result))
         if result.written:
-            stderr.print(f"Wrote model with the new tiers to {result.written}", highlight=False)
+            stderr.print(
+                f"Wrote model with the new tiers to {result.written}", highlight=False, markup=False
+            )

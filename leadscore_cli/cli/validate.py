@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+from rich.text import Text
 
 from leadscore_cli.cli.common import (
     AsOfOpt,
@@ -90,8 +92,8 @@ def validate(
         if quiet:
             return
         stderr.print(
-            f"[green]ok[/green] {loaded.name} {loaded.version}: {len(loaded.rules)} rules in "
-            f"categories {', '.join(loaded.categories)}",
+            f"[green]ok[/green] {escape(loaded.name)} {escape(loaded.version)}: "
+            f"{len(loaded.rules)} rules in categories {', '.join(loaded.categories)}",
             highlight=False,
         )
         if summary is not None:
@@ -105,6 +107,6 @@ def validate(
                     rule.name,
                     f"{rule.fired:,}",
                     f"{rule.share:.1%}",
-                    f"[yellow]{flag}[/yellow]" if flag else "",
+                    Text(flag, style="yellow"),
                 )
             stderr.print(table)

@@ -1,0 +1,53 @@
+"""Terminal output shows names and values as written: brackets are data, not markup.
+
+rich reads `[final]` in `leads[final].csv` as a style tag (dropping it) and `[/x]` as a
+closing tag (raising an error), so every place that prints user text must escape it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tests.conftest import AS_OF, B2B_MODEL, SAMPLE
+
+
+def flat(text: str) -> str:
+    """The terminal text with line wrapping undone."""
+    return "".join(text.split())
+
+
+def bracketed_export(tmp_path):
+    source = tmp_path / "leads[final].csv"
+    frame = pl.read_csv(SAMPLE, infer_schema=False).head(200)
+    frame = frame.with_columns(pl.lit("[/x] boss [red]").alias("job_title"))
+    frame.write_csv(source)
+    return source
+
+
+def test_validate_shows_a_bracketed_file_name(run, tmp_path) -> None:
+    source = bracketed_export(tmp_path)
+    result = run("validate", "-m", B2B_MODEL, "--data", source)
+    assert result.exit_code == 0, result.stderr
+    assert "leads[final].csv" in flat(result.stderr)
+
+
+def test_score_and_grade_show_bracketed_names(run, tmp_path) -> None:
+    source = bracketed_export(tmp_path)
+    out = tmp_path / "out[1]" / "scored[v2].csv"
+    out.parent.mkdir()
+    scored = run("score", source, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF)
+    assert scored.exit_code == 0, scored.stderr
+    assert "scored[v2].csv" in flat(scored.stderr)
+    graded_out = tmp_path / "graded[v2].csv"
+    graded = run("grade", out, "-m", B2B_MODEL, "-o", graded_out, "--as-of", AS_OF)
+    assert graded.exit_code == 0, graded.stderr
+    assert "graded[v2].csv" in flat(graded.stderr)
+
+
+def test_report_notes_show_a_bracketed_baseline(run, tmp_path) -> None:
+    source = bracketed_export(tmp_path)
+    scored = tmp_path / "scored[today].csv"
+    assert run("score", source, "-m", B2B_MODEL, "-o", scored, "--as-of", AS_OF).exit_code == 0
+    result = run("report", scored, "-m", B2B_MODEL, "--baseline", scored, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    assert "scored[today].csv" in flat(result.stdout)
