@@ -161,12 +161,14 @@ def grade_to_output(
                 grade=True,
             )
             graded = plan.output
+            summarised = plan.scored  # summaries share the scoring with the output
             also.append(plan.stats)
             checks.append(invalid_values_check(plan, source.name))
         else:
             graded = plan_from_scores(
                 source.frame, model, source_name=source.name, sort=options.sort
             )
+            summarised = graded
             score_check, check = unreadable_scores_check(source.frame, model, source.name)
             also.append(score_check)
             checks.append(check)
@@ -186,9 +188,9 @@ def grade_to_output(
             outcome_type = schema[options.outcome]
             positive = options.positive or None
             outcome = outcome_expr(options.outcome, outcome_type, positive)
-            graded_with_outcome = graded.with_columns(outcome.alias(OUTCOME))
+            graded_with_outcome = summarised.with_columns(outcome.alias(OUTCOME))
         else:
-            graded_with_outcome = graded.with_columns(pl.lit(None, pl.Boolean).alias(OUTCOME))
+            graded_with_outcome = summarised.with_columns(pl.lit(None, pl.Boolean).alias(OUTCOME))
         matrix = graded_with_outcome.group_by(GRADE, TIER).agg(
             pl.len().alias("count"),
             pl.col(OUTCOME).sum().alias("converted"),
@@ -196,7 +198,7 @@ def grade_to_output(
         )
         also.append(matrix)
         if outcome is not None:
-            also.append(outcome_check_frame(graded, options.outcome, outcome_type, positive))
+            also.append(outcome_check_frame(summarised, options.outcome, outcome_type, positive))
 
         def before_commit(results: list[pl.DataFrame]) -> None:
             for check in checks:

@@ -78,6 +78,9 @@ class ScoringPlan:
     output: pl.LazyFrame
     stats: pl.LazyFrame
     score_counts: pl.LazyFrame
+    # Every column before the output is shaped: summaries of the run branch from here,
+    # so that polars computes the scores once for the output and all of them.
+    scored: pl.LazyFrame
     added_columns: list[str]
     checked_fields: list[tuple[str, str]]  # (field, export column) whose values must parse
 
@@ -222,6 +225,7 @@ def plan_scoring(
         output=output,
         stats=stats,
         score_counts=score_counts,
+        scored=scored,
         added_columns=added,
         checked_fields=[(p.name, source_of(model, p.name)) for p in checked],
     )
