@@ -95,7 +95,8 @@ def sink_atomic(
     parquet_metadata: dict[str, str] | None = None,
     share_scan: bool = False,
 ) -> list[pl.DataFrame]:
-    """Stream `frame` to `dest` atomically, computing the `also` frames in the same run.
+    """Stream `frame` to `dest` atomically, computing the `also` frames alongside (in the
+    same pass with `share_scan`, else in a pass of their own: see `_run_with_summaries`).
 
     `before_commit` receives the collected `also` frames and may raise to abort: then
     nothing is written. Returns the collected `also` frames. Errors raised by polars
@@ -111,16 +112,12 @@ def sink_atomic(
     tmp = _make_temp(target, name)
     try:
         sink = _lazy_sink(frame, tmp, dest, fmt, parquet_metadata)
-        flags = pl.QueryOptFlags() if share_scan or not also else _SEPARATE_BRANCHES
         try:
-            results = pl.collect_all([sink, *also], optimizations=flags)
+            extra = _run_with_summaries(sink, also, share_scan, before_commit)
         except OSError as exc:
             if _is_output_fault(exc, tmp):
                 raise OutputError(f"cannot write: {_reason(exc)}", path=name) from exc
             raise
-        extra = list(results[1:])
-        if before_commit is not None:
-            before_commit(extra)
         if target is None:
             _copy_to_stdout(tmp)
         else:
@@ -194,10 +191,7 @@ def sink_segments_atomic(
             sink = frame.sink_parquet(partition, lazy=True)
         else:
             sink = frame.sink_csv(partition, float_scientific=False, lazy=True)
-        results = pl.collect_all([sink, *also], optimizations=_SEPARATE_BRANCHES)
-        extra = list(results[1:])
-        if before_commit is not None:
-            before_commit(extra)
+        extra = _run_with_summaries(sink, also, False, before_commit)
         files = sorted(str(target / p.name) for p in tmp.iterdir())
         # mkdtemp makes the folder private (0700); give it the mode a new folder would get
         os.chmod(tmp, 0o777 & ~_umask())
@@ -226,7 +220,31 @@ def _swap_folder(tmp: Path, target: Path, dest: str) -> None:
 
 # --- helpers -------------------------------------------------------------------------
 
-_SEPARATE_BRANCHES = pl.QueryOptFlags(comm_subplan_elim=False)
+
+def _run_with_summaries(
+    sink: pl.LazyFrame,
+    also: Sequence[pl.LazyFrame],
+    share_scan: bool,
+    check: Callable[[list[pl.DataFrame]], None] | None,
+) -> list[pl.DataFrame]:
+    """Run a lazy sink and the summary frames, `check` the summaries, return them.
+
+    With `share_scan`, one pass over the input feeds the sink and the summaries. A
+    shared scan buffers the input for whichever branch lags, and a CSV writer lags
+    behind aggregations, so memory would grow with the input: there the summaries run
+    first, in one pass of their own, and are checked before the sink runs alone (bad
+    data then stops the run before anything is written).
+    """
+    if share_scan or not also:
+        summaries = list(pl.collect_all([sink, *also])[1:])
+        if check is not None:
+            check(summaries)
+        return summaries
+    summaries = list(pl.collect_all(list(also)))
+    if check is not None:
+        check(summaries)
+    pl.collect_all([sink])
+    return summaries
 
 
 def _suffixes(dest: str) -> list[str]:
