@@ -32,6 +32,7 @@ from leadscore_cli.score_run import (
     invalid_values_check,
     model_metadata,
     run_guarded,
+    shares_scan,
 )
 from leadscore_cli.scoring import (
     SCORE,
@@ -216,7 +217,7 @@ def grade_to_output(
                     also=also,
                     before_commit=before_commit,
                     parquet_metadata=model_metadata(model),
-                    share_scan=output_format(output, options.output_format) == "parquet",
+                    share_scan=shares_scan(output, options),
                 ),
             )
             files = [output]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 
@@ -188,3 +189,12 @@ def test_previous_needs_an_id_column(run, tmp_path):
     result = run("score", source, "-m", model, "-o", tmp_path / "o.csv", "--previous", source)
     assert result.exit_code == EXIT_MODEL
     assert "id_column" in result.stderr
+
+
+def test_only_parquet_runs_without_previous_share_one_pass() -> None:
+    from leadscore_cli.score_run import ScoreOptions, shares_scan
+
+    day = dt.date.fromisoformat(AS_OF)
+    assert shares_scan("out.parquet", ScoreOptions(as_of=day))
+    assert not shares_scan("out.csv", ScoreOptions(as_of=day))
+    assert not shares_scan("out.parquet", ScoreOptions(as_of=day, previous="last.parquet"))
