@@ -577,13 +577,13 @@ def add_grade(b: Builder) -> None:
 
 
 def add_reasons(b: Builder, raw: dict[str, str], capped: dict[str, str]) -> None:
-    """scoring.reasons_expr without list sorting: each entry's rank (|points| descending,
+    """scoring.reasons_stages: each entry's rank (|points| descending,
     ties in model order) is counted, then entries are placed by rank and joined."""
     model = b.model
     entries: list[tuple[str, exp.Expression]] = [
         (rule.name, sp.ident(points_name(i))) for i, rule in enumerate(model.rules)
     ]
-    # As scoring.reasons_expr: cap entries compare the unrounded capped subtotals with the raw.
+    # As scoring.reason_entries: cap entries compare the unrounded capped subtotals with the raw.
     for category in model.categories:
         if model.cap(category) != Limits():
             adjust = exp.Sub(this=sp.ident(capped[category]), expression=sp.ident(raw[category]))
