@@ -10,6 +10,7 @@ become null when the field says `on_invalid = "null"`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterator
@@ -251,15 +252,18 @@ def strip(text: pl.Expr) -> pl.Expr:
     return text.str.strip_chars()
 
 
-def spellings_of(value: str) -> list[str] | None:
+@functools.cache
+def spellings_of(value: str) -> tuple[str, ...] | None:
     """Every text whose lower case is `value` (itself lower-cased), or None when the
-    value is not ASCII or has too many spellings to list."""
+    value is not ASCII or has too many spellings to list.
+
+    Cached: planning asks for the same markers and members field after field."""
     if not value.isascii() or value != value.lower():
         return None
     choices = [sorted({ch, ch.upper(), *((KELVIN_SIGN,) if ch == "k" else ())}) for ch in value]
     if math.prod(len(c) for c in choices) > MAX_SPELLINGS:
         return None
-    return ["".join(spelling) for spelling in itertools.product(*choices)]
+    return tuple("".join(spelling) for spelling in itertools.product(*choices))
 
 
 def lowered_in(values: list[str]) -> Step:
