@@ -17,6 +17,7 @@ from leadscore_cli.errors import DataError, OutputError, UsageError
 from leadscore_cli.grading import GRADE, PRIORITY, grading_of, letters, require_tiers
 from leadscore_cli.model.schema import Model
 from leadscore_cli.nightly import (
+    check_run_files,
     excel_safe,
     handoff_tiers,
     previous_scores,
@@ -115,6 +116,7 @@ def grade_file(
             "handoff": summary.handoff,
         }
 
+    check_run_files(input_path, model, output, options)
     return recorded(
         options.manifest,
         command="grade",
@@ -143,7 +145,7 @@ def grade_to_output(
             )
         )
         if options.split_by is None:
-            check_destination(output, [source.path, model.source])
+            check_destination(output, {"input file": source.path, "model file": model.source})
         else:  # a folder, replaced as a whole: it may exist, but must not hold an input
             check_folder_destination(output, [source.path, model.source])
         schema = source.frame.collect_schema()

@@ -23,7 +23,7 @@ from leadscore_cli.errors import DataError, LeadscoreError, ModelError, UsageErr
 from leadscore_cli.model.schema import Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.scoring import SCORE, TIER, tier_expr
-from leadscore_cli.writers import atomic_path, sink_atomic
+from leadscore_cli.writers import atomic_path, check_destination, check_distinct, sink_atomic
 
 PREVIOUS_SCORE = "previous_score"
 SCORE_CHANGE = "score_change"
@@ -94,6 +94,24 @@ def handoff_tiers(model: Model) -> list[str]:
     if not model.tiers:
         raise ModelError("tiers: --handoff needs [tiers] in the model", path=model.source)
     return list(model.handoff) or [model.tiers[0].name]
+
+
+def check_run_files(input_path: str, model: Model, output: str, options) -> None:
+    """Fail before any work when the files a run writes clash with each other or with a
+    file it reads: a manifest over the input, say, or the handoff list over the output.
+
+    Runs before the manifest is set up: a failed run writes its manifest, which must not
+    land on an input either.
+    """
+    check_distinct({"-o": output, "--handoff": options.handoff, "--manifest": options.manifest})
+    reads = {
+        "input file": None if input_path == "-" else Path(input_path),
+        "model file": model.source,
+        "previous scored file": None if options.previous is None else Path(options.previous),
+    }
+    for extra in (options.handoff, options.manifest):
+        if extra is not None:
+            check_destination(extra, reads)
 
 
 def write_handoff(output: str, output_fmt: str, handoff: str, model: Model) -> int:

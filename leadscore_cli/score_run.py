@@ -10,7 +10,6 @@ import datetime as dt
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
@@ -20,6 +19,7 @@ from leadscore_cli.model.schema import Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.nightly import (
     check_excel_safe,
+    check_run_files,
     excel_safe,
     handoff_tiers,
     previous_scores,
@@ -106,6 +106,7 @@ def score_file(
     succeeds or fails, so a nightly job always leaves a trace.
     """
     started = time.perf_counter()
+    check_run_files(input_path, model, output, options)
 
     def run() -> ScoreSummary:
         summary = score_to_output(input_path, model, output, options, read)
@@ -168,9 +169,7 @@ def score_to_output(
                 input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
             )
         )
-        check_destination(output, [source.path, model.source])
-        if options.handoff is not None:
-            check_destination(options.handoff, [source.path, model.source, Path(output)])
+        check_destination(output, {"input file": source.path, "model file": model.source})
         plan = plan_scoring(
             source.frame,
             model,

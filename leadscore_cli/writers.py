@@ -23,18 +23,19 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 
-from leadscore_cli.errors import OutputError
+from leadscore_cli.errors import OutputError, UsageError
 
 __all__ = [
     "atomic_path",
     "check_destination",
+    "check_distinct",
     "output_format",
     "sink_atomic",
     "sink_segments_atomic",
@@ -74,15 +75,30 @@ def output_format(dest: str, format: str | None = None) -> Format:
     )
 
 
-def check_destination(dest: str, inputs: Sequence[Path | None]) -> None:
-    """Fail before any work if `dest` cannot be written or would overwrite an input."""
+def check_destination(dest: str, inputs: Mapping[str, Path | None]) -> None:
+    """Fail before any work if `dest` cannot be written or would overwrite a file the run
+    reads; `inputs` maps what each file is ("input file", "model file") to its path."""
     if dest == STDOUT:
         return
     target = Path(dest).expanduser()
-    for source in inputs:
+    for label, source in inputs.items():
         if source is not None and _same_file(target, source):
-            raise OutputError("refusing to write over the input file", path=dest)
+            raise OutputError(f"refusing to write over the {label}", path=dest)
     _check_target(target, dest)
+
+
+def check_distinct(destinations: Mapping[str, str | None]) -> None:
+    """Fail when two options name the same file: the later write would replace the other.
+
+    `destinations` maps each option (e.g. "-o", "--manifest") to its path, or None."""
+    seen: dict[Path, str] = {}
+    for option, dest in destinations.items():
+        if dest is None or dest == STDOUT:
+            continue
+        key = Path(dest).expanduser().resolve()
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {option} both name {dest!r}; give each its own file")
+        seen[key] = option
 
 
 def sink_atomic(

@@ -10,7 +10,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from leadscore_cli.errors import EXIT_DATA, EXIT_MODEL, EXIT_USAGE
+from leadscore_cli.errors import EXIT_DATA, EXIT_MODEL, EXIT_OUTPUT, EXIT_USAGE
 from tests.conftest import AS_OF, B2B_MODEL, SAMPLE
 
 
@@ -176,6 +176,47 @@ def test_nightly_option_errors(run, tmp_path, args, code):
     result = run("score", source, "-m", model, *args)
     assert result.exit_code == code, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["score", "grade"])
+@pytest.mark.parametrize("option", ["--manifest", "--handoff"])
+@pytest.mark.parametrize("victim", ["input", "model", "previous"])
+def test_extra_outputs_never_write_over_a_file_the_run_reads(
+    run, tmp_path, command, option, victim
+):
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"id": ["a"], "pts": ["1"]}).write_csv(source)
+    previous = tmp_path / "prev.csv"
+    pl.DataFrame({"id": ["a"], "score": ["1"], "tier": ["cold"]}).write_csv(previous)
+    target = {"input": source, "model": model, "previous": previous}[victim]
+    before = {path: path.read_bytes() for path in (source, model, previous)}
+    out = tmp_path / "o.csv"
+    args = [command, source, "-m", model, "-o", out, "--previous", previous, option, target]
+    result = run(*args, "--as-of", AS_OF)
+    assert result.exit_code == EXIT_OUTPUT, result.stderr
+    label = {"input": "input file", "model": "model file", "previous": "previous scored file"}
+    assert f"refusing to write over the {label[victim]}" in result.stderr
+    assert str(target) in result.stderr
+    assert {path: path.read_bytes() for path in before} == before
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("-o", "--manifest"), ("-o", "--handoff"), ("--handoff", "--manifest")]
+)
+def test_two_outputs_naming_one_file_is_a_usage_error(run, tmp_path, first, second):
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"id": ["a"], "pts": ["1"]}).write_csv(source)
+    shared = tmp_path / "same.csv"
+    paths = {"-o": tmp_path / "o.csv", "--handoff": tmp_path / "h.csv", "--manifest": None}
+    paths[first] = paths[second] = shared
+    args = [a for option, path in paths.items() if path is not None for a in (option, path)]
+    result = run("score", source, "-m", model, *args, "--as-of", AS_OF)
+    assert result.exit_code == EXIT_USAGE, result.stderr
+    assert f"{first} and {second} both name" in result.stderr
+    assert not shared.exists()
 
 
 def test_previous_needs_an_id_column(run, tmp_path):

@@ -100,7 +100,7 @@ def test_refuses_to_write_over_the_input(tmp_path: Path, monkeypatch: pytest.Mon
     for dest in (str(source), "leads.csv", "./sub/../leads.csv", "link.csv"):
         (tmp_path / "sub").mkdir(exist_ok=True)
         with pytest.raises(OutputError) as info:
-            check_destination(dest, [None, source])
+            check_destination(dest, {"model file": None, "input file": source})
         assert "refusing to write over the input" in info.value.message
         assert info.value.path == dest
 
@@ -108,21 +108,21 @@ def test_refuses_to_write_over_the_input(tmp_path: Path, monkeypatch: pytest.Mon
 def test_other_destination_is_fine(tmp_path: Path) -> None:
     source = tmp_path / "leads.csv"
     source.write_text("id\n1\n")
-    check_destination(str(tmp_path / "scores.csv"), [source, None])
-    check_destination("-", [source])
+    check_destination(str(tmp_path / "scores.csv"), {"input file": source, "model file": None})
+    check_destination("-", {"input file": source})
 
 
 def test_missing_folder(tmp_path: Path) -> None:
     dest = str(tmp_path / "nope" / "out.csv")
     with pytest.raises(OutputError) as info:
-        check_destination(dest, [])
+        check_destination(dest, {})
     assert "does not exist" in info.value.message
     assert info.value.path == dest
 
 
 def test_destination_is_a_directory(tmp_path: Path) -> None:
     with pytest.raises(OutputError) as info:
-        check_destination(str(tmp_path), [])
+        check_destination(str(tmp_path), {})
     assert "is a directory" in info.value.message
 
 
@@ -130,7 +130,7 @@ def test_folder_not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(writers.os, "access", lambda path, mode: False)
     dest = str(tmp_path / "out.csv")
     with pytest.raises(OutputError) as info:
-        check_destination(dest, [])
+        check_destination(dest, {})
     assert "not writable" in info.value.message
     assert info.value.path == dest
 
@@ -141,7 +141,7 @@ def test_folder_not_writable_for_real(tmp_path: Path) -> None:
     folder.mkdir()
     folder.chmod(0o500)
     with pytest.raises(OutputError):
-        check_destination(str(folder / "out.csv"), [])
+        check_destination(str(folder / "out.csv"), {})
 
 
 # --- sink_atomic: content -----------------------------------------------------------

@@ -184,8 +184,13 @@ def report(
         if fmt not in FORMATS:
             raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {report_format!r}")
         if output is not None and output != STDOUT:
-            inputs = [Path(input), Path(baseline) if baseline else None, model, compare_model]
-            check_destination(output, [p for p in inputs if p is not None])
+            inputs = {
+                "input file": None if input == STDOUT else Path(input),
+                "baseline file": Path(baseline) if baseline else None,
+                "model file": model,
+                "compared model file": compare_model,
+            }
+            check_destination(output, inputs)
         from leadscore_cli.report_run import ReportOptions, build_report
 
         loaded = read_model(model) if model is not None else None
