@@ -20,18 +20,30 @@ EXIT_INTERRUPTED = 130
 
 
 class LeadscoreError(Exception):
-    """A problem the user can fix; `exit_code` tells scripts which kind."""
+    """A problem the user can fix; `exit_code` tells scripts which kind.
+
+    `problems` lists every fault found at once, so the CLI can print one line each."""
 
     exit_code = EXIT_INTERNAL
     kind = "error"
 
-    def __init__(self, message: str, *, path: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        problems: list[str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.path = str(path) if path is not None else None
+        self.problems = problems or [message]
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        prefix = f"{self.path}: " if self.path else ""
+        if len(self.problems) == 1:
+            return prefix + self.problems[0]
+        return prefix + f"{len(self.problems)} problems: " + "; ".join(self.problems)
 
 
 class UsageError(LeadscoreError):
@@ -46,22 +58,6 @@ class ModelError(LeadscoreError):
 
     exit_code = EXIT_MODEL
     kind = "bad model"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: str | Path | None = None,
-        problems: list[str] | None = None,
-    ) -> None:
-        super().__init__(message, path=path)
-        self.problems = problems or [message]
-
-    def __str__(self) -> str:
-        prefix = f"{self.path}: " if self.path else ""
-        if len(self.problems) == 1:
-            return prefix + self.problems[0]
-        return prefix + f"{len(self.problems)} problems: " + "; ".join(self.problems)
 
 
 class InputError(LeadscoreError):

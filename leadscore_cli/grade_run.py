@@ -308,6 +308,6 @@ def unreadable_scores_check(
             if int(stats[f"invalid:{c}"][0] or 0)
         ]
         if problems:
-            raise DataError("; ".join(problems), path=source_name)
+            raise DataError("; ".join(problems), path=source_name, problems=problems)
 
     return counts, check

@@ -597,7 +597,7 @@ def _scan_csv(path: Path, name: str, sep: str, width: int | None) -> pl.LazyFram
 def _scan_parquet(path: Path, name: str, head: bytes, tail: bytes, size: int) -> pl.LazyFrame:
     if head[:4] != PARQUET_MAGIC:
         raise InputError(
-            "not a Parquet file (no PAR1 header): it is corrupt, or use --format csv",
+            "not a Parquet file (no PAR1 header): it is corrupt, or use --input-format csv",
             path=name,
         )
     if tail == ENCRYPTED_PARQUET_MAGIC:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from leadscore_cli.errors import OutputError, UsageError
+from leadscore_cli.writers import STDOUT, check_destination
 
 __all__ = [
     "COLUMNS",
@@ -45,6 +47,8 @@ _EPOCH_FIRST: Final = (FIRST_CREATED - date(1970, 1, 1)).days
 _SPAN_DAYS: Final = (LAST_DATE - FIRST_CREATED).days + 1  # 365 possible created dates
 _REFERENCE_OFFSET: Final = (RECENCY_REFERENCE - FIRST_CREATED).days
 
+SAMPLE_CSV_SUFFIXES = (".csv",)
+SAMPLE_PARQUET_SUFFIXES = (".parquet", ".pq")
 _INT = pl.Int64
 _STR = pl.String
 SCHEMA: Final = pl.Schema(
@@ -874,7 +878,8 @@ def generate_leads(rows: int, seed: int = 42) -> pl.DataFrame:
 def write_sample(
     path: str | Path, rows: int, seed: int = 42, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
 ) -> int:
-    """Write a synthetic export to ``path`` (CSV, or Parquet for .parquet/.pq); return rows.
+    """Write a synthetic export to ``path`` (CSV, Parquet for .parquet/.pq, or CSV on
+    stdout for ``-``); return rows.
 
     Memory stays bounded by ``chunk_rows``. The file appears atomically: it is written to a
     temporary file in the destination folder and renamed over ``path``; on any failure the
@@ -882,14 +887,24 @@ def write_sample(
     """
     _check_args(rows, seed, chunk_rows)
     rows, seed = int(rows), int(seed)
+    if str(path) == STDOUT:
+        written = _write_csv(sys.stdout.buffer, rows, seed, chunk_rows)
+        sys.stdout.buffer.flush()
+        return written
     dest = Path(path)
     if dest.name in ("", ".", ".."):
         raise OutputError("not a file name", path=dest)
-    parquet = dest.suffix.lower() in (".parquet", ".pq")
+    check_destination(str(dest), {})
+    suffix = dest.suffix.lower()
+    if suffix not in (*SAMPLE_CSV_SUFFIXES, *SAMPLE_PARQUET_SUFFIXES):
+        raise UsageError(
+            f"sample writes .csv or .parquet (or - for stdout), not {suffix or 'no extension'}",
+            path=dest,
+        )
+    parquet = suffix in SAMPLE_PARQUET_SUFFIXES
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     created = False
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "xb") as handle:
             created = True
             if parquet:

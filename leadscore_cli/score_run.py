@@ -74,11 +74,14 @@ def invalid_values_check(plan: ScoringPlan, source_name: str):
                     f"first {example!r} at row {row}"
                 )
         if problems:
+            hint = (
+                " (fix the data, declare the field's type or format in [fields], "
+                'or set on_invalid = "null")'
+            )
             raise DataError(
-                "; ".join(problems)
-                + " (fix the data, declare the field's type or format in [fields], "
-                'or set on_invalid = "null")',
+                "; ".join(problems) + hint,
                 path=source_name,
+                problems=[problem + hint for problem in problems],
             )
 
     return check
@@ -209,6 +212,9 @@ def score_to_output(
         as_of=options.as_of,
         top=options.top,
     )
+    if plan.replaced_columns:
+        names = ", ".join(repr(c) for c in plan.replaced_columns)
+        summary.warnings.append(f"input column(s) {names} replaced by this run's values")
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
         rows = write_handoff(output, fmt, options.handoff, model)

@@ -7,6 +7,7 @@ caller can stream both in one pass over the input.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 from dataclasses import dataclass
@@ -83,6 +84,8 @@ class ScoringPlan:
     scored: pl.LazyFrame
     added_columns: list[str]
     checked_fields: list[tuple[str, str]]  # (field, export column) whose values must parse
+    # Input columns the output replaces with this run's (e.g. `score` in a file scored before).
+    replaced_columns: list[str] = dataclasses.field(default_factory=list)
 
 
 def required_columns(model: Model) -> dict[str, str]:
@@ -102,16 +105,20 @@ def source_of(model: Model, field: str) -> str:
 
 
 def check_columns(model: Model, available: list[str], source_name: str) -> None:
-    """Report every column the model needs but the data lacks, before reading any rows."""
+    """Report every column the model needs but the data lacks, before reading any rows.
+
+    A renamed field may come under its export name or, in a file leadscore wrote, its
+    field name: such a file can be scored again with the same model."""
     missing = []
     for field, column in required_columns(model).items():
-        if column not in available:
+        # A file leadscore wrote holds a renamed field under the field's name already.
+        if column not in available and field not in available:
             close = difflib.get_close_matches(column, available, n=3, cutoff=0.5)
             hint = f" (closest: {', '.join(repr(c) for c in close)})" if close else ""
-            label = f"field {field!r} reads column {column!r}" if field != column else repr(column)
-            missing.append(f"missing column {label}{hint}")
+            read_as = f" (read as field {field!r})" if field != column else ""
+            missing.append(f"missing column {column!r}{read_as}{hint}")
     if missing:
-        raise DataError("; ".join(missing), path=source_name)
+        raise DataError("; ".join(missing), path=source_name, problems=missing)
 
 
 def plan_scoring(
@@ -229,6 +236,7 @@ def plan_scoring(
         scored=scored,
         added_columns=added,
         checked_fields=[(p.name, source_of(model, p.name)) for p in checked],
+        replaced_columns=[c for c in schema.names() if c in added],
     )
 
 

@@ -56,9 +56,24 @@ def output_format(dest: str, format: str | None = None) -> Format:
     """Decide the output format from `format`, else from the destination's extension."""
     if format is not None:
         value = format.strip().lower()
-        if value in ("csv", "parquet"):
-            return value  # type: ignore[return-value]
-        raise OutputError(f"unknown output format {format!r}; use csv or parquet", path=dest)
+        if value not in ("csv", "parquet"):
+            raise OutputError(f"unknown output format {format!r}; use csv or parquet", path=dest)
+        implied = None if dest == STDOUT else _implied_format(dest)
+        if implied is not None and implied != value:
+            raise UsageError(f"--format {value} contradicts the file name {dest!r}")
+        return value  # type: ignore[return-value]
+    implied = _implied_format(dest)
+    if implied is not None:
+        return implied
+    raise OutputError(
+        "cannot tell the output format from the file name; use .csv, .tsv, .txt "
+        "(optionally + .gz or .zst), .parquet or .pq, or pass --format",
+        path=dest,
+    )
+
+
+def _implied_format(dest: str) -> Format | None:
+    """The format a destination's extension names (CSV for stdout), or None."""
     if dest == STDOUT:
         return "csv"
     suffixes = _suffixes(dest)
@@ -68,11 +83,7 @@ def output_format(dest: str, format: str | None = None) -> Format:
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in CSV_SUFFIXES:
         return "csv"
-    raise OutputError(
-        "cannot tell the output format from the file name; use .csv, .tsv, .txt "
-        "(optionally + .gz or .zst), .parquet or .pq, or pass --format",
-        path=dest,
-    )
+    return None
 
 
 def check_destination(dest: str, inputs: Mapping[str, Path | None]) -> None:
@@ -80,6 +91,8 @@ def check_destination(dest: str, inputs: Mapping[str, Path | None]) -> None:
     reads; `inputs` maps what each file is ("input file", "model file") to its path."""
     if dest == STDOUT:
         return
+    if not dest.strip():
+        raise UsageError("an output path is empty; give a file name, or - for stdout")
     target = Path(dest).expanduser()
     for label, source in inputs.items():
         if source is not None and _same_file(target, source):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -248,6 +250,27 @@ def test_bad_model_lists_every_problem(run, tmp_path):
     assert not out.exists()
 
 
+def test_validate_json_answers_on_stdout_when_the_model_is_invalid(run, tmp_path):
+    model = tmp_path / "bad.toml"
+    model.write_text(
+        '[model]\nname = "m"\nid_colum = "lead_id"\n'
+        '[[rules]]\nname = "a"\npoints = 5\nwhen = { field = "visits", op = "gte=", value = 3 }\n'
+    )
+    result = run("validate", "-m", model, "--json")
+    assert result.exit_code == EXIT_MODEL
+    answer = json.loads(result.stdout)
+    assert answer["valid"] is False and answer["exit_code"] == EXIT_MODEL
+    assert answer["errors"] == [
+        line.removeprefix("leadscore: bad model: ") for line in result.stderr.strip().splitlines()
+    ]
+    assert len(answer["errors"]) == 2
+
+
+def test_validate_checks_as_of_without_data(run):
+    result = run("validate", "-m", SIMPLE_MODEL, "--as-of", "yesterday")
+    assert_clean_failure(result, EXIT_USAGE, "--as-of")
+
+
 def test_toml_syntax_error_has_line_and_column(run, tmp_path):
     model = tmp_path / "broken.toml"
     model.write_text('[model]\nname = "m"\n[[rules]\n')
@@ -289,6 +312,62 @@ def test_unreadable_values_stop_the_run_and_leave_no_output(run, tmp_path):
     assert {p.name for p in tmp_path.iterdir()} == {"leads.csv", "o.csv"}  # no temp file left
 
 
+def test_every_unreadable_column_gets_its_own_line(run, tmp_path):
+    source = tmp_path / "leads.csv"
+    frame = pl.read_csv(SAMPLE, infer_schema=False)
+    first = pl.int_range(pl.len()) == 0
+    frame.with_columns(
+        pl.when(first).then(pl.lit("lots")).otherwise(pl.col("employees")).alias("employees"),
+        pl.when(first)
+        .then(pl.lit("soon"))
+        .otherwise(pl.col("last_activity_date"))
+        .alias("last_activity_date"),
+    ).write_csv(source)
+    result = run("score", source, "-m", B2B_MODEL, "-o", tmp_path / "o.csv", "--as-of", AS_OF)
+    assert result.exit_code == EXIT_DATA
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert all(line.startswith(f"leadscore: bad data: {source}: column ") for line in lines)
+    assert any("'lots'" in line for line in lines) and any("'soon'" in line for line in lines)
+
+
+def test_an_unreadable_model_is_a_model_error(run, tmp_path, monkeypatch):
+    model = tmp_path / "locked.toml"
+    shutil.copy(SIMPLE_MODEL, model)
+    real_read_text = Path.read_text
+
+    def locked(self, *args, **kwargs):
+        if self == model:
+            raise PermissionError(13, "Permission denied")
+        return real_read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", locked)
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != model)
+    result = run("validate", "-m", model)
+    assert_clean_failure(result, EXIT_MODEL, "permission denied")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_rescoring_a_scored_file_says_which_columns_it_replaces(run, tmp_path):
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    assert run("score", SAMPLE, "-m", B2B_MODEL, "-o", first, "--as-of", AS_OF, "-q").exit_code == 0
+    result = run("score", first, "-m", B2B_MODEL, "-o", second, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.stderr
+    warnings = json.loads(result.stdout)["warnings"]
+    assert warnings == [
+        "input column(s) 'score', 'score_fit', 'score_engagement', 'tier' replaced by this "
+        "run's values"
+    ]
+    rescored = pl.read_csv(second, infer_schema=False)
+    assert rescored.columns == pl.read_csv(first, infer_schema=False).columns  # no duplicates
+    shown = run("score", first, "-m", B2B_MODEL, "-o", second, "--as-of", AS_OF)
+    assert "replaced by this run's values" in " ".join(shown.stderr.split())
+    quiet = run("score", first, "-m", B2B_MODEL, "-o", second, "--as-of", AS_OF, "-q")
+    assert quiet.stderr == ""
+    fresh = run("score", SAMPLE, "-m", B2B_MODEL, "-o", second, "--as-of", AS_OF, "--json")
+    assert json.loads(fresh.stdout)["warnings"] == []
+
+
 def test_refuses_to_write_over_its_input(run, tmp_path):
     source = tmp_path / "leads.csv"
     shutil.copy(SAMPLE, source)
@@ -307,10 +386,12 @@ def test_unwritable_output_folder(run, tmp_path):
     "args",
     [
         ["--as-of", "yesterday"],
+        ["--as-of", "0001-01-01"],
         ["--json", "-o", "-"],
         ["--format", "xlsx"],
         ["--columns", " , "],
         ["--top", "0"],
+        ["--encoding", "klingon"],
     ],
 )
 def test_usage_errors(run, tmp_path, args):
@@ -358,3 +439,23 @@ def test_sample_command_reports_an_unwritable_destination(run, tmp_path):
     blocker.write_text("not a folder")
     result = run("sample", "-n", 10, "-o", blocker / "x.csv")
     assert_clean_failure(result, EXIT_OUTPUT, "a_file")
+
+
+def test_sample_to_stdout_matches_the_file(run, tmp_path):
+    out = tmp_path / "s.csv"
+    assert run("sample", "-n", 50, "-o", out, "--seed", 3, "-q").exit_code == 0
+    piped = run("sample", "-n", 50, "-o", "-", "--seed", 3)
+    assert piped.exit_code == 0, piped.stderr
+    assert piped.stdout == out.read_text()
+    assert "<stdout>" in piped.stderr
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("s.tsv", EXIT_USAGE), ("s.csv.gz", EXIT_USAGE), ("s", EXIT_USAGE), ("no/s.csv", EXIT_OUTPUT)],
+)
+def test_sample_refuses_what_it_cannot_write(run, tmp_path, name, code):
+    result = run("sample", "-n", 5, "-o", tmp_path / name)
+    assert_clean_failure(result, code, name.split("/")[0])
+    assert list(tmp_path.iterdir()) == []

@@ -500,20 +500,56 @@ def test_regex_valid_in_rust_is_accepted() -> None:
         ("{ field = 'x', op = 'not_null', value = 'x' }", "'not_null' takes no value"),
         (
             "{ field = 'x', op = 'within_days', value = -1 }",
-            "'within_days' needs a number of days (0 or more), not -1",
+            "'within_days' needs a number of days (0 to 36,500), not -1",
         ),
         (
             "{ field = 'x', op = 'older_than_days', value = '30' }",
-            "'older_than_days' needs a number of days (0 or more), not '30'",
+            "'older_than_days' needs a number of days (0 to 36,500), not '30'",
+        ),
+        (
+            "{ field = 'x', op = 'within_days', value = 100_000_000 }",
+            "'within_days' needs a number of days (0 to 36,500), not 100000000",
         ),
         (
             "{ field = 'x', op = 'within_days', value = nan }",
-            "'within_days' needs a number of days (0 or more), not nan",
+            "'within_days' needs a number of days (0 to 36,500), not nan",
         ),
     ],
 )
 def test_operand_shapes(condition: str, message: str) -> None:
     assert only(leaf_problems(condition)) == f"rules[0].when.value: {message}"
+
+
+@pytest.mark.parametrize(
+    ("rule", "path"),
+    [
+        ("points = 1e308\nwhen = { field = 'x', op = 'not_null' }", "rules[0].points"),
+        ("field = 'x'\nmap = { a = -2e6 }", "rules[0].map.a"),
+        ("field = 'x'\nmap = { a = 1 }\nmissing = 1e7", "rules[0].missing"),
+        ("field = 'x'\nmap = { a = 1 }\ndefault = -1e9", "rules[0].default"),
+        ("field = 'x'\nbands = [{ min = 1, points = 5e6 }]", "rules[0].bands[0].points"),
+    ],
+)
+def test_points_beyond_a_million_are_refused(rule: str, path: str) -> None:
+    with pytest.raises(ModelError) as info:
+        parse_model(f'[model]\nname = "m"\n[[rules]]\nname = "r"\n{rule}\n')
+    assert len(info.value.problems) == 1
+    assert info.value.problems[0].startswith(f"{path}: ")
+    assert "between -1,000,000 and 1,000,000" in info.value.problems[0]
+
+
+@pytest.mark.parametrize("name", ["score", "tier", "reasons", "score_fit", "grade"])
+def test_a_column_cannot_be_renamed_to_one_the_output_adds(name: str) -> None:
+    with pytest.raises(ModelError) as info:
+        parse_model(
+            f'[model]\nname = "m"\n[fields.{name}]\nsource = "employees"\ntype = "int"\n'
+            f'[[rules]]\nname = "r"\ncategory = "fit"\npoints = 1\n'
+            f'when = {{ field = "{name}", op = "gte", value = 100 }}\n'
+        )
+    assert info.value.problems == [
+        f"fields.{name}: {name!r} is a column leadscore adds to the output; renaming "
+        "'employees' to it would lose that column (choose another field name)"
+    ]
 
 
 def test_nested_condition_paths() -> None:

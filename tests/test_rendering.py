@@ -51,3 +51,20 @@ def test_report_notes_show_a_bracketed_baseline(run, tmp_path) -> None:
     result = run("report", scored, "-m", B2B_MODEL, "--baseline", scored, "--as-of", AS_OF)
     assert result.exit_code == 0, result.stderr
     assert "scored[today].csv" in flat(result.stdout)
+
+
+def test_help_keeps_bracketed_words(run) -> None:
+    """`--help` is rendered by rich too: a `[tiers]` in a help text must reach the reader."""
+    import re
+
+    import typer.main
+
+    from leadscore_cli.cli.app import app
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():
+        texts = [command.help or "", *(getattr(p, "help", None) or "" for p in command.params)]
+        wanted = {w.replace("\\", "") for t in texts for w in re.findall(r"\\?\[[a-z_]+\]", t)}
+        shown = flat(run(name, "--help").stdout)
+        for word in wanted:
+            assert word in shown, f"leadscore {name} --help lost {word}"

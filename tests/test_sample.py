@@ -266,6 +266,7 @@ def test_parquet_output(tmp_path: Path, name: str) -> None:
 
 def test_atomic_write_leaves_only_the_file(tmp_path: Path) -> None:
     path = tmp_path / "out" / "leads.csv"
+    path.parent.mkdir()
     write_sample(path, 100, seed=1)
     assert [p.name for p in path.parent.iterdir()] == ["leads.csv"]
 

@@ -1048,10 +1048,9 @@ def test_missing_columns_are_reported_at_once_with_closest_names() -> None:
     with pytest.raises(DataError) as info:
         run(model, data)
     message = str(info.value)
-    assert message.startswith("leads.csv: ")
-    assert (
-        "missing column field 'revenue' reads column 'Annual Revenue' (closest: 'Annual revenue')"
-        in message
+    assert message.startswith("leads.csv: 3 problems: ")
+    assert info.value.problems[0] == (
+        "missing column 'Annual Revenue' (read as field 'revenue') (closest: 'Annual revenue')"
     )
     assert "missing column 'job_title' (closest: 'JobTitle')" in message
     assert "missing column 'zzz'" in message and "'zzz' (closest" not in message

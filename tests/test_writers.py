@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadscore_cli import writers
-from leadscore_cli.errors import InputError, LeadscoreError, OutputError
+from leadscore_cli.errors import InputError, LeadscoreError, OutputError, UsageError
 from leadscore_cli.readers import explain_polars_error, open_source
 from leadscore_cli.writers import atomic_path, check_destination, output_format, sink_atomic
 
@@ -69,10 +69,18 @@ def test_output_format_from_extension(dest: str, expected: str) -> None:
     assert output_format(dest) == expected
 
 
-def test_output_format_option_overrides() -> None:
+def test_output_format_option_names_what_the_extension_does_not() -> None:
     assert output_format("scores.dat", "parquet") == "parquet"
     assert output_format("-", "Parquet") == "parquet"
-    assert output_format("x.parquet", "csv") == "csv"
+    assert output_format("x.tsv.gz", "csv") == "csv"
+    assert output_format("x.parquet", "parquet") == "parquet"
+
+
+@pytest.mark.parametrize(("dest", "fmt"), [("x.parquet", "csv"), ("x.csv", "parquet")])
+def test_output_format_option_cannot_contradict_the_extension(dest: str, fmt: str) -> None:
+    with pytest.raises(UsageError) as info:
+        output_format(dest, fmt)
+    assert info.value.message == f"--format {fmt} contradicts the file name {dest!r}"
 
 
 @pytest.mark.parametrize("dest", ["out.xlsx", "out", "out.gz", "out.json"])
@@ -110,6 +118,12 @@ def test_other_destination_is_fine(tmp_path: Path) -> None:
     source.write_text("id\n1\n")
     check_destination(str(tmp_path / "scores.csv"), {"input file": source, "model file": None})
     check_destination("-", {"input file": source})
+
+
+@pytest.mark.parametrize("dest", ["", "  "])
+def test_empty_destination_is_a_usage_error(dest: str) -> None:
+    with pytest.raises(UsageError, match="output path is empty"):
+        check_destination(dest, {})
 
 
 def test_missing_folder(tmp_path: Path) -> None:

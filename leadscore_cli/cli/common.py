@@ -6,6 +6,7 @@ NO_COLOR and output that is not a terminal are honoured without extra code.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
 import sys
@@ -22,7 +23,6 @@ from leadscore_cli.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     LeadscoreError,
-    ModelError,
     UsageError,
 )
 from leadscore_cli.model import Model, load_model
@@ -33,7 +33,11 @@ stderr = Console(stderr=True)
 ModelOpt = Annotated[
     Path,
     typer.Option(
-        "--model", "-m", help="Scoring model (TOML). See docs/model.md.", show_default=False
+        "--model",
+        "-m",
+        help="Scoring model (TOML). See docs/model.md.",
+        show_default=False,
+        readable=False,  # the loader reports an unreadable model itself, with exit 3
     ),
 ]
 AsOfOpt = Annotated[
@@ -90,7 +94,7 @@ HandoffOpt = Annotated[
     str | None,
     typer.Option(
         "--handoff",
-        help="Also write only the leads that newly reached a handoff tier ([handoff] tiers, "
+        help="Also write only the leads that newly reached a handoff tier (\\[handoff] tiers, "
         "default the top tier): the list sales should call today.",
         show_default=False,
     ),
@@ -132,16 +136,30 @@ def read_options(encoding: str | None, delimiter: str | None, input_format: str 
             raise UsageError(f"--delimiter must be one character (or 'tab'), not {delimiter!r}")
     if input_format is not None and input_format not in ("csv", "parquet"):
         raise UsageError(f"--input-format must be csv or parquet, not {input_format!r}")
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise UsageError(
+                f"--encoding {encoding!r} is not a known encoding (e.g. latin-1, cp1252, utf-16)"
+            ) from None
     return ReadOptions(encoding=encoding, delimiter=delimiter, format=input_format)
+
+
+# Recency windows reach back up to a century before the as-of date (see MAX_DAYS).
+EARLIEST_AS_OF = dt.date(1900, 1, 1)
 
 
 def parse_as_of(text: str | None) -> dt.date:
     if text is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--as-of must be a date like 2026-11-01, not {text!r}") from None
+    if day < EARLIEST_AS_OF:
+        raise UsageError(f"--as-of must be {EARLIEST_AS_OF} or later, not {text!r}")
+    return day
 
 
 def read_model(path: Path) -> Model:
@@ -155,7 +173,7 @@ def print_json(data: Any) -> None:
 
 def error_lines(error: LeadscoreError) -> list[str]:
     """One line per problem, each naming the file and the key, line or column at fault."""
-    if isinstance(error, ModelError) and len(error.problems) > 1:
+    if len(error.problems) > 1:
         prefix = f"{error.path}: " if error.path else ""
         return [f"leadscore: {error.kind}: {prefix}{problem}" for problem in error.problems]
     return [f"leadscore: {error.kind}: {error}"]

@@ -100,6 +100,7 @@ def fit(
             "--base-model",
             help="A model to compare with on the same holdout.",
             show_default=False,
+            readable=False,
         ),
     ] = None,
     encoding: EncodingOpt = None,

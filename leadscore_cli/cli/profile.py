@@ -35,6 +35,7 @@ OptionalModelOpt = Annotated[
         help="Scoring model (TOML): its fields come first, read the way it reads them, and "
         "with --target its rules are checked against history.",
         show_default=False,
+        readable=False,
     ),
 ]
 TargetOpt = Annotated[

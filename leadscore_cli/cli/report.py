@@ -94,6 +94,7 @@ def report(
             help="Scoring model (TOML). Needed for a raw export, for tiers and grades the "
             "file lacks, and for the drift of input columns.",
             show_default=False,
+            readable=False,
         ),
     ] = None,
     outcome: Annotated[
@@ -120,6 +121,7 @@ def report(
             "--compare-model",
             help="Another model to score the same leads with, shown side by side (A/B).",
             show_default=False,
+            readable=False,
         ),
     ] = None,
     report_format: Annotated[

@@ -14,7 +14,10 @@ def sample(
     output: Annotated[
         str,
         typer.Option(
-            "--output", "-o", help="File to write (.csv or .parquet).", show_default=False
+            "--output",
+            "-o",
+            help="File to write (.csv or .parquet), or - for CSV on stdout.",
+            show_default=False,
         ),
     ],
     rows: Annotated[int, typer.Option("--rows", "-n", min=1, help="Number of leads.")] = 5000,
@@ -37,6 +40,7 @@ def sample(
         except OSError as exc:
             raise OutputError(exc.strerror or str(exc), path=output) from None
         if not quiet:
+            where = "<stdout>" if output == "-" else output
             stderr.print(
-                f"Wrote {written:,} leads to {output} (seed {seed})", highlight=False, markup=False
+                f"Wrote {written:,} leads to {where} (seed {seed})", highlight=False, markup=False
             )

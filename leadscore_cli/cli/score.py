@@ -81,7 +81,10 @@ def score(
     output_format: Annotated[
         str | None,
         typer.Option(
-            "--format", help="csv or parquet, when the extension does not say.", show_default=False
+            "--format",
+            help="csv or parquet: for a file name whose extension does not say "
+            "(or -o -); it must agree with one that does.",
+            show_default=False,
         ),
     ] = None,
     previous: PreviousOpt = None,

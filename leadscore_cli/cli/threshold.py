@@ -152,7 +152,7 @@ def threshold(
         str | None,
         typer.Option(
             "--write",
-            help="Write a complete model with the recommended [tiers] to this file.",
+            help="Write a complete model with the recommended \\[tiers] to this file.",
             show_default=False,
         ),
     ] = None,

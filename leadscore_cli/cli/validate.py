@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -25,6 +27,7 @@ from leadscore_cli.cli.common import (
     stderr,
 )
 from leadscore_cli.cli.render import new_table
+from leadscore_cli.errors import LeadscoreError
 from leadscore_cli.score_run import check_data
 from leadscore_cli.summary import ScoreSummary
 
@@ -38,6 +41,26 @@ def firing_flags(summary: ScoreSummary) -> dict[str, str]:
         elif rule.fired == summary.rows_scored:
             flags[rule.name] = "always fires"
     return flags
+
+
+@contextmanager
+def failures_as_json(enabled: bool) -> Iterator[None]:
+    """With --json, a failed check still answers on stdout: `valid` false and the problems
+    (the same lines as on stderr), so a script reads one shape either way."""
+    try:
+        yield
+    except LeadscoreError as error:
+        if enabled:
+            prefix = f"{error.path}: " if error.path else ""
+            print_json(
+                {
+                    "valid": False,
+                    "kind": error.kind,
+                    "exit_code": error.exit_code,
+                    "errors": [prefix + problem for problem in error.problems],
+                }
+            )
+        raise
 
 
 def validate(
@@ -66,7 +89,9 @@ def validate(
 
         leadscore validate -m configs/b2b_saas.toml --data sample_data/leads.csv
     """
-    with reporting_errors(debug):
+    with reporting_errors(debug), failures_as_json(json_out):
+        day = parse_as_of(as_of)
+        reading = read_options(encoding, delimiter, input_format)
         loaded = read_model(model)
         result: dict = {
             "model": loaded.name,
@@ -77,9 +102,7 @@ def validate(
         }
         summary = None
         if data is not None:
-            summary = check_data(
-                data, loaded, parse_as_of(as_of), read_options(encoding, delimiter, input_format)
-            )
+            summary = check_data(data, loaded, day, reading)
             flags = firing_flags(summary)
             result["data"] = {
                 "input": summary.input,

@@ -19,6 +19,7 @@ import polars as pl
 
 from leadscore_cli.errors import ModelError
 from leadscore_cli.model.schema import (
+    ADDED_COLUMNS,
     AGE_OPERATORS,
     DEFAULT_FALSE_VALUES,
     DEFAULT_NULL_VALUES,
@@ -65,6 +66,10 @@ LEAF_KEYS = ("field", "op", "value", "case_sensitive")
 DECAY_KEYS = ("field", "half_life_days", "lifespan_days", "if_missing")
 BAND_KEYS = ("min", "max", "points")
 LIMIT_KEYS = ("min", "max")
+# Bounds that keep every sum and date computed from a model meaningful: a rule worth more
+# than a million points, or a window longer than a century, is a typo.
+MAX_POINTS = 1_000_000
+MAX_DAYS = 36_500
 GRADING_KEYS = ("categories", "bands", "plus_minus", "scale")
 HANDOFF_KEYS = ("tiers",)
 DEFAULT_GRADE_BANDS = (("A", 80.0), ("B", 60.0), ("C", 40.0), ("D", 20.0), ("F", 0.0))
@@ -98,6 +103,27 @@ def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
 
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def points_problem(value: Any) -> str | None:
+    """Why `value` cannot be a number of points, or None when it can."""
+    if not is_number(value):
+        return f"must be a number, not {value!r}"
+    if abs(value) > MAX_POINTS:
+        return f"must be between -{MAX_POINTS:,} and {MAX_POINTS:,}, not {value:g}"
+    return None
+
+
+def points_value(data: Mapping[str, Any], key: str, path: str, problems: Problems) -> float:
+    """An optional points entry (a lookup's default or missing); 0 when absent or wrong."""
+    value = data.get(key)
+    if value is None:
+        return 0.0
+    problem = points_problem(value)
+    if problem:
+        problems.add(join(path, key), problem)
+        return 0.0
+    return float(value)
 
 
 def load_model(path: str | Path) -> Model:
@@ -153,6 +179,7 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     grading = parse_grading(data.get("grading"), categories, problems)
     handoff = parse_handoff(data.get("handoff"), tiers, problems)
     check_field_usage(rules, fields, problems)
+    check_renames(fields, categories, problems)
 
     if problems.items:
         raise ModelError("invalid model", path=source, problems=problems.items)
@@ -221,6 +248,20 @@ def string_list(value: Any, path: str, problems: Problems) -> tuple[str, ...]:
         problems.add(path, "must be a list of strings")
         return ()
     return tuple(value)
+
+
+def check_renames(
+    fields: tuple[FieldSpec, ...], categories: tuple[str, ...], problems: Problems
+) -> None:
+    """A column renamed to a name the output adds would be overwritten: its data lost."""
+    added = {*ADDED_COLUMNS, *(f"score_{category}" for category in categories)}
+    for spec in fields:
+        if spec.source != spec.name and spec.name in added:
+            problems.add(
+                f"fields.{spec.name}",
+                f"{spec.name!r} is a column leadscore adds to the output; renaming "
+                f"{spec.source!r} to it would lose that column (choose another field name)",
+            )
 
 
 def parse_fields(
@@ -338,16 +379,17 @@ def parse_rule(raw: Mapping[str, Any], path: str, problems: Problems) -> Rule | 
     if kind == "when":
         problems.unknown_keys(raw, WHEN_RULE_KEYS, path)
         points = raw.get("points")
-        if not is_number(points):
-            problems.add(join(path, "points"), f"must be a number, not {points!r}")
+        problem = points_problem(points)
+        if problem:
+            problems.add(join(path, "points"), problem)
             points = 0.0
         when = parse_condition(raw["when"], join(path, "when"), problems)
         return Rule(kind="when", points=float(points), when=when, **common)
 
     problems.unknown_keys(raw, (*LOOKUP_RULE_KEYS, kind), path)
     field = text_value(raw, "field", path, problems, required=True)
-    default = number_value(raw, "default", path, problems) or 0.0
-    missing = number_value(raw, "missing", path, problems) or 0.0
+    default = points_value(raw, "default", path, problems)
+    missing = points_value(raw, "missing", path, problems)
     case_sensitive = raw.get("case_sensitive", False)
     if not isinstance(case_sensitive, bool):
         problems.add(join(path, "case_sensitive"), "must be true or false")
@@ -378,8 +420,9 @@ def parse_map(
     entries = []
     seen: dict[str, str] = {}
     for key, points in data.items():
-        if not is_number(points):
-            problems.add(join(path, key), f"points must be a number, not {points!r}")
+        problem = points_problem(points)
+        if problem:
+            problems.add(join(path, key), f"points {problem}")
             continue
         normal = key.strip() if case_sensitive else key.strip().lower()
         if normal in seen:
@@ -403,8 +446,9 @@ def parse_bands(data: Any, path: str, problems: Problems) -> tuple[Band, ...]:
             continue
         problems.unknown_keys(raw, BAND_KEYS, band_path)
         points = raw.get("points")
-        if not is_number(points):
-            problems.add(join(band_path, "points"), f"must be a number, not {points!r}")
+        problem = points_problem(points)
+        if problem:
+            problems.add(join(band_path, "points"), problem)
             continue
         low = number_value(raw, "min", band_path, problems)
         high = number_value(raw, "max", band_path, problems)
@@ -503,6 +547,10 @@ def parse_leaf(data: Mapping[str, Any], path: str, problems: Problems) -> Condit
 SCALAR_TYPES = (str, int, float, bool)
 
 
+def is_days(value: Any) -> bool:
+    return is_number(value) and 0 <= value <= MAX_DAYS
+
+
 def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
     """Check that a condition's value has the shape its operator needs."""
     expect: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -514,8 +562,8 @@ def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
             lambda v: isinstance(v, list) and len(v) == 2 and all(is_orderable(x) for x in v),
             "a list of two numbers or dates [low, high]",
         ),
-        "within_days": (lambda v: is_number(v) and v >= 0, "a number of days (0 or more)"),
-        "older_than_days": (lambda v: is_number(v) and v >= 0, "a number of days (0 or more)"),
+        "within_days": (is_days, f"a number of days (0 to {MAX_DAYS:,})"),
+        "older_than_days": (is_days, f"a number of days (0 to {MAX_DAYS:,})"),
         "matches": (lambda v: isinstance(v, str), "a regular expression string"),
     }
     for text_op in TEXT_OPERATORS[:3]:

@@ -34,6 +34,18 @@ DEFAULT_TRUE_VALUES: tuple[str, ...] = ("true", "t", "yes", "y", "1")
 DEFAULT_FALSE_VALUES: tuple[str, ...] = ("false", "f", "no", "n", "0")
 
 TOTAL = "total"  # reserved name for the cap on the sum of all categories
+# Columns `score` and `grade` write beside the input's (and `score_<category>` for each
+# category): an export column renamed to one of them would be overwritten by it.
+ADDED_COLUMNS = (
+    "score",
+    "tier",
+    "grade",
+    "priority",
+    "reasons",
+    "previous_score",
+    "score_change",
+    "tier_change",
+)
 
 
 @dataclass(frozen=True)
