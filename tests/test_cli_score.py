@@ -404,6 +404,26 @@ def test_usage_errors(run, tmp_path, args):
     assert not (tmp_path / "o.csv").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["score", "in.csv", "-m", "m.toml"], "Missing option '--output'"),
+        (["score", "in.csv", "-m", "m.toml", "-o", "o.csv", "--top", "0"], "'--top'"),
+        (["score", "--bogus"], "--bogus"),
+        (["scroe"], "'scroe'"),
+        (["sample", "-n", "0", "-o", "s.csv"], "'--rows'"),
+    ],
+)
+def test_option_errors_are_one_line_too(run, args, needle):
+    result = run(*args)
+    assert result.exit_code == EXIT_USAGE
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("leadscore: usage error: ")
+    assert needle in lines[0] and "--help" in lines[0]
+    assert result.stdout == ""
+
+
 def test_unknown_column_in_columns_option(run, tmp_path):
     result = run(
         "score", SAMPLE, "-m", SIMPLE_MODEL, "-o", tmp_path / "o.csv", "--columns", "lead_id,emial"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from leadscore_cli import __version__
 from leadscore_cli.cli.fit import fit
@@ -16,10 +18,37 @@ from leadscore_cli.cli.score import score
 from leadscore_cli.cli.sql import sql
 from leadscore_cli.cli.threshold import threshold
 from leadscore_cli.cli.validate import validate
+from leadscore_cli.errors import EXIT_USAGE
 from leadscore_cli.readers import limit_csv_chunks
+
+
+class OneLineErrors(TyperGroup):
+    """Usage errors Typer finds itself (a missing option, a value out of range) printed
+    as one `leadscore: usage error:` line, like every other error, not a framed box."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **extra)
+        try:
+            code = super().main(*args, standalone_mode=False, **extra)
+        except typer.TyperException as error:
+            message = getattr(error, "format_message", None)
+            if message is None:
+                raise
+            context = getattr(error, "ctx", None)
+            where = context.command_path if context is not None else "leadscore"
+            kind = "usage error" if error.exit_code == EXIT_USAGE else "error"
+            sys.stderr.write(f"leadscore: {kind}: {message().rstrip('.')} (see '{where} --help')\n")
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            sys.stderr.write("leadscore: aborted\n")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
     name="leadscore",
+    cls=OneLineErrors,
     help="Score, grade and rank sales leads in batch from CRM exports, with a TOML model "
     "that explains every score.",
     no_args_is_help=True,
