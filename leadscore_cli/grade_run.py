@@ -46,6 +46,7 @@ from leadscore_cli.scoring import (
 )
 from leadscore_cli.writers import (
     check_destination,
+    check_segment_folder,
     output_format,
     sink_atomic,
     sink_segments_atomic,
@@ -146,7 +147,7 @@ def grade_to_output(
         )
         if options.split_by is None:
             check_destination(output, {"input file": source.path, "model file": model.source})
-        else:  # a folder, replaced as a whole: it may exist, but must not hold an input
+        else:  # a folder, replaced as a whole: it may hold only an earlier run's segments
             check_folder_destination(output, [source.path, model.source])
         schema = source.frame.collect_schema()
         columns = list(schema.names())
@@ -233,6 +234,7 @@ def grade_to_output(
                     format=options.output_format or "csv",
                     also=also,
                     before_commit=before_commit,
+                    replaces=SPLIT_CHOICES,
                 ),
             )
     matrix_frame = results[1]  # after the scoring stats or the score check
@@ -271,13 +273,15 @@ def grade_to_output(
 
 
 def check_folder_destination(dest: str, inputs: list[Path | None]) -> None:
-    """`--split-by` replaces the folder `dest`: refuse when an input file lives inside it."""
+    """`--split-by` replaces the folder `dest`: refuse, before any work, when an input
+    file lives inside it or it holds anything but an earlier run's segment files."""
     folder = Path(dest).expanduser().resolve()
     for source in inputs:
         if source is not None and folder in Path(source).expanduser().resolve().parents:
             raise OutputError(
                 "refusing to replace the folder that holds the input or the model", path=dest
             )
+    check_segment_folder(dest, SPLIT_CHOICES)
 
 
 def unreadable_scores_check(

@@ -348,7 +348,6 @@ def test_split_by_replaces_a_folder_and_a_failure_keeps_the_old_one(run, tmp_pat
     assert first.exit_code == 0, first.stderr
     folder = tmp_path / "seg"
     assert {p.name for p in folder.iterdir()} == {f"grade={g}.csv" for g in "ABCDF"}
-    (folder / "stray.txt").write_text("left from before\n")
     umask = os.umask(0o022)
     os.umask(umask)
     # the mode a new folder gets, not the private 0700 of a temp folder
@@ -376,6 +375,66 @@ def test_split_by_replaces_a_folder_and_a_failure_keeps_the_old_one(run, tmp_pat
     assert_clean_failure(failed, EXIT_DATA, "'employees'", "'lots'", "row 4001")
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv", "seg"]  # no temp folder
+
+
+def split_tiny(run, tmp_path: Path, folder: Path, *args: str):
+    source = tmp_path / "tiny.csv"
+    tiny_leads().write_csv(source)
+    model = write_model(tmp_path, TIERS)
+    return run("grade", source, "-m", model, "-o", folder, "--split-by", "tier", "-q", *args)
+
+
+def test_split_by_refuses_a_folder_holding_other_files(run, tmp_path):
+    # `-o ~/reports` must not delete the reports: the folder is replaced as a whole
+    folder = tmp_path / "out"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "keep.csv").write_text("keep\n")
+    (folder / "notes.txt").write_text("important\n")
+    (folder / "grade=A.csv").write_text("from an earlier run\n")
+    result = split_tiny(run, tmp_path, folder)
+    assert_clean_failure(
+        result,
+        EXIT_OUTPUT,
+        str(folder),
+        "folder holds files leadscore did not write (notes.txt and 1 more)",
+        "give a new or empty folder",
+    )
+    assert len(result.stderr.splitlines()) == 1
+    assert (folder / "notes.txt").read_text() == "important\n"
+    assert (folder / "sub" / "keep.csv").read_text() == "keep\n"
+    assert (folder / "grade=A.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.toml", "out", "tiny.csv"]
+
+    # without them, what is left are an earlier run's segments: of any key and format,
+    # a segment's second file, a null segment; the run replaces them
+    (folder / "notes.txt").unlink()
+    (folder / "sub" / "keep.csv").unlink()
+    (folder / "sub").rmdir()
+    for name in ("tier=sql.parquet", "priority=A1-1.csv", "grade=None.csv"):
+        (folder / name).write_text("old\n")
+    result = split_tiny(run, tmp_path, folder)
+    assert result.exit_code == 0, result.stderr
+    assert {p.name for p in folder.iterdir()} == {f"tier={t}.csv" for t in ("sql", "mql", "cold")}
+
+
+@pytest.mark.parametrize(
+    "name", ["tier=sql.txt", "region=EU.csv", "tier=.csv", ".hidden", "tier=sql.csv.bak"]
+)
+def test_split_by_refuses_names_it_does_not_write(run, tmp_path, name):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / name).write_text("mine\n")
+    result = split_tiny(run, tmp_path, folder)
+    assert_clean_failure(result, EXIT_OUTPUT, f"({name})")
+    assert [p.name for p in folder.iterdir()] == [name]
+
+
+def test_split_by_refuses_a_folder_named_like_a_segment(run, tmp_path):
+    folder = tmp_path / "out"
+    (folder / "tier=sql.csv").mkdir(parents=True)
+    result = split_tiny(run, tmp_path, folder)
+    assert_clean_failure(result, EXIT_OUTPUT, "(tier=sql.csv)")
+    assert (folder / "tier=sql.csv").is_dir()
 
 
 def test_split_by_refuses_a_folder_holding_the_input(run, tmp_path):

@@ -85,7 +85,8 @@ def grade(
         typer.Option(
             "--split-by",
             help="Write one file per grade, tier or priority into the OUTPUT folder "
-            "(OUTPUT/grade=A.csv ...), replaced as a whole.",
+            "(OUTPUT/grade=A.csv ...), replaced as a whole. The folder must be new, empty "
+            "or hold only an earlier --split-by run's files; anything else is refused.",
             show_default=False,
         ),
     ] = None,
