@@ -229,7 +229,7 @@ def read_outcome(
     """
     if options.outcome is not None:
         positive = options.positive or None
-        check = outcome_check_frame(counts.lazy(), RAW, dtype, positive).collect()
+        check = outcome_check_frame(counts.lazy(), RAW, dtype, positive, weight=COUNT).collect()
         raise_outcome_problems(check, options.outcome, source_name)
         flag = outcome_expr(RAW, dtype, positive)
     else:
