@@ -25,7 +25,7 @@ from leadscore_cli.nightly import (
     with_deltas,
     write_handoff,
 )
-from leadscore_cli.outcome import outcome_check_frame, outcome_expr, raise_outcome_problems
+from leadscore_cli.outcome import check_named_outcome, outcome_check_frame, outcome_expr
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import (
     ReadOptions,
@@ -208,7 +208,7 @@ def grade_to_output(
             for check in checks:
                 check(results)
             if options.outcome is not None:
-                raise_outcome_problems(results[-1], options.outcome, source.name)
+                check_named_outcome(options.outcome, results[-1], positive, source_name=source.name)
 
         if options.split_by is None:
             results = run_guarded(

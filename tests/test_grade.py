@@ -530,6 +530,27 @@ def test_outcome_that_is_not_boolean_like(run, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("positive", "detail"),
+    [
+        (("Closed-Won",), "none of its 5,000 known values counts as converted"),
+        (
+            ("Closed Won", "closed lost", "Open", "Nurturing"),
+            "all 5,000 known values count as converted",
+        ),
+    ],
+    ids=["none", "all"],
+)
+def test_positive_that_matches_no_lead_or_every_lead_stops_the_run(run, tmp_path, positive, detail):
+    # every cell would read 0% (or 100%): a typo, as threshold, profile and fit say
+    out = tmp_path / "g.csv"
+    args = [a for value in positive for a in ("--positive", value)]
+    result = run("grade", SAMPLE, "-m", B2B_MODEL, "-o", out, "--outcome", "stage", *args)
+    quoted = ", ".join(repr(p) for p in positive)
+    assert_clean_failure(result, EXIT_DATA, "'stage'", detail, f"(--positive {quoted})")
+    assert not out.exists()
+
+
 def test_missing_outcome_column_names_the_closest(run, tmp_path):
     result = run("grade", SAMPLE, "-m", B2B_MODEL, "-o", tmp_path / "g.csv", "--outcome", "convert")
     assert_clean_failure(result, EXIT_DATA, "'convert'", "did you mean 'converted'")

@@ -415,6 +415,29 @@ def test_not_boolean_like_counts_leads_by_hand(tmp_path):
     assert "(5 value(s) such as" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize(
+    ("positive", "detail"),
+    [
+        (("Closed-Won",), "none of its 5,000 known values counts as converted"),
+        (
+            ("Closed Won", "Closed Lost", "Open", "Nurturing"),
+            "all 5,000 known values count as converted",
+        ),
+    ],
+    ids=["none", "all"],
+)
+def test_positive_that_matches_no_lead_or_every_lead_stops_the_report(scored, positive, detail):
+    # as in threshold, profile and fit: a typo such as Closed-Won is not history
+    args = [a for value in positive for a in ("--positive", value)]
+    result = invoke(
+        "report", scored, "-m", B2B_MODEL, "--outcome", "stage", *args, "--format", "json"
+    )
+    assert result.exit_code == EXIT_DATA, result.stderr
+    assert result.stdout == ""
+    assert "'stage'" in result.stderr and detail in result.stderr
+    assert f"--positive {', '.join(repr(p) for p in positive)}" in result.stderr
+
+
 def test_scored_csv_without_a_model_orders_tiers_by_score(scored, tmp_path):
     csv = tmp_path / "scored.csv"
     pl.read_parquet(scored).with_columns(pl.col("tier").cast(pl.String)).write_csv(csv)
