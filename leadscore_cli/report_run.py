@@ -64,6 +64,7 @@ from leadscore_cli.scoring import (
     has_scores,
     hint_for,
     plan_scoring,
+    restore_sources,
     tier_expr,
 )
 from leadscore_cli.summary import quantile_from_counts, score_histogram
@@ -400,17 +401,6 @@ def add_other_scores(
     scored = plan.output.with_columns(pl.col(SCORE).alias(SB), tier.alias(TB))
     check = invalid_values_check(plan, source_name)
     return scored, [(plan.stats, lambda df: check([df]))]
-
-
-def restore_sources(frame: pl.LazyFrame, model: Model) -> pl.LazyFrame:
-    """A scored file names renamed fields by field name; give `model` its export names back."""
-    names = frame.collect_schema().names()
-    renames = {
-        spec.name: spec.source
-        for spec in model.fields
-        if spec.source != spec.name and spec.source not in names and spec.name in names
-    }
-    return frame.rename(renames) if renames else frame
 
 
 # --- distribution ------------------------------------------------------------------

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from leadscore_cli.errors import EXIT_DATA, EXIT_MODEL, EXIT_OUTPUT
-from tests.conftest import AS_OF, B2B_MODEL, SAMPLE
+from tests.conftest import AS_OF, B2B_MODEL, SAMPLE, SIMPLE_MODEL
 
 # ----------------------------------------------------------------- a tiny model
 
@@ -603,3 +603,77 @@ def test_grade_needs_a_fit_category_or_grading(run, tmp_path):
     result = run("grade", source, "-m", model, "-o", out, "-q")
     assert result.exit_code == 0, result.stderr
     assert pl.read_csv(out)["grade"].to_list() == ["A", "A", "B", "C", "C", "D", "F", "F"] * 2
+
+
+# ------------------------------------------------ scores written by another model
+
+
+def scored_parquet(run, tmp_path: Path, model: Path) -> Path:
+    out = tmp_path / f"scored-{model.stem}.parquet"
+    result = run("score", SAMPLE, "-m", model, "-o", out, "-q", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def test_scores_from_another_model_are_flagged(run, tmp_path):
+    scored = scored_parquet(run, tmp_path, SIMPLE_MODEL)  # model "starter" 1.0.0
+    out = tmp_path / "g.parquet"
+    result = run("grade", scored, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    warning = result.stderr.split("\n\n")[0].replace("\n", " ")
+    assert warning.startswith("warning: the scores in ")
+    assert "model starter version 1.0.0, not b2b-saas 1.0.0" in warning
+    assert "--rescore" in warning
+    assert "graded (scores read from input)" in result.stderr
+
+    result = run("grade", scored, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["rescored"] is False
+    assert len(summary["warnings"]) == 1 and "model starter" in summary["warnings"][0]
+    assert "warning:" in result.stderr
+
+    quiet = run("grade", scored, "-m", B2B_MODEL, "-o", out, "-q", "--as-of", AS_OF)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_scores_from_another_edit_of_the_model_are_flagged(run, tmp_path):
+    scored = scored_parquet(run, tmp_path, B2B_MODEL)
+    edited = tmp_path / "b2b.toml"
+    edited.write_text(B2B_MODEL.read_text().replace("points = 20", "points = 15", 1))
+    assert edited.read_text() != B2B_MODEL.read_text()
+    result = run("grade", scored, "-m", edited, "-o", tmp_path / "g.csv", "--json")
+    assert result.exit_code == 0, result.stderr
+    [warning] = json.loads(result.stdout)["warnings"]
+    assert "another edit of model b2b-saas version 1.0.0" in warning
+
+
+def test_scores_from_the_same_model_need_no_warning(run, tmp_path):
+    scored = scored_parquet(run, tmp_path, B2B_MODEL)
+    copy = tmp_path / "copy.toml"  # the same bytes elsewhere are the same model
+    copy.write_bytes(B2B_MODEL.read_bytes())
+    result = run("grade", scored, "-m", copy, "-o", tmp_path / "g.csv", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["warnings"] == []
+    assert result.stderr == ""
+
+
+def test_rescore_scores_a_scored_file_with_the_given_model(run, tmp_path):
+    raw = tmp_path / "raw.parquet"
+    result = run("grade", SAMPLE, "-m", B2B_MODEL, "-o", raw, "-q", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    expected = pl.read_parquet(raw)
+    # scored by another model, or by this one (whose renamed fields the file holds
+    # under their field names): either way the same rows as grading the export
+    for model in (SIMPLE_MODEL, B2B_MODEL):
+        scored = scored_parquet(run, tmp_path, model)
+        out = tmp_path / f"rescored-{model.stem}.parquet"
+        result = run(
+            "grade", scored, "-m", B2B_MODEL, "-o", out, "--rescore", "--as-of", AS_OF, "--json"
+        )
+        assert result.exit_code == 0, result.stderr
+        summary = json.loads(result.stdout)
+        assert summary["rescored"] is True and summary["warnings"] == []
+        again = pl.read_parquet(out)
+        assert again.columns == expected.columns
+        assert again.equals(expected)
