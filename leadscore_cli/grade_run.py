@@ -16,6 +16,7 @@ import polars as pl
 from leadscore_cli.errors import DataError, OutputError, UsageError
 from leadscore_cli.grading import GRADE, PRIORITY, grading_of, letters, require_tiers
 from leadscore_cli.model.schema import Model
+from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.nightly import (
     check_run_files,
     excel_safe,
@@ -25,13 +26,14 @@ from leadscore_cli.nightly import (
     with_deltas,
     write_handoff,
 )
-from leadscore_cli.outcome import outcome_check_frame, outcome_expr, raise_outcome_problems
-from leadscore_cli.readers import open_source
+from leadscore_cli.outcome import check_named_outcome, outcome_check_frame, outcome_expr
+from leadscore_cli.readers import Source, open_source
 from leadscore_cli.score_run import (
     ReadOptions,
     check_nightly_options,
     invalid_values_check,
     model_metadata,
+    recorded_model,
     run_guarded,
     shares_scan,
 )
@@ -43,9 +45,11 @@ from leadscore_cli.scoring import (
     hint_for,
     plan_from_scores,
     plan_scoring,
+    without_scores,
 )
 from leadscore_cli.writers import (
     check_destination,
+    check_segment_folder,
     output_format,
     sink_atomic,
     sink_segments_atomic,
@@ -68,6 +72,7 @@ class GradeOptions:
     handoff: str | None = None
     manifest: str | None = None
     excel_safe: bool = False
+    rescore: bool = False
 
 
 @dataclass
@@ -85,6 +90,7 @@ class GradeSummary:
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
     handoff: dict | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -146,16 +152,17 @@ def grade_to_output(
         )
         if options.split_by is None:
             check_destination(output, {"input file": source.path, "model file": model.source})
-        else:  # a folder, replaced as a whole: it may exist, but must not hold an input
+        else:  # a folder, replaced as a whole: it may hold only an earlier run's segments
             check_folder_destination(output, [source.path, model.source])
         schema = source.frame.collect_schema()
         columns = list(schema.names())
-        rescored = not has_scores(columns, model)
+        rescored = options.rescore or not has_scores(columns, model)
+        warnings = [] if rescored else other_model_warning(source, model)
         checks = []
         also: list[pl.LazyFrame] = []
         if rescored:
             plan = plan_scoring(
-                source.frame,
+                without_scores(source.frame, model) if options.rescore else source.frame,
                 model,
                 as_of=options.as_of,
                 source_name=source.name,
@@ -207,7 +214,7 @@ def grade_to_output(
             for check in checks:
                 check(results)
             if options.outcome is not None:
-                raise_outcome_problems(results[-1], options.outcome, source.name)
+                check_named_outcome(options.outcome, results[-1], positive, source_name=source.name)
 
         if options.split_by is None:
             results = run_guarded(
@@ -233,6 +240,7 @@ def grade_to_output(
                     format=options.output_format or "csv",
                     also=also,
                     before_commit=before_commit,
+                    replaces=SPLIT_CHOICES,
                 ),
             )
     matrix_frame = results[1]  # after the scoring stats or the score check
@@ -261,6 +269,7 @@ def grade_to_output(
         matrix=cells,
         outcome=options.outcome,
         files=files,
+        warnings=warnings,
     )
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
@@ -270,14 +279,35 @@ def grade_to_output(
     return summary
 
 
+def other_model_warning(source: Source, model: Model) -> list[str]:
+    """Scores a Parquet input records as another model's are graded as they are; say so.
+
+    Tiers and grades would then mix that model's scores with this model's cutoffs.
+    """
+    scored_with = recorded_model(source)
+    if scored_with is None or scored_with["sha256"] == model_sha256(model):
+        return []
+    name, version = scored_with["name"], scored_with["version"]
+    if (name, version) == (model.name, model.version):
+        which = f"another edit of model {name} version {version} (its file differs)"
+    else:
+        which = f"model {name} version {version}, not {model.name} {model.version}"
+    return [
+        f"the scores in {source.name} came from {which}; they are graded as they are: "
+        "pass --rescore to score the leads with the given model"
+    ]
+
+
 def check_folder_destination(dest: str, inputs: list[Path | None]) -> None:
-    """`--split-by` replaces the folder `dest`: refuse when an input file lives inside it."""
+    """`--split-by` replaces the folder `dest`: refuse, before any work, when an input
+    file lives inside it or it holds anything but an earlier run's segment files."""
     folder = Path(dest).expanduser().resolve()
     for source in inputs:
         if source is not None and folder in Path(source).expanduser().resolve().parents:
             raise OutputError(
                 "refusing to replace the folder that holds the input or the model", path=dest
             )
+    check_segment_folder(dest, SPLIT_CHOICES)
 
 
 def unreadable_scores_check(

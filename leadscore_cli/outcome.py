@@ -32,6 +32,7 @@ from leadscore_cli.model.schema import (
 __all__ = [
     "NULL_MARKERS",
     "OutcomeCounts",
+    "check_named_outcome",
     "check_outcome",
     "outcome_check_frame",
     "outcome_expr",
@@ -174,13 +175,33 @@ def check_outcome(
         detail = f"all {counts.known:,} known values count as converted"
     else:
         detail = f"none of its {counts.known:,} known values counts as converted"
-        if positive:
-            detail += f" (--positive {', '.join(repr(p) for p in positive)})"
+    if positive and counts.known:
+        detail += f" (--positive {', '.join(repr(p) for p in positive)})"
     raise DataError(
         f"{role} column {column!r} has a single class: {detail}; converted and other "
         "leads are needed to compare them",
         path=source_name,
     )
+
+
+def check_named_outcome(
+    column: str,
+    check: pl.DataFrame,
+    positive: Sequence[str] | None,
+    *,
+    source_name: str | None,
+    role: str = "outcome",
+) -> None:
+    """The check for commands that can show a single class (grade's rates, report).
+
+    A boolean-like outcome where nobody converted yet is plausible history, but
+    `--positive` values that match no lead, or every lead, are a typo or the wrong
+    column: those stop the run as they do in threshold, profile and fit.
+    """
+    if positive:
+        check_outcome(column, check, positive, source_name=source_name, role=role)
+    else:
+        raise_outcome_problems(check, column, source_name, role=role)
 
 
 def require_column(

@@ -49,7 +49,12 @@ from leadscore_cli.metrics import (
     rounded,
 )
 from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, Model
-from leadscore_cli.outcome import outcome_check_frame, outcome_expr, raise_outcome_problems
+from leadscore_cli.outcome import (
+    check_named_outcome,
+    outcome_check_frame,
+    outcome_expr,
+    raise_outcome_problems,
+)
 from leadscore_cli.readers import Source, open_source
 from leadscore_cli.score_run import ReadOptions, invalid_values_check, run_guarded
 from leadscore_cli.scoring import (
@@ -59,6 +64,7 @@ from leadscore_cli.scoring import (
     has_scores,
     hint_for,
     plan_scoring,
+    restore_sources,
     tier_expr,
 )
 from leadscore_cli.summary import quantile_from_counts, score_histogram
@@ -202,7 +208,7 @@ def build_report(
     offset = 2 if options.created_column is not None else 1
     for (_, check), result in zip(checks, results[offset : offset + len(checks)], strict=True):
         check(result)
-    cells = read_outcome(results[0], options, outcome_dtype, name)
+    cells = read_outcome(results[0], options, outcome_dtype, name, every_lead=True)
     velocity_counts = None
     if options.created_column is not None:
         velocity_counts = read_outcome(results[1], options, outcome_dtype, name)
@@ -221,16 +227,26 @@ def build_report(
 
 
 def read_outcome(
-    counts: pl.DataFrame, options: ReportOptions, dtype: pl.DataType, source_name: str
+    counts: pl.DataFrame,
+    options: ReportOptions,
+    dtype: pl.DataType,
+    source_name: str,
+    *,
+    every_lead: bool = False,
 ) -> pl.DataFrame:
     """Replace the raw outcome values of a count table by the converted flag Y.
 
+    The checks weigh each distinct value by its count, so they speak of leads. Only a
+    table of `every_lead` can tell that --positive matches no lead (or all of them).
     Tier and grade become text here too, after grouping on their compact ordered form.
     """
     if options.outcome is not None:
         positive = options.positive or None
-        check = outcome_check_frame(counts.lazy(), RAW, dtype, positive).collect()
-        raise_outcome_problems(check, options.outcome, source_name)
+        check = outcome_check_frame(counts.lazy(), RAW, dtype, positive, weight=COUNT).collect()
+        if every_lead:
+            check_named_outcome(options.outcome, check, positive, source_name=source_name)
+        else:
+            raise_outcome_problems(check, options.outcome, source_name)
         flag = outcome_expr(RAW, dtype, positive)
     else:
         flag = pl.lit(None, pl.Boolean)
@@ -385,17 +401,6 @@ def add_other_scores(
     scored = plan.output.with_columns(pl.col(SCORE).alias(SB), tier.alias(TB))
     check = invalid_values_check(plan, source_name)
     return scored, [(plan.stats, lambda df: check([df]))]
-
-
-def restore_sources(frame: pl.LazyFrame, model: Model) -> pl.LazyFrame:
-    """A scored file names renamed fields by field name; give `model` its export names back."""
-    names = frame.collect_schema().names()
-    renames = {
-        spec.name: spec.source
-        for spec in model.fields
-        if spec.source != spec.name and spec.source not in names and spec.name in names
-    }
-    return frame.rename(renames) if renames else frame
 
 
 # --- distribution ------------------------------------------------------------------

@@ -96,6 +96,26 @@ def model_metadata(model: Model) -> dict[str, str]:
     }
 
 
+def recorded_model(source: Source) -> dict[str, str] | None:
+    """The model a Parquet input says it was scored with (`model_metadata`), if it says.
+
+    CSV and stdin carry no such record; an unreadable footer is left to the scan to report.
+    """
+    if source.format != "parquet" or source.path is None:
+        return None
+    try:
+        metadata = pl.read_parquet_metadata(source.path)
+    except (pl.exceptions.PolarsError, OSError):
+        return None
+    if "leadscore.model.sha256" not in metadata:
+        return None
+    return {
+        "name": metadata.get("leadscore.model.name", "?"),
+        "version": metadata.get("leadscore.model.version", "?"),
+        "sha256": metadata["leadscore.model.sha256"],
+    }
+
+
 def score_file(
     input_path: str,
     model: Model,

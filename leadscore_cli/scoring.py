@@ -277,6 +277,31 @@ def has_scores(columns: list[str], model: Model) -> bool:
     return all(c in columns for c in (SCORE, *(category_column(c) for c in model.categories)))
 
 
+def restore_sources(frame: pl.LazyFrame, model: Model) -> pl.LazyFrame:
+    """A scored file names renamed fields by field name; give `model` its export names back."""
+    names = frame.collect_schema().names()
+    renames = {
+        spec.name: spec.source
+        for spec in model.fields
+        if spec.source != spec.name and spec.source not in names and spec.name in names
+    }
+    return frame.rename(renames) if renames else frame
+
+
+def without_scores(frame: pl.LazyFrame, model: Model) -> pl.LazyFrame:
+    """A scored file as an export again, to score it afresh with `model`.
+
+    Drops the columns `score` and `grade` write (stale `reasons` included) and gives
+    renamed fields their export names back.
+    """
+    from leadscore_cli.grading import GRADE, PRIORITY
+
+    names = frame.collect_schema().names()
+    written = {*output_columns(model, explain=True), TIER, GRADE, PRIORITY}
+    frame = frame.drop([c for c in names if c in written])
+    return restore_sources(frame, model)
+
+
 def plan_from_scores(
     frame: pl.LazyFrame,
     model: Model,

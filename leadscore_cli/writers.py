@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import stat
 import sys
@@ -36,6 +37,7 @@ __all__ = [
     "atomic_path",
     "check_destination",
     "check_distinct",
+    "check_segment_folder",
     "output_format",
     "sink_atomic",
     "sink_segments_atomic",
@@ -180,6 +182,40 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+SEGMENT_SUFFIXES = {"csv": ".csv", "parquet": ".parquet"}
+
+
+def segment_file_name(key: str, value: object, index: int, fmt: Format) -> str:
+    """`grade=A.csv`, or `grade=A-1.csv` for a segment's second file."""
+    extra = f"-{index}" if index else ""
+    return f"{key}={value}{extra}{SEGMENT_SUFFIXES[fmt]}"
+
+
+def check_segment_folder(dest: str, keys: Sequence[str]) -> None:
+    """Refuse a folder that holds anything but segment files of an earlier run.
+
+    The folder is replaced as a whole, so whatever else is in it would be deleted:
+    `-o ~/reports` must not cost the user their reports.
+    """
+    target = Path(dest).expanduser()
+    if not target.is_dir():
+        return
+    suffixes = "|".join(re.escape(s) for s in SEGMENT_SUFFIXES.values())
+    pattern = re.compile(rf"(?:{'|'.join(re.escape(k) for k in keys)})=.+(?:{suffixes})")
+    try:
+        entries = sorted(target.iterdir())
+    except OSError as exc:
+        raise OutputError(f"cannot read the folder: {_reason(exc)}", path=dest) from exc
+    foreign = [p.name for p in entries if not (pattern.fullmatch(p.name) and _is_plain_file(p))]
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise OutputError(
+            f"folder holds files leadscore did not write ({foreign[0]}{more}); "
+            "give a new or empty folder",
+            path=dest,
+        )
+
+
 def sink_segments_atomic(
     frame: pl.LazyFrame,
     dest: str,
@@ -188,29 +224,31 @@ def sink_segments_atomic(
     format: str = "csv",
     also: Sequence[pl.LazyFrame] = (),
     before_commit: Callable[[list[pl.DataFrame]], None] | None = None,
+    replaces: Sequence[str] = (),
 ) -> tuple[list[pl.DataFrame], list[str]]:
     """Write one file per value of `key` into the folder `dest` (`dest/grade=A.csv`).
 
     The files are streamed into a hidden temp folder next to `dest`, which then takes
     the place of `dest` as a whole: readers see the old set of files or the new one.
+    `dest` may hold only segment files of `key` or of the `replaces` keys (an earlier
+    run split another way); anything else is refused rather than deleted.
     """
     fmt = output_format(dest, format)
     target = Path(dest).expanduser()
     if target.exists() and not target.is_dir():
         raise OutputError("--split-by writes a folder, but this is a file", path=dest)
+    check_segment_folder(dest, [key, *replaces])
     _check_target(target.parent / ".probe", dest)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     except OSError as exc:
         raise OutputError(f"cannot create a temp folder: {_reason(exc)}", path=dest) from exc
-    suffix = ".parquet" if fmt == "parquet" else ".csv"
 
     def file_name(args: pl.io.partition.FileProviderArgs) -> str:
         # relative to the partition's base path (tmp): polars joins the two, so returning
         # `tmp / name` nests a second temp folder inside the first when `dest` is relative
         value = args.partition_keys.item(0, 0)
-        extra = f"-{args.index_in_partition}" if args.index_in_partition else ""
-        return f"{key}={value}{extra}{suffix}"
+        return segment_file_name(key, value, args.index_in_partition, fmt)
 
     partition = pl.PartitionBy(
         tmp, key=key, file_path_provider=file_name, approximate_bytes_per_file=None
@@ -322,6 +360,11 @@ def _check_target(target: Path, dest: str) -> None:
         raise OutputError(f"{str(folder)!r} is not a folder", path=dest)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"folder {str(folder)!r} is not writable (permission denied)", path=dest)
+
+
+def _is_plain_file(path: Path) -> bool:
+    """A regular file, not a folder or a link: only those can be a run's segments."""
+    return path.is_file() and not path.is_symlink()
 
 
 def _same_file(target: Path, source: Path) -> bool:

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from leadscore_cli.errors import EXIT_DATA, EXIT_MODEL, EXIT_OUTPUT
-from tests.conftest import AS_OF, B2B_MODEL, SAMPLE
+from tests.conftest import AS_OF, B2B_MODEL, SAMPLE, SIMPLE_MODEL
 
 # ----------------------------------------------------------------- a tiny model
 
@@ -348,7 +348,6 @@ def test_split_by_replaces_a_folder_and_a_failure_keeps_the_old_one(run, tmp_pat
     assert first.exit_code == 0, first.stderr
     folder = tmp_path / "seg"
     assert {p.name for p in folder.iterdir()} == {f"grade={g}.csv" for g in "ABCDF"}
-    (folder / "stray.txt").write_text("left from before\n")
     umask = os.umask(0o022)
     os.umask(umask)
     # the mode a new folder gets, not the private 0700 of a temp folder
@@ -376,6 +375,66 @@ def test_split_by_replaces_a_folder_and_a_failure_keeps_the_old_one(run, tmp_pat
     assert_clean_failure(failed, EXIT_DATA, "'employees'", "'lots'", "row 4001")
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv", "seg"]  # no temp folder
+
+
+def split_tiny(run, tmp_path: Path, folder: Path, *args: str):
+    source = tmp_path / "tiny.csv"
+    tiny_leads().write_csv(source)
+    model = write_model(tmp_path, TIERS)
+    return run("grade", source, "-m", model, "-o", folder, "--split-by", "tier", "-q", *args)
+
+
+def test_split_by_refuses_a_folder_holding_other_files(run, tmp_path):
+    # `-o ~/reports` must not delete the reports: the folder is replaced as a whole
+    folder = tmp_path / "out"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "keep.csv").write_text("keep\n")
+    (folder / "notes.txt").write_text("important\n")
+    (folder / "grade=A.csv").write_text("from an earlier run\n")
+    result = split_tiny(run, tmp_path, folder)
+    assert_clean_failure(
+        result,
+        EXIT_OUTPUT,
+        str(folder),
+        "folder holds files leadscore did not write (notes.txt and 1 more)",
+        "give a new or empty folder",
+    )
+    assert len(result.stderr.splitlines()) == 1
+    assert (folder / "notes.txt").read_text() == "important\n"
+    assert (folder / "sub" / "keep.csv").read_text() == "keep\n"
+    assert (folder / "grade=A.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.toml", "out", "tiny.csv"]
+
+    # without them, what is left are an earlier run's segments: of any key and format,
+    # a segment's second file, a null segment; the run replaces them
+    (folder / "notes.txt").unlink()
+    (folder / "sub" / "keep.csv").unlink()
+    (folder / "sub").rmdir()
+    for name in ("tier=sql.parquet", "priority=A1-1.csv", "grade=None.csv"):
+        (folder / name).write_text("old\n")
+    result = split_tiny(run, tmp_path, folder)
+    assert result.exit_code == 0, result.stderr
+    assert {p.name for p in folder.iterdir()} == {f"tier={t}.csv" for t in ("sql", "mql", "cold")}
+
+
+@pytest.mark.parametrize(
+    "name", ["tier=sql.txt", "region=EU.csv", "tier=.csv", ".hidden", "tier=sql.csv.bak"]
+)
+def test_split_by_refuses_names_it_does_not_write(run, tmp_path, name):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / name).write_text("mine\n")
+    result = split_tiny(run, tmp_path, folder)
+    assert_clean_failure(result, EXIT_OUTPUT, f"({name})")
+    assert [p.name for p in folder.iterdir()] == [name]
+
+
+def test_split_by_refuses_a_folder_named_like_a_segment(run, tmp_path):
+    folder = tmp_path / "out"
+    (folder / "tier=sql.csv").mkdir(parents=True)
+    result = split_tiny(run, tmp_path, folder)
+    assert_clean_failure(result, EXIT_OUTPUT, "(tier=sql.csv)")
+    assert (folder / "tier=sql.csv").is_dir()
 
 
 def test_split_by_refuses_a_folder_holding_the_input(run, tmp_path):
@@ -471,6 +530,27 @@ def test_outcome_that_is_not_boolean_like(run, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("positive", "detail"),
+    [
+        (("Closed-Won",), "none of its 5,000 known values counts as converted"),
+        (
+            ("Closed Won", "closed lost", "Open", "Nurturing"),
+            "all 5,000 known values count as converted",
+        ),
+    ],
+    ids=["none", "all"],
+)
+def test_positive_that_matches_no_lead_or_every_lead_stops_the_run(run, tmp_path, positive, detail):
+    # every cell would read 0% (or 100%): a typo, as threshold, profile and fit say
+    out = tmp_path / "g.csv"
+    args = [a for value in positive for a in ("--positive", value)]
+    result = run("grade", SAMPLE, "-m", B2B_MODEL, "-o", out, "--outcome", "stage", *args)
+    quoted = ", ".join(repr(p) for p in positive)
+    assert_clean_failure(result, EXIT_DATA, "'stage'", detail, f"(--positive {quoted})")
+    assert not out.exists()
+
+
 def test_missing_outcome_column_names_the_closest(run, tmp_path):
     result = run("grade", SAMPLE, "-m", B2B_MODEL, "-o", tmp_path / "g.csv", "--outcome", "convert")
     assert_clean_failure(result, EXIT_DATA, "'convert'", "did you mean 'converted'")
@@ -523,3 +603,77 @@ def test_grade_needs_a_fit_category_or_grading(run, tmp_path):
     result = run("grade", source, "-m", model, "-o", out, "-q")
     assert result.exit_code == 0, result.stderr
     assert pl.read_csv(out)["grade"].to_list() == ["A", "A", "B", "C", "C", "D", "F", "F"] * 2
+
+
+# ------------------------------------------------ scores written by another model
+
+
+def scored_parquet(run, tmp_path: Path, model: Path) -> Path:
+    out = tmp_path / f"scored-{model.stem}.parquet"
+    result = run("score", SAMPLE, "-m", model, "-o", out, "-q", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def test_scores_from_another_model_are_flagged(run, tmp_path):
+    scored = scored_parquet(run, tmp_path, SIMPLE_MODEL)  # model "starter" 1.0.0
+    out = tmp_path / "g.parquet"
+    result = run("grade", scored, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    warning = result.stderr.split("\n\n")[0].replace("\n", " ")
+    assert warning.startswith("warning: the scores in ")
+    assert "model starter version 1.0.0, not b2b-saas 1.0.0" in warning
+    assert "--rescore" in warning
+    assert "graded (scores read from input)" in result.stderr
+
+    result = run("grade", scored, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["rescored"] is False
+    assert len(summary["warnings"]) == 1 and "model starter" in summary["warnings"][0]
+    assert "warning:" in result.stderr
+
+    quiet = run("grade", scored, "-m", B2B_MODEL, "-o", out, "-q", "--as-of", AS_OF)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_scores_from_another_edit_of_the_model_are_flagged(run, tmp_path):
+    scored = scored_parquet(run, tmp_path, B2B_MODEL)
+    edited = tmp_path / "b2b.toml"
+    edited.write_text(B2B_MODEL.read_text().replace("points = 20", "points = 15", 1))
+    assert edited.read_text() != B2B_MODEL.read_text()
+    result = run("grade", scored, "-m", edited, "-o", tmp_path / "g.csv", "--json")
+    assert result.exit_code == 0, result.stderr
+    [warning] = json.loads(result.stdout)["warnings"]
+    assert "another edit of model b2b-saas version 1.0.0" in warning
+
+
+def test_scores_from_the_same_model_need_no_warning(run, tmp_path):
+    scored = scored_parquet(run, tmp_path, B2B_MODEL)
+    copy = tmp_path / "copy.toml"  # the same bytes elsewhere are the same model
+    copy.write_bytes(B2B_MODEL.read_bytes())
+    result = run("grade", scored, "-m", copy, "-o", tmp_path / "g.csv", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["warnings"] == []
+    assert result.stderr == ""
+
+
+def test_rescore_scores_a_scored_file_with_the_given_model(run, tmp_path):
+    raw = tmp_path / "raw.parquet"
+    result = run("grade", SAMPLE, "-m", B2B_MODEL, "-o", raw, "-q", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    expected = pl.read_parquet(raw)
+    # scored by another model, or by this one (whose renamed fields the file holds
+    # under their field names): either way the same rows as grading the export
+    for model in (SIMPLE_MODEL, B2B_MODEL):
+        scored = scored_parquet(run, tmp_path, model)
+        out = tmp_path / f"rescored-{model.stem}.parquet"
+        result = run(
+            "grade", scored, "-m", B2B_MODEL, "-o", out, "--rescore", "--as-of", AS_OF, "--json"
+        )
+        assert result.exit_code == 0, result.stderr
+        summary = json.loads(result.stdout)
+        assert summary["rescored"] is True and summary["warnings"] == []
+        again = pl.read_parquet(out)
+        assert again.columns == expected.columns
+        assert again.equals(expected)

@@ -8,6 +8,7 @@ import pytest
 from leadscore_cli.errors import EXIT_DATA, DataError
 from leadscore_cli.outcome import (
     OutcomeCounts,
+    check_named_outcome,
     check_outcome,
     outcome_check_frame,
     outcome_expr,
@@ -77,6 +78,27 @@ def test_single_class_is_an_error():
         checked(["Lost", "Open"], positive=["Won"])
     with pytest.raises(DataError, match="it has no values"):
         checked([None, "N/A"])
+
+
+def test_single_class_names_the_positive_values_either_way():
+    with pytest.raises(DataError, match=r"all 2 known values count as converted \(--positive 'W'"):
+        checked(["w", "W "], positive=["W"])
+
+
+def test_named_outcome_stops_only_on_positive_values_that_split_nothing():
+    def check(values: list, positive: list[str] | None) -> None:
+        frame = pl.DataFrame({"y": values}, schema={"y": pl.String}).lazy()
+        found = outcome_check_frame(frame, "y", pl.String, positive).collect()
+        check_named_outcome("y", found, positive, source_name="leads.csv")
+
+    check(["no", "false", None], None)  # nobody converted yet: history, not a typo
+    check(["Won", "Lost"], ["won"])
+    with pytest.raises(DataError, match=r"none of its 2 known values.*--positive 'Closed-Won'"):
+        check(["Closed Won", "Lost"], ["Closed-Won"])
+    with pytest.raises(DataError, match=r"all 2 known values.*--positive 'won', 'lost'"):
+        check(["Won", "Lost"], ["won", "lost"])
+    with pytest.raises(DataError, match="not boolean-like"):
+        check(["Won", "Lost"], None)
 
 
 def test_require_column_suggests_closest_names():

@@ -392,6 +392,50 @@ def test_outcome_that_is_not_boolean_like_needs_positive(scored):
     result = invoke("report", scored, "-m", B2B_MODEL, "--outcome", "stage")
     assert result.exit_code == EXIT_DATA, result.stderr
     assert "--positive" in result.stderr and result.stdout == ""
+    # the count is of leads, not of the distinct (score, tier, grade, stage) cells
+    stage = pl.read_parquet(scored)["stage"].str.strip_chars().str.to_lowercase()
+    readable = ["true", "false", "t", "f", "yes", "no", "y", "n", "1", "0", ""]
+    leads = int((stage.is_not_null() & ~stage.is_in(readable)).sum())
+    assert leads > 1000
+    assert f"({leads:,} value(s) such as" in result.stderr
+
+
+def test_not_boolean_like_counts_leads_by_hand(tmp_path):
+    data = tmp_path / "scored.csv"
+    pl.DataFrame(
+        {
+            "score": [50.0] * 6,
+            "tier": ["hot"] * 6,
+            "stage": ["Won", "Won", "Lost", "Won", "Lost", "yes"],
+        }
+    ).write_csv(data)
+    result = invoke("report", data, "--outcome", "stage")
+    assert result.exit_code == EXIT_DATA, result.stderr
+    # five leads, but only two distinct values: Won and Lost
+    assert "(5 value(s) such as" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("positive", "detail"),
+    [
+        (("Closed-Won",), "none of its 5,000 known values counts as converted"),
+        (
+            ("Closed Won", "Closed Lost", "Open", "Nurturing"),
+            "all 5,000 known values count as converted",
+        ),
+    ],
+    ids=["none", "all"],
+)
+def test_positive_that_matches_no_lead_or_every_lead_stops_the_report(scored, positive, detail):
+    # as in threshold, profile and fit: a typo such as Closed-Won is not history
+    args = [a for value in positive for a in ("--positive", value)]
+    result = invoke(
+        "report", scored, "-m", B2B_MODEL, "--outcome", "stage", *args, "--format", "json"
+    )
+    assert result.exit_code == EXIT_DATA, result.stderr
+    assert result.stdout == ""
+    assert "'stage'" in result.stderr and detail in result.stderr
+    assert f"--positive {', '.join(repr(p) for p in positive)}" in result.stderr
 
 
 def test_scored_csv_without_a_model_orders_tiers_by_score(scored, tmp_path):

@@ -449,3 +449,21 @@ def test_atomic_path_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
     with atomic_path("-") as tmp:
         tmp.write_text('{"ok": true}')
     assert out.buffer.getvalue() == b'{"ok": true}'
+
+
+def test_segments_refuse_a_folder_with_files_they_did_not_write(tmp_path):
+    # the folder is replaced as a whole: the library, not only the CLI, keeps user files
+    frame = pl.LazyFrame({"tier": ["a", "b", "a"], "x": [1, 2, 3]})
+    folder = tmp_path / "seg"
+    folder.mkdir()
+    (folder / "grade=A.csv").write_text("an earlier run split by grade\n")
+    (folder / "tier=a.csv").write_text("and by tier\n")
+    with pytest.raises(OutputError, match=r"did not write \(grade=A.csv\)"):
+        writers.sink_segments_atomic(frame, str(folder), key="tier")
+    _, files = writers.sink_segments_atomic(frame, str(folder), key="tier", replaces=["grade"])
+    assert [Path(f).name for f in files] == ["tier=a.csv", "tier=b.csv"]
+    (folder / "notes.txt").write_text("mine\n")
+    with pytest.raises(OutputError, match=r"seg: folder holds files .* \(notes.txt\)"):
+        writers.sink_segments_atomic(frame, str(folder), key="tier")
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt", "tier=a.csv", "tier=b.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seg"]

@@ -28,7 +28,7 @@ from leadscore_cli.cli.common import (
     reporting_errors,
     stderr,
 )
-from leadscore_cli.cli.render import new_table
+from leadscore_cli.cli.render import new_table, print_warning
 from leadscore_cli.errors import UsageError
 from leadscore_cli.grade_run import SPLIT_CHOICES, GradeOptions, GradeSummary, grade_file
 
@@ -85,7 +85,8 @@ def grade(
         typer.Option(
             "--split-by",
             help="Write one file per grade, tier or priority into the OUTPUT folder "
-            "(OUTPUT/grade=A.csv ...), replaced as a whole.",
+            "(OUTPUT/grade=A.csv ...), replaced as a whole. The folder must be new, empty "
+            "or hold only an earlier --split-by run's files; anything else is refused.",
             show_default=False,
         ),
     ] = None,
@@ -94,6 +95,14 @@ def grade(
     as_of: AsOfOpt = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="Add `reasons` when the input is scored here.")
+    ] = False,
+    rescore: Annotated[
+        bool,
+        typer.Option(
+            "--rescore",
+            help="Score the leads with this model even when the input already has scores "
+            "(their columns are replaced).",
+        ),
     ] = False,
     sort: Annotated[bool, typer.Option("--sort", help="Rank by score, highest first.")] = False,
     output_format: Annotated[
@@ -116,7 +125,8 @@ def grade(
     """Grade leads: add `tier`, `grade` (fit, A-F) and `priority` (e.g. A1).
 
     The columns are ordered categories, so sorting follows sql ... cold and
-    A+ ... F. A file `score` already wrote is graded from its scores. Examples:
+    A+ ... F. A file `score` already wrote is graded from its scores (unless
+    --rescore). Examples:
 
         leadscore grade leads.csv -m configs/b2b_saas.toml -o graded.parquet
 
@@ -145,6 +155,7 @@ def grade(
             handoff=handoff,
             manifest=manifest,
             excel_safe=excel_safe,
+            rescore=rescore,
         )
         summary = grade_file(
             input,
@@ -153,6 +164,8 @@ def grade(
             options,
             read_options(encoding, delimiter, input_format),
         )
+        for warning in summary.warnings if not quiet else ():  # -q: nothing on success
+            print_warning(stderr, warning)
         if json_out:
             print_json(summary.to_dict())
         elif not quiet:
