@@ -313,6 +313,7 @@ def read_history(
     known = data.filter(pl.col(OUTCOME).is_not_null())
     y = known[OUTCOME].to_numpy().astype(bool)
     frame = known.drop(OUTCOME)
+    check_sizes(y, options.holdout, name)
     holdout = split_history(y, options.holdout, options.seed)
     check_classes(y[~holdout], name)
     columns, dropped, as_of = read_columns(frame, options, name)
@@ -342,15 +343,41 @@ def split_history(y: np.ndarray, holdout: float, seed: int) -> np.ndarray:
     return mask
 
 
+def check_sizes(y: np.ndarray, holdout: float, source_name: str) -> None:
+    """Refuse history too small to split, before splitting it: the split itself fails on a
+    handful of leads, and no share of too few leads leaves enough to fit on."""
+    positives = int(y.sum())
+    negatives = int(y.size - positives)
+    if positives < MIN_POSITIVES or negatives < MIN_POSITIVES:
+        raise too_few(positives, negatives, "before the holdout", source_name)
+    held_out = math.ceil(holdout * y.size)  # as train_test_split sizes the holdout
+    if y.size - held_out < 2:
+        raise DataError(
+            f"--holdout {holdout:g} leaves {y.size - held_out} of {y.size:,} leads to fit "
+            "on: use a smaller --holdout",
+            path=source_name,
+        )
+    if held_out < 2:
+        raise DataError(
+            f"--holdout {holdout:g} holds out {held_out} of {y.size:,} leads; the holdout "
+            "needs converted and other leads: use a larger --holdout",
+            path=source_name,
+        )
+
+
 def check_classes(y_train: np.ndarray, source_name: str) -> None:
     positives = int(y_train.sum())
     negatives = int(y_train.size - positives)
     if positives < MIN_POSITIVES or negatives < MIN_POSITIVES:
-        raise DataError(
-            f"only {positives} converted and {negatives} other leads to fit on (after the "
-            f"holdout); a points model needs at least {MIN_POSITIVES} of each",
-            path=source_name,
-        )
+        raise too_few(positives, negatives, "after the holdout", source_name)
+
+
+def too_few(positives: int, negatives: int, when: str, source_name: str) -> DataError:
+    return DataError(
+        f"only {positives} converted and {negatives} other leads to fit on ({when}); "
+        f"a points model needs at least {MIN_POSITIVES} of each",
+        path=source_name,
+    )
 
 
 def check_excluded(exclude: Sequence[str], names: list[str]) -> None:

@@ -290,3 +290,40 @@ def test_base_model_is_compared_on_the_same_holdout(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "fitted points" in result.stderr and "base: b2b" in result.stderr
     assert "# base model b2b" in out.read_text()
+
+
+def test_history_too_small_to_split_is_a_data_error_at_every_size(tmp_path):
+    """The minimum-size check runs before the split, so the split never sees a handful of
+    leads (a holdout of one lead cannot hold both classes)."""
+    from leadscore_cli.errors import DataError
+    from leadscore_cli.fitting import FitOptions, fit_file
+
+    options = FitOptions(outcome="converted")
+    for rows in range(2, 50):
+        for converted in sorted({1, rows // 2}):
+            path = small_history(tmp_path, converted=converted, rows=rows)
+            with pytest.raises(DataError, match="a points model needs at least 20 of each"):
+                fit_file(str(path), options)
+
+
+def test_tiny_history_fails_cleanly_through_the_cli(run, tmp_path):
+    assert run("sample", "-n", 3000, "-o", tmp_path / "x.csv", "--seed", 1).exit_code == 0
+    tiny = tmp_path / "tiny5.csv"
+    tiny.write_text("".join((tmp_path / "x.csv").read_text().splitlines(True)[:6]))
+    result = run("fit", tiny, "--outcome", "converted", "-o", tmp_path / "ft.toml")
+    assert result.exit_code == EXIT_DATA, result.stderr
+    assert result.stderr.startswith("leadscore: bad data: ")
+    assert "internal error" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert "converted and 3 other leads" in result.stderr and "at least 20 of each" in result.stderr
+    assert not (tmp_path / "ft.toml").exists()
+
+
+@pytest.mark.parametrize(("holdout", "advice"), [("0.001", "larger"), ("0.999", "smaller")])
+def test_a_holdout_too_small_or_too_large_to_split_is_a_data_error(run, tmp_path, holdout, advice):
+    path = small_history(tmp_path, converted=200)
+    result = run(
+        "fit", path, "--outcome", "converted", "-o", tmp_path / "m.toml", "--holdout", holdout
+    )
+    assert result.exit_code == EXIT_DATA, result.stderr
+    assert f"use a {advice} --holdout" in result.stderr
+    assert "internal error" not in result.stderr
