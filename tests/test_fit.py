@@ -327,3 +327,24 @@ def test_a_holdout_too_small_or_too_large_to_split_is_a_data_error(run, tmp_path
     assert result.exit_code == EXIT_DATA, result.stderr
     assert f"use a {advice} --holdout" in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_stdin_and_stdout_are_not_the_history_file(run, tmp_path):
+    """`-` is stdin for the history and stdout for -o: the model goes to stdout. A real
+    path naming the history is still refused, however it is spelt."""
+    from leadscore_cli.model import parse_model
+
+    result = run("fit", "-", "--outcome", "converted", "-o", "-", "-q", input=SAMPLE.read_text())
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert "# data: <stdin>" in result.stdout
+    assert parse_model(result.stdout).rules
+
+    history = tmp_path / "history.csv"
+    history.write_bytes(SAMPLE.read_bytes())
+    (tmp_path / "sub").mkdir()
+    for output in (history, tmp_path / "sub" / ".." / "history.csv"):
+        result = run("fit", history, "--outcome", "converted", "-o", output)
+        assert result.exit_code == EXIT_USAGE
+        assert "-o names the history file" in result.stderr
+        assert history.read_bytes() == SAMPLE.read_bytes()
