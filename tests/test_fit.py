@@ -348,3 +348,61 @@ def test_stdin_and_stdout_are_not_the_history_file(run, tmp_path):
         assert result.exit_code == EXIT_USAGE
         assert "-o names the history file" in result.stderr
         assert history.read_bytes() == SAMPLE.read_bytes()
+
+
+def fit_report(run, data: Path, out: Path) -> dict:
+    result = run("fit", data, "--outcome", "converted", "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    return parse_json(result.stdout)
+
+
+def test_a_value_that_rarely_converts_is_a_signal_not_leakage(run, tmp_path):
+    """Students and interns almost never buy: job_title is kept, and its lowest group
+    scores least."""
+    data = tmp_path / "x.csv"
+    assert run("sample", "-n", 3000, "-o", data, "--seed", 1).exit_code == 0
+    for source in (SAMPLE, data):
+        report = fit_report(run, source, tmp_path / "m.toml")
+        assert "job_title" in {f["name"] for f in report["features"]}, report["dropped"]
+        assert not [d for d in report["dropped"] if d["column"] == "job_title"]
+        title = next(f for f in report["features"] if f["name"] == "job_title")
+        student = next(b for b in title["bins"] if "student" in b["label"])
+        assert student["points"] == 0 and student["rate"] < 0.02
+
+
+def test_a_value_that_records_the_outcome_is_still_leakage(run, tmp_path):
+    """`Closed Won` converts always: dropped by name as `stage`, and by its conversion
+    under a name that does not give it away."""
+    data = tmp_path / "x.csv"
+    assert run("sample", "-n", 3000, "-o", data, "--seed", 1).exit_code == 0
+    renamed = tmp_path / "renamed.csv"
+    pl.read_csv(data, infer_schema=False).rename({"stage": "crm_label"}).write_csv(renamed)
+    for source, column, reason in (
+        (data, "stage", "outcome-like"),
+        (renamed, "crm_label", "crm_label = closed won converts at 100.0%"),
+    ):
+        report = fit_report(run, source, tmp_path / "m.toml")
+        dropped = {d["column"]: d for d in report["dropped"]}
+        assert dropped[column]["kind"] == "leakage"
+        assert reason in dropped[column]["reason"]
+        assert column not in {f["name"] for f in report["features"]}
+
+
+def test_only_the_converting_side_of_a_column_counts_as_leakage():
+    from leadscore_cli.fitting import leakage_reason
+    from leadscore_cli.icp import woe_bins
+
+    # a large bin that nearly never converts: the column's IV is above 1, all from that bin
+    rare = woe_bins([("student", 1000, 2), ("manager", 1000, 300)], 302, 1698)
+    assert sum(b.iv for b in rare) > 1
+    assert leakage_reason("title", "category", rare, 302 / 2000, 2000) is None
+    # a large bin that nearly always converts
+    won = woe_bins([("closed won", 300, 299), ("open", 1700, 3)], 302, 1698)
+    reason = leakage_reason("label", "category", won, 302 / 2000, 2000)
+    assert reason == "label = closed won converts at 99.7% (n=300)"
+    # many small values that each always convert (an owner assigned after the sale)
+    owners = [(f"owner{i}", 20, 20) for i in range(15)] + [("nobody", 1700, 2)]
+    small = woe_bins(owners, 302, 1698)
+    assert "converting above the base rate carry IV" in (
+        leakage_reason("owner", "category", small, 302 / 2000, 2000) or ""
+    )
