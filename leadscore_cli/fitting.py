@@ -45,7 +45,16 @@ from leadscore_cli.binning import (
 )
 from leadscore_cli.errors import DataError, UsageError
 from leadscore_cli.fields import parse_field
-from leadscore_cli.icp import WEAK_IV, Bin, leakage_reason, min_support
+from leadscore_cli.icp import (
+    LEAKY_HIGH_RATE,
+    LEAKY_IV,
+    OTHER,
+    WEAK_IV,
+    Bin,
+    describe_bin,
+    leaky_support,
+    min_support,
+)
 from leadscore_cli.model.loader import parse_model
 from leadscore_cli.model.schema import (
     DEFAULT_NULL_VALUES,
@@ -313,6 +322,7 @@ def read_history(
     known = data.filter(pl.col(OUTCOME).is_not_null())
     y = known[OUTCOME].to_numpy().astype(bool)
     frame = known.drop(OUTCOME)
+    check_sizes(y, options.holdout, name)
     holdout = split_history(y, options.holdout, options.seed)
     check_classes(y[~holdout], name)
     columns, dropped, as_of = read_columns(frame, options, name)
@@ -342,15 +352,41 @@ def split_history(y: np.ndarray, holdout: float, seed: int) -> np.ndarray:
     return mask
 
 
+def check_sizes(y: np.ndarray, holdout: float, source_name: str) -> None:
+    """Refuse history too small to split, before splitting it: the split itself fails on a
+    handful of leads, and no share of too few leads leaves enough to fit on."""
+    positives = int(y.sum())
+    negatives = int(y.size - positives)
+    if positives < MIN_POSITIVES or negatives < MIN_POSITIVES:
+        raise too_few(positives, negatives, "before the holdout", source_name)
+    held_out = math.ceil(holdout * y.size)  # as train_test_split sizes the holdout
+    if y.size - held_out < 2:
+        raise DataError(
+            f"--holdout {holdout:g} leaves {y.size - held_out} of {y.size:,} leads to fit "
+            "on: use a smaller --holdout",
+            path=source_name,
+        )
+    if held_out < 2:
+        raise DataError(
+            f"--holdout {holdout:g} holds out {held_out} of {y.size:,} leads; the holdout "
+            "needs converted and other leads: use a larger --holdout",
+            path=source_name,
+        )
+
+
 def check_classes(y_train: np.ndarray, source_name: str) -> None:
     positives = int(y_train.sum())
     negatives = int(y_train.size - positives)
     if positives < MIN_POSITIVES or negatives < MIN_POSITIVES:
-        raise DataError(
-            f"only {positives} converted and {negatives} other leads to fit on (after the "
-            f"holdout); a points model needs at least {MIN_POSITIVES} of each",
-            path=source_name,
-        )
+        raise too_few(positives, negatives, "after the holdout", source_name)
+
+
+def too_few(positives: int, negatives: int, when: str, source_name: str) -> DataError:
+    return DataError(
+        f"only {positives} converted and {negatives} other leads to fit on ({when}); "
+        f"a points model needs at least {MIN_POSITIVES} of each",
+        path=source_name,
+    )
 
 
 def check_excluded(exclude: Sequence[str], names: list[str]) -> None:
@@ -555,7 +591,7 @@ def select_features(history: History, options: FitOptions) -> tuple[list[Feature
             )
             continue
         binning = "category" if feature.binning.kind == "category" else "quantile"
-        leak = leakage_reason(column.name, binning, feature.bins, feature.iv, base_rate, rows)
+        leak = leakage_reason(column.name, binning, feature.bins, base_rate, rows)
         if leak:
             dropped.append(Dropped(column.source, "leakage", leak))
         elif feature.iv < WEAK_IV:
@@ -588,6 +624,31 @@ def select_features(history: History, options: FitOptions) -> tuple[list[Feature
             )
         kept = kept[: options.max_features]
     return kept, dropped
+
+
+def leakage_reason(
+    name: str, binning: str, bins: list[Bin], base_rate: float, rows: int
+) -> str | None:
+    """Why a column looks like it records the outcome, or None.
+
+    A value that (nearly) always converts was likely written once the deal was won. A value
+    that (nearly) never converts is not leakage: students and interns rarely buy, and a
+    model should learn exactly that. So only the converting side counts: a common value
+    converting at LEAKY_HIGH_RATE or more, or values converting above the base rate that
+    together carry an IV above LEAKY_IV (many rare values that each always convert, such
+    as an owner assigned after the sale).
+    """
+    support = leaky_support(rows)
+    for b in sorted(bins, key=lambda b: -b.count):
+        if b.count >= support and b.label != OTHER and b.rate >= LEAKY_HIGH_RATE > base_rate:
+            where = describe_bin(name, b.label, binning)
+            return f"{where} converts at {b.rate:.1%} (n={b.count:,})"
+    upside = sum(b.iv for b in bins if b.rate > base_rate)
+    if upside > LEAKY_IV:
+        return (
+            f"the values converting above the base rate carry IV {upside:.2f}, above {LEAKY_IV:g}"
+        )
+    return None
 
 
 def feature_chance(feature: Feature, y: np.ndarray, train: np.ndarray) -> tuple[float, int]:

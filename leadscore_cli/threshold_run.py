@@ -33,8 +33,8 @@ from leadscore_cli.thresholds import (
     by_target_rate,
     check_classes,
     count_periods,
-    default_tier_names,
     recommend_tiers,
+    tier_names,
 )
 from leadscore_cli.writers import atomic_path
 
@@ -180,14 +180,19 @@ def find_thresholds(
     result.model, result.input, result.outcome = model.name, source.name, options.outcome
     result.warnings = warnings + result.warnings
     if options.tiers is not None:
-        names = [t.name for t in model.tiers]
-        if len(names) != options.tiers + 1:
-            names = default_tier_names(options.tiers + 1)
-        result.tiers = recommend_tiers(table, options.tiers, names)
+        model_names = [t.name for t in model.tiers]
+        naming = tier_names(model_names, options.tiers)
+        result.tiers = recommend_tiers(table, options.tiers, naming.names)
+        note = naming.note(model_names, options.tiers)
+        if note:
+            result.warnings.append(note)
     if options.write is not None or options.in_place:
         destination = str(model.source) if options.in_place else str(options.write)
         tiered = with_tiers(model, result)
-        result.warnings += dropped_tiers(model, tiered)
+        if options.tiers is None:
+            result.warnings += dropped_tiers(model, tiered)
+        else:  # the note above said which tiers went; the handoff may have lost some
+            result.warnings += [f"the written model's {c}" for c in handoff_changes(model, tiered)]
         write_model(tiered, destination, source.name, result)
         result.written = destination
     return result
@@ -260,7 +265,8 @@ def with_tiers(model: Model, result: ThresholdResult) -> Model:
 
 
 def dropped_tiers(model: Model, tiered: Model) -> list[str]:
-    """Say which of the model's tiers the written model no longer has, and why."""
+    """Say which of the model's tiers the new top cutoff leaves out (they start at or above
+    it), and what the handoff lost with them."""
     kept = {t.name for t in tiered.tiers}
     dropped = [t for t in model.tiers if t.name not in kept]
     if not dropped:
@@ -271,10 +277,18 @@ def dropped_tiers(model: Model, tiered: Model) -> list[str]:
         f"the written model drops tier(s) {names}: they start at or above the new "
         f"{top.name} cutoff {top.min_score:g} (use --tiers K to place every tier)"
     )
-    lost = [name for name in model.handoff if name not in kept]
-    if lost:
-        warning += f"; [handoff] no longer lists {', '.join(lost)}"
-    return [warning]
+    return [warning + "".join(f"; {change}" for change in handoff_changes(model, tiered))]
+
+
+def handoff_changes(model: Model, tiered: Model) -> list[str]:
+    """What [handoff] lost with the dropped tiers, and whom sales get when it lost all."""
+    lost = [name for name in model.handoff if name not in tiered.handoff]
+    if not lost:
+        return []
+    change = f"[handoff] no longer lists {', '.join(lost)}"
+    if not tiered.handoff:
+        change += f" (none is left, so it defaults to the top tier, {tiered.tiers[0].name})"
+    return [change]
 
 
 def write_model(model: Model, destination: str, source_name: str, result: ThresholdResult):

@@ -8,6 +8,7 @@ A cutoff c sends to sales every lead with score >= c.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -179,6 +180,61 @@ def default_tier_names(count: int) -> list[str]:
     names = ["sql", "mql", "nurture"]
     top = names[: count - 1] if count - 1 <= len(names) else [f"tier{i}" for i in range(1, count)]
     return [*top, "cold"]
+
+
+@dataclass(frozen=True)
+class TierNames:
+    """Names for the K+1 tiers of `--tiers K`, and how they differ from the model's."""
+
+    names: list[str]
+    dropped: list[str]  # model tiers with no place among the new ones
+    added: list[str]  # new tiers the model had no name for
+
+    def note(self, model_names: Sequence[str], k: int) -> str | None:
+        """A plain sentence on what changed, or None when the model's names all stay."""
+        if not self.dropped and not self.added:
+            return None
+        kept = [n for n in self.names if n not in self.added]
+        text = (
+            f"--tiers {k} makes {k + 1} tiers and the model has {len(model_names)}: "
+            f"{join_names(kept)} keep their names"
+        )
+        if self.dropped:
+            verb = "is" if len(self.dropped) == 1 else "are"
+            text += f"; {join_names(self.dropped)} {verb} dropped"
+        if self.added:
+            what = "tier is" if len(self.added) == 1 else "tiers are"
+            text += f"; the new {what} named {join_names(self.added)}"
+        return text
+
+
+def join_names(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def tier_names(model_names: Sequence[str], k: int) -> TierNames:
+    """Names for K+1 tiers that keep the model's where the count allows.
+
+    A handoff, grade report or CRM rule refers to tiers by name, so the top tiers keep the
+    model's top names and the bottom tier keeps the model's last name (the tier that starts
+    at 0). Fewer tiers drop the model's lowest names above the bottom one; more tiers get
+    positional names (`tier4` for the fourth from the top) between the kept ones and the
+    bottom. A model without tiers gets the defaults.
+    """
+    if not model_names:
+        return TierNames(default_tier_names(k + 1), [], [])
+    upper, bottom = list(model_names[:-1]), model_names[-1]
+    if len(upper) >= k:
+        return TierNames([*upper[:k], bottom], upper[k:], [])
+    used = set(model_names)
+    added = []
+    for position in range(len(upper) + 1, k + 1):
+        name, suffix = f"tier{position}", 2
+        while name in used:
+            name, suffix = f"tier{position}_{suffix}", suffix + 1
+        used.add(name)
+        added.append(name)
+    return TierNames([*upper, *added, bottom], [], added)
 
 
 def recommend_tiers(table: CutoffTable, k: int, names: list[str]) -> list[TierPick]:

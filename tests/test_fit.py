@@ -290,3 +290,119 @@ def test_base_model_is_compared_on_the_same_holdout(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "fitted points" in result.stderr and "base: b2b" in result.stderr
     assert "# base model b2b" in out.read_text()
+
+
+def test_history_too_small_to_split_is_a_data_error_at_every_size(tmp_path):
+    """The minimum-size check runs before the split, so the split never sees a handful of
+    leads (a holdout of one lead cannot hold both classes)."""
+    from leadscore_cli.errors import DataError
+    from leadscore_cli.fitting import FitOptions, fit_file
+
+    options = FitOptions(outcome="converted")
+    for rows in range(2, 50):
+        for converted in sorted({1, rows // 2}):
+            path = small_history(tmp_path, converted=converted, rows=rows)
+            with pytest.raises(DataError, match="a points model needs at least 20 of each"):
+                fit_file(str(path), options)
+
+
+def test_tiny_history_fails_cleanly_through_the_cli(run, tmp_path):
+    assert run("sample", "-n", 3000, "-o", tmp_path / "x.csv", "--seed", 1).exit_code == 0
+    tiny = tmp_path / "tiny5.csv"
+    tiny.write_text("".join((tmp_path / "x.csv").read_text().splitlines(True)[:6]))
+    result = run("fit", tiny, "--outcome", "converted", "-o", tmp_path / "ft.toml")
+    assert result.exit_code == EXIT_DATA, result.stderr
+    assert result.stderr.startswith("leadscore: bad data: ")
+    assert "internal error" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert "converted and 3 other leads" in result.stderr and "at least 20 of each" in result.stderr
+    assert not (tmp_path / "ft.toml").exists()
+
+
+@pytest.mark.parametrize(("holdout", "advice"), [("0.001", "larger"), ("0.999", "smaller")])
+def test_a_holdout_too_small_or_too_large_to_split_is_a_data_error(run, tmp_path, holdout, advice):
+    path = small_history(tmp_path, converted=200)
+    result = run(
+        "fit", path, "--outcome", "converted", "-o", tmp_path / "m.toml", "--holdout", holdout
+    )
+    assert result.exit_code == EXIT_DATA, result.stderr
+    assert f"use a {advice} --holdout" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_stdin_and_stdout_are_not_the_history_file(run, tmp_path):
+    """`-` is stdin for the history and stdout for -o: the model goes to stdout. A real
+    path naming the history is still refused, however it is spelt."""
+    from leadscore_cli.model import parse_model
+
+    result = run("fit", "-", "--outcome", "converted", "-o", "-", "-q", input=SAMPLE.read_text())
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert "# data: <stdin>" in result.stdout
+    assert parse_model(result.stdout).rules
+
+    history = tmp_path / "history.csv"
+    history.write_bytes(SAMPLE.read_bytes())
+    (tmp_path / "sub").mkdir()
+    for output in (history, tmp_path / "sub" / ".." / "history.csv"):
+        result = run("fit", history, "--outcome", "converted", "-o", output)
+        assert result.exit_code == EXIT_USAGE
+        assert "-o names the history file" in result.stderr
+        assert history.read_bytes() == SAMPLE.read_bytes()
+
+
+def fit_report(run, data: Path, out: Path) -> dict:
+    result = run("fit", data, "--outcome", "converted", "-o", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    return parse_json(result.stdout)
+
+
+def test_a_value_that_rarely_converts_is_a_signal_not_leakage(run, tmp_path):
+    """Students and interns almost never buy: job_title is kept, and its lowest group
+    scores least."""
+    data = tmp_path / "x.csv"
+    assert run("sample", "-n", 3000, "-o", data, "--seed", 1).exit_code == 0
+    for source in (SAMPLE, data):
+        report = fit_report(run, source, tmp_path / "m.toml")
+        assert "job_title" in {f["name"] for f in report["features"]}, report["dropped"]
+        assert not [d for d in report["dropped"] if d["column"] == "job_title"]
+        title = next(f for f in report["features"] if f["name"] == "job_title")
+        student = next(b for b in title["bins"] if "student" in b["label"])
+        assert student["points"] == 0 and student["rate"] < 0.02
+
+
+def test_a_value_that_records_the_outcome_is_still_leakage(run, tmp_path):
+    """`Closed Won` converts always: dropped by name as `stage`, and by its conversion
+    under a name that does not give it away."""
+    data = tmp_path / "x.csv"
+    assert run("sample", "-n", 3000, "-o", data, "--seed", 1).exit_code == 0
+    renamed = tmp_path / "renamed.csv"
+    pl.read_csv(data, infer_schema=False).rename({"stage": "crm_label"}).write_csv(renamed)
+    for source, column, reason in (
+        (data, "stage", "outcome-like"),
+        (renamed, "crm_label", "crm_label = closed won converts at 100.0%"),
+    ):
+        report = fit_report(run, source, tmp_path / "m.toml")
+        dropped = {d["column"]: d for d in report["dropped"]}
+        assert dropped[column]["kind"] == "leakage"
+        assert reason in dropped[column]["reason"]
+        assert column not in {f["name"] for f in report["features"]}
+
+
+def test_only_the_converting_side_of_a_column_counts_as_leakage():
+    from leadscore_cli.fitting import leakage_reason
+    from leadscore_cli.icp import woe_bins
+
+    # a large bin that nearly never converts: the column's IV is above 1, all from that bin
+    rare = woe_bins([("student", 1000, 2), ("manager", 1000, 300)], 302, 1698)
+    assert sum(b.iv for b in rare) > 1
+    assert leakage_reason("title", "category", rare, 302 / 2000, 2000) is None
+    # a large bin that nearly always converts
+    won = woe_bins([("closed won", 300, 299), ("open", 1700, 3)], 302, 1698)
+    reason = leakage_reason("label", "category", won, 302 / 2000, 2000)
+    assert reason == "label = closed won converts at 99.7% (n=300)"
+    # many small values that each always convert (an owner assigned after the sale)
+    owners = [(f"owner{i}", 20, 20) for i in range(15)] + [("nobody", 1700, 2)]
+    small = woe_bins(owners, 302, 1698)
+    assert "converting above the base rate carry IV" in (
+        leakage_reason("owner", "category", small, 302 / 2000, 2000) or ""
+    )

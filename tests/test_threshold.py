@@ -309,14 +309,18 @@ def test_tiers_find_the_steps(run, tmp_path):
     assert sum(t["share"] for t in report["tiers"]) == pytest.approx(1.0)
 
 
-def test_tiers_default_names_when_the_model_has_another_count(run, tmp_path):
+def test_fewer_tiers_keep_the_model_top_and_bottom_names(run, tmp_path):
     source = tmp_path / "history.csv"
     history(STEP).write_csv(source)
     model = tmp_path / "model.toml"
     model.write_text(MODEL_TEXT)
     report = threshold_json(run, source, "-m", model, "--outcome", "converted", "--tiers", "1")
-    # one cutoff: the model's three tier names do not fit, the defaults are used
-    assert [t["name"] for t in report["tiers"]] == ["sql", "cold"]
+    # one cutoff, two tiers: the model's top and bottom names stay, warm has no place
+    assert [t["name"] for t in report["tiers"]] == ["hot", "cold"]
+    assert report["warnings"] == [
+        "--tiers 1 makes 2 tiers and the model has 3: hot and cold keep their names; "
+        "warm is dropped"
+    ]
     # one cut: between-tier sum of squares n1*n2/N*(r1-r2)^2 is largest at 40 (the bigger
     # step): 610*400/1010*(398/610-.1)^2 = 73.7 against 310*700/1010*(.8-190/700)^2 = 60.0
     assert report["tiers"][0]["min_score"] == 40
@@ -773,3 +777,97 @@ def test_usage_errors(run, files, args):
     assert result.exit_code == EXIT_USAGE, result.stderr
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------ --tiers and the model's names
+
+FOUR_TIERS = MODEL_TEXT.replace(
+    "[tiers]\nhot = 60\nwarm = 30\ncold = 0\n",
+    "[tiers]\nsql = 70\nmql = 45\nnurture = 20\ncold = 0\n",
+).replace('tiers = ["hot", "warm"]', 'tiers = ["sql"]')
+# every score 0..100 holds 10 leads; conversion rises with the score, so many tiers fit
+GRADUAL = [(b, 10, b // 11) for b in range(101)]
+
+
+def write_tiers(run, tmp_path: Path, k: int, model_text: str = FOUR_TIERS):
+    source = tmp_path / "history.csv"
+    history(GRADUAL).write_csv(source)
+    model = tmp_path / "model.toml"
+    model.write_text(model_text)
+    new = tmp_path / f"tiers{k}.toml"
+    report = threshold_json(
+        run, source, "-m", model, "--outcome", "converted", "--tiers", k, "--write", new
+    )
+    return report, load_model(new)
+
+
+def test_fewer_tiers_drop_the_lowest_names_and_say_so(run, tmp_path):
+    report, written = write_tiers(run, tmp_path, 3)  # as many tiers: every name, quietly
+    assert [t.name for t in written.tiers] == ["sql", "mql", "nurture", "cold"]
+    assert written.handoff == ("sql",)
+    assert report["warnings"] == []
+
+    report, written = write_tiers(run, tmp_path, 2)
+    assert [t.name for t in written.tiers] == ["sql", "mql", "cold"]
+    assert [t["name"] for t in report["tiers"]] == ["sql", "mql", "cold"]
+    assert written.handoff == ("sql",)
+    assert report["warnings"] == [
+        "--tiers 2 makes 3 tiers and the model has 4: sql, mql and cold keep their names; "
+        "nurture is dropped"
+    ]
+
+
+def test_more_tiers_keep_the_names_and_name_the_new_ones(run, tmp_path):
+    report, written = write_tiers(run, tmp_path, 5)
+    names = ["sql", "mql", "nurture", "tier4", "tier5", "cold"]
+    assert [t.name for t in written.tiers] == names
+    assert [t.min_score for t in written.tiers] == sorted(
+        (t.min_score for t in written.tiers), reverse=True
+    )
+    assert written.handoff == ("sql",)
+    assert report["warnings"] == [
+        "--tiers 5 makes 6 tiers and the model has 4: sql, mql, nurture and cold keep "
+        "their names; the new tiers are named tier4 and tier5"
+    ]
+
+
+def test_tiers_say_what_the_handoff_loses(run, tmp_path):
+    text = FOUR_TIERS.replace('tiers = ["sql"]', 'tiers = ["sql", "nurture"]')
+    report, written = write_tiers(run, tmp_path, 1, text)
+    assert [t.name for t in written.tiers] == ["sql", "cold"]
+    assert written.handoff == ("sql",)
+    assert report["warnings"][1] == "the written model's [handoff] no longer lists nurture"
+    assert not any("start at or above" in w or "use --tiers" in w for w in report["warnings"])
+
+    only_mql = FOUR_TIERS.replace('tiers = ["sql"]', 'tiers = ["mql"]')
+    report, written = write_tiers(run, tmp_path, 1, only_mql)
+    assert written.handoff == ()
+    assert report["warnings"][1] == (
+        "the written model's [handoff] no longer lists mql (none is left, so it defaults "
+        "to the top tier, sql)"
+    )
+
+
+@given(
+    model_names=st.lists(
+        st.sampled_from(["sql", "mql", "nurture", "hot", "tier2", "tier3", "cold"]),
+        max_size=5,
+        unique=True,
+    ),
+    k=st.integers(1, 7),
+)
+def test_tier_names_keep_the_model_names_the_count_allows(model_names, k):
+    from leadscore_cli.thresholds import tier_names
+
+    naming = tier_names(model_names, k)
+    names = naming.names
+    assert len(names) == k + 1 == len(set(names))
+    if not model_names:
+        return
+    upper = model_names[:-1]
+    assert names[-1] == model_names[-1]
+    assert names[: min(k, len(upper))] == upper[:k]
+    assert naming.dropped == upper[k:]
+    assert naming.added == names[len(upper) : k]
+    assert not set(naming.added) & set(model_names)
+    assert (naming.note(model_names, k) is None) == (len(model_names) == k + 1)

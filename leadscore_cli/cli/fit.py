@@ -24,7 +24,7 @@ from leadscore_cli.cli.common import (
 )
 from leadscore_cli.cli.render import new_table, print_warning
 from leadscore_cli.errors import UsageError
-from leadscore_cli.writers import atomic_path
+from leadscore_cli.writers import STDOUT, atomic_path
 
 if TYPE_CHECKING:  # scikit-learn loads only when fit runs
     from leadscore_cli.fitting import FitResult, Metrics
@@ -57,6 +57,14 @@ def features_table(result: FitResult) -> Table:
     for f in sorted(result.features, key=lambda f: -f.spread):
         table.add_row(f.name, f.category, f.kind, f"{f.iv:.3f}", f"0-{f.spread}")
     return table
+
+
+def writes_over(output: str, history: str) -> bool:
+    """Whether -o names the history file; `-` is stdout for -o and stdin for the history,
+    which are never the same file."""
+    if output == STDOUT or history == "-":
+        return False
+    return Path(output).expanduser().resolve() == Path(history).expanduser().resolve()
 
 
 def fit(
@@ -122,7 +130,7 @@ def fit(
         --exclude lead_source --base-model configs/b2b_saas.toml
     """
     with reporting_errors(debug):
-        if Path(output).expanduser().resolve() == Path(history).expanduser().resolve():
+        if writes_over(output, history):
             raise UsageError("-o names the history file; write the model somewhere else")
         if output == "-" and json_out:
             raise UsageError("-o - and --json both write to stdout; choose one")
