@@ -46,13 +46,9 @@ from leadscore_cli.binning import (
 from leadscore_cli.errors import DataError, UsageError
 from leadscore_cli.fields import parse_field
 from leadscore_cli.icp import (
-    LEAKY_HIGH_RATE,
-    LEAKY_IV,
-    OTHER,
     WEAK_IV,
     Bin,
-    describe_bin,
-    leaky_support,
+    leakage_reason,
     min_support,
 )
 from leadscore_cli.model.loader import parse_model
@@ -624,31 +620,6 @@ def select_features(history: History, options: FitOptions) -> tuple[list[Feature
             )
         kept = kept[: options.max_features]
     return kept, dropped
-
-
-def leakage_reason(
-    name: str, binning: str, bins: list[Bin], base_rate: float, rows: int
-) -> str | None:
-    """Why a column looks like it records the outcome, or None.
-
-    A value that (nearly) always converts was likely written once the deal was won. A value
-    that (nearly) never converts is not leakage: students and interns rarely buy, and a
-    model should learn exactly that. So only the converting side counts: a common value
-    converting at LEAKY_HIGH_RATE or more, or values converting above the base rate that
-    together carry an IV above LEAKY_IV (many rare values that each always convert, such
-    as an owner assigned after the sale).
-    """
-    support = leaky_support(rows)
-    for b in sorted(bins, key=lambda b: -b.count):
-        if b.count >= support and b.label != OTHER and b.rate >= LEAKY_HIGH_RATE > base_rate:
-            where = describe_bin(name, b.label, binning)
-            return f"{where} converts at {b.rate:.1%} (n={b.count:,})"
-    upside = sum(b.iv for b in bins if b.rate > base_rate)
-    if upside > LEAKY_IV:
-        return (
-            f"the values converting above the base rate carry IV {upside:.2f}, above {LEAKY_IV:g}"
-        )
-    return None
 
 
 def feature_chance(feature: Feature, y: np.ndarray, train: np.ndarray) -> tuple[float, int]:

@@ -34,6 +34,7 @@ from leadscore_cli.score_run import (
     invalid_values_check,
     model_metadata,
     recorded_model,
+    replaced_columns_warning,
     run_guarded,
     shares_scan,
 )
@@ -172,6 +173,7 @@ def grade_to_output(
             )
             graded = plan.output
             summarised = plan.scored  # summaries share the scoring with the output
+            warnings += replaced_columns_warning(plan)
             also.append(plan.stats)
             checks.append(invalid_values_check(plan, source.name))
         else:

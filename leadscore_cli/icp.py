@@ -32,7 +32,6 @@ SMOOTHING = 0.5
 WEAK_IV = 0.02
 LEAKY_IV = 1.0
 LEAKY_HIGH_RATE = 0.95
-LEAKY_LOW_RATE = 0.01
 LEAKY_SUPPORT_SHARE = 0.05
 MIN_SUPPORT = 30
 SUPPORT_SHARE = 0.005
@@ -158,24 +157,33 @@ def make_attribute(
         binning=binning,
         iv=iv,
         weak=iv < WEAK_IV,
-        leakage=leakage_reason(name, binning, bins, iv, base_rate, rows),
+        leakage=leakage_reason(name, binning, bins, base_rate, rows),
         bins=bins,
     )
 
 
 def leakage_reason(
-    name: str, binning: str, bins: list[Bin], iv: float, base_rate: float, rows: int
+    name: str, binning: str, bins: list[Bin], base_rate: float, rows: int
 ) -> str | None:
-    """Why an attribute nearly decides the outcome, or None when it does not."""
-    if iv > LEAKY_IV:
-        return f"IV {iv:.2f} is above {LEAKY_IV:g}"
+    """Why a column looks like it records the outcome, or None.
+
+    A value that (nearly) always converts was likely written once the deal was won. A value
+    that (nearly) never converts is not leakage: students and interns rarely buy, and a
+    model should learn exactly that. So only the converting side counts: a common value
+    converting at LEAKY_HIGH_RATE or more, or values converting above the base rate that
+    together carry an IV above LEAKY_IV (many rare values that each always convert, such
+    as an owner assigned after the sale).
+    """
     support = leaky_support(rows)
     for b in sorted(bins, key=lambda b: -b.count):
-        if b.count < support or b.label == OTHER:
-            continue
-        if b.rate >= LEAKY_HIGH_RATE > base_rate or b.rate <= LEAKY_LOW_RATE < base_rate:
+        if b.count >= support and b.label != OTHER and b.rate >= LEAKY_HIGH_RATE > base_rate:
             where = describe_bin(name, b.label, binning)
             return f"{where} converts at {b.rate:.1%} (n={b.count:,})"
+    upside = sum(b.iv for b in bins if b.rate > base_rate)
+    if upside > LEAKY_IV:
+        return (
+            f"the values converting above the base rate carry IV {upside:.2f}, above {LEAKY_IV:g}"
+        )
     return None
 
 

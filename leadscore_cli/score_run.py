@@ -87,6 +87,15 @@ def invalid_values_check(plan: ScoringPlan, source_name: str):
     return check
 
 
+def replaced_columns_warning(plan: ScoringPlan) -> list[str]:
+    """Input columns named like ones the run adds (a `score` from an earlier run, a CRM's
+    own `grade`) are replaced in the output: say which, since their values are gone."""
+    if not plan.replaced_columns:
+        return []
+    names = ", ".join(repr(c) for c in plan.replaced_columns)
+    return [f"input column(s) {names} replaced by this run's values"]
+
+
 def model_metadata(model: Model) -> dict[str, str]:
     return {
         "leadscore.version": __version__,
@@ -232,9 +241,7 @@ def score_to_output(
         as_of=options.as_of,
         top=options.top,
     )
-    if plan.replaced_columns:
-        names = ", ".join(repr(c) for c in plan.replaced_columns)
-        summary.warnings.append(f"input column(s) {names} replaced by this run's values")
+    summary.warnings += replaced_columns_warning(plan)
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
         rows = write_handoff(output, fmt, options.handoff, model)

@@ -677,3 +677,17 @@ def test_rescore_scores_a_scored_file_with_the_given_model(run, tmp_path):
         again = pl.read_parquet(out)
         assert again.columns == expected.columns
         assert again.equals(expected)
+
+
+def test_a_crm_grade_column_in_the_export_is_replaced_with_a_warning(run, tmp_path):
+    source = tmp_path / "crm.csv"
+    frame = pl.read_csv(SAMPLE, infer_schema=False).head(300)
+    frame.with_columns(pl.lit("Z").alias("grade")).write_csv(source)
+    out = tmp_path / "g.csv"
+    result = run("grade", source, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["warnings"] == [
+        "input column(s) 'grade' replaced by this run's values"
+    ]
+    graded = pl.read_csv(out, infer_schema=False)
+    assert graded.columns.count("grade") == 1 and "Z" not in graded["grade"].to_list()

@@ -242,12 +242,31 @@ def test_bins_match_bin_quantiles_with_ties_and_missing_values():
     assert bins[-1].label == "(missing)" and bins[-1].count == 40
 
 
+def test_leakage_by_many_rare_values_that_always_convert():
+    owner = [f"rep{i}" if i < 40 else "pool" for i in range(400)]  # each rep: one won deal
+    converted = ["yes" if i < 40 or i % 4 == 0 else "no" for i in range(400)]
+    profile = profiled({"owner": owner, "converted": converted}, target="converted")
+    leak = attribute(profile, "owner").leakage
+    assert leak is not None and "values converting above the base rate carry IV" in leak
+
+
+def test_a_value_that_never_converts_is_a_signal_not_leakage():
+    title = ["student" if i < 300 else "manager" for i in range(1000)]
+    converted = ["no" if i < 300 else ("yes" if i % 2 else "no") for i in range(1000)]
+    profile = profiled({"title": title, "converted": converted}, target="converted")
+    found = attribute(profile, "title")
+    assert found.leakage is None
+    assert found.iv > 0.3  # strong, and kept as a signal
+    negative = [s.text for s in profile.icp.signals["negative"]]
+    assert any(text.startswith("title = student") for text in negative)
+
+
 def test_leakage_by_iv_above_one_and_by_a_near_certain_value():
     stage = ["won" if i < 30 else "lost" for i in range(100)]
     converted = ["yes" if i < 30 else "no" for i in range(100)]
     profile = profiled({"stage": stage, "converted": converted}, target="converted")
     leak = attribute(profile, "stage").leakage
-    assert leak is not None and "above 1" in leak
+    assert leak == "stage = won converts at 100.0% (n=30)"
     assert profile.icp is not None and profile.icp.leakage[0]["attribute"] == "stage"
     assert profile.icp.signals == {"positive": [], "negative": []}
 
