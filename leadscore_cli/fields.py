@@ -62,9 +62,9 @@ WHITESPACE = "".join(
     chr(c)
     for c in (9, 10, 11, 12, 13, 32, 133, 160, 5760, *range(8192, 8203), 8232, 8233, 8239, 8287)
 ) + chr(12288)
-# Characters dropped from numbers: whitespace, currency symbols, thousands separators and
-# the closing parenthesis; "(" becomes "-" (accounting negatives: "(1,200)" is -1200).
-NUMBER_JUNK = WHITESPACE + "$€£¥₹,_')"
+# Characters dropped from numbers: whitespace, currency symbols and thousands separators.
+# Parentheses around what is left mark an accounting negative: "(1,200)" is -1200.
+NUMBER_JUNK = WHITESPACE + "$€£¥₹,_'"
 # The only character outside ASCII whose lower case is ASCII (KELVIN SIGN -> "k"), so the
 # only one a case-variant list of an ASCII null marker must add.
 KELVIN_SIGN = "\u212a"
@@ -314,8 +314,11 @@ def to_number(text: pl.Expr) -> pl.Expr:
     direct = text.cast(pl.Float64, strict=False)
     rest = pl.when(direct.is_null()).then(text)
     junk = list(NUMBER_JUNK)  # literal characters: far cheaper than a regex class
-    digits = rest.str.replace_many(junk, [""] * len(junk)).str.replace("(", "-", literal=True)
-    return pl.coalesce(direct, digits.cast(pl.Float64, strict=False))
+    digits = rest.str.replace_many(junk, [""] * len(junk))
+    enclosed = digits.str.starts_with("(") & digits.str.ends_with(")")
+    inner = digits.str.strip_prefix("(").str.strip_suffix(")")
+    signed = pl.when(enclosed).then(pl.concat_str(pl.lit("-"), inner)).otherwise(digits)
+    return pl.coalesce(direct, signed.cast(pl.Float64, strict=False))
 
 
 def finite(integral: bool) -> Step:

@@ -26,7 +26,12 @@ from leadscore_cli.nightly import (
     with_deltas,
     write_handoff,
 )
-from leadscore_cli.outcome import check_named_outcome, outcome_check_frame, outcome_expr
+from leadscore_cli.outcome import (
+    check_named_outcome,
+    outcome_check_frame,
+    outcome_expr,
+    outcome_markers,
+)
 from leadscore_cli.readers import Source, open_source
 from leadscore_cli.score_run import (
     ReadOptions,
@@ -199,7 +204,8 @@ def grade_to_output(
                 )
             outcome_type = schema[options.outcome]
             positive = options.positive or None
-            outcome = outcome_expr(options.outcome, outcome_type, positive)
+            markers = outcome_markers(model.null_values)
+            outcome = outcome_expr(options.outcome, outcome_type, positive, markers)
             graded_with_outcome = summarised.with_columns(outcome.alias(OUTCOME))
         else:
             graded_with_outcome = summarised.with_columns(pl.lit(None, pl.Boolean).alias(OUTCOME))
@@ -210,7 +216,11 @@ def grade_to_output(
         )
         also.append(matrix)
         if outcome is not None:
-            also.append(outcome_check_frame(summarised, options.outcome, outcome_type, positive))
+            also.append(
+                outcome_check_frame(
+                    summarised, options.outcome, outcome_type, positive, markers=markers
+                )
+            )
 
         def before_commit(results: list[pl.DataFrame]) -> None:
             for check in checks:

@@ -36,12 +36,20 @@ __all__ = [
     "check_outcome",
     "outcome_check_frame",
     "outcome_expr",
+    "outcome_markers",
     "raise_outcome_problems",
     "require_column",
 ]
 
-NULL_MARKERS = sorted({m.strip().lower() for m in DEFAULT_NULL_VALUES})
-"""Outcome cells that mean "not known yet" (compared after trimming, ignoring case)."""
+NULL_MARKERS = tuple(sorted({m.strip().lower() for m in (*DEFAULT_NULL_VALUES, "Select")}))
+"""Outcome cells that mean "not known yet" (compared after trimming, ignoring case): the
+usual placeholders and a CRM picklist's unset "Select"."""
+
+
+def outcome_markers(*more: Sequence[str]) -> tuple[str, ...]:
+    """`NULL_MARKERS` plus the markers a model or `--null-value` adds: a cell every other
+    column reads as missing must not make the outcome unreadable."""
+    return tuple(sorted({*NULL_MARKERS, *(m.strip().lower() for ms in more for m in ms)}))
 
 
 @dataclass(frozen=True)
@@ -61,25 +69,34 @@ class OutcomeCounts:
         return self.positives / self.known if self.known else 0.0
 
 
-def normalised(column: str, dtype: pl.DataType | None) -> pl.Expr:
+def normalised(
+    column: str, dtype: pl.DataType | None, markers: Sequence[str] = NULL_MARKERS
+) -> pl.Expr:
     """The outcome as trimmed lower-case text, null for missing markers."""
     if dtype == pl.Boolean:
         return pl.col(column).cast(pl.String)
     raw = pl.col(column)
     text = (raw if dtype == pl.String else raw.cast(pl.String)).str.strip_chars().str.to_lowercase()
-    return pl.when(text.is_in(NULL_MARKERS)).then(None).otherwise(text)
+    return pl.when(text.is_in(list(markers))).then(None).otherwise(text)
 
 
-def _present(column: str, dtype: pl.DataType | None) -> pl.Expr:
+def _present(
+    column: str, dtype: pl.DataType | None, markers: Sequence[str] = NULL_MARKERS
+) -> pl.Expr:
     raw = pl.col(column)
     if dtype is not None and dtype.is_float():
         return raw.is_not_null() & raw.is_not_nan()
     if dtype is not None and (dtype.is_numeric() or dtype == pl.Boolean):
         return raw.is_not_null()
-    return normalised(column, dtype).is_not_null()
+    return normalised(column, dtype, markers).is_not_null()
 
 
-def outcome_expr(column: str, dtype: pl.DataType | None, positive: Sequence[str] | None) -> pl.Expr:
+def outcome_expr(
+    column: str,
+    dtype: pl.DataType | None,
+    positive: Sequence[str] | None,
+    markers: Sequence[str] = NULL_MARKERS,
+) -> pl.Expr:
     """Boolean conversion flag; null where the outcome is missing or not recognised.
 
     With `positive`, a value converts when it equals one of them (trimmed, any case) and
@@ -91,10 +108,11 @@ def outcome_expr(column: str, dtype: pl.DataType | None, positive: Sequence[str]
     if dtype is not None and dtype.is_numeric() and not positive:
         raw = pl.col(column)
         return pl.when(raw == 1).then(True).when(raw == 0).then(False).otherwise(None)
-    text = normalised(column, dtype)
+    text = normalised(column, dtype, markers)
     if positive:
         wanted = sorted({p.strip().lower() for p in positive})
-        return pl.when(_present(column, dtype)).then(text.is_in(wanted)).otherwise(None)
+        present = _present(column, dtype, markers)
+        return pl.when(present).then(text.is_in(wanted)).otherwise(None)
     return (
         pl.when(text.is_in(list(DEFAULT_TRUE_VALUES)))
         .then(True)
@@ -111,13 +129,14 @@ def outcome_check_frame(
     positive: Sequence[str] | None,
     *,
     weight: str | None = None,
+    markers: Sequence[str] = NULL_MARKERS,
 ) -> pl.LazyFrame:
     """One row to collect with the caller's work: classes, missing and unreadable values.
 
     `weight` names a column of row counts, for a frame that holds distinct values.
     """
-    flag = outcome_expr(column, dtype, positive)
-    present = _present(column, dtype)
+    flag = outcome_expr(column, dtype, positive, markers)
+    present = _present(column, dtype, markers)
     unreadable = present & flag.is_null()
     w = pl.col(weight).cast(pl.Int64) if weight else pl.lit(1, pl.Int64)
 

@@ -55,6 +55,7 @@ from leadscore_cli.outcome import (
     check_outcome,
     outcome_check_frame,
     outcome_expr,
+    outcome_markers,
     require_column,
 )
 from leadscore_cli.readers import open_source
@@ -252,11 +253,14 @@ def profile_frame(
     if target is not None and model is not None:
         history = History(model, options.as_of or dt.date.today())
 
-    scan = read_input(frame, schema, columns, target, positive, history, source_name, run)
+    markers = outcome_markers(options.null_values, model.null_values if model else ())
+    scan = read_input(frame, schema, columns, target, positive, history, source_name, run, markers)
     counts = None
     if target is not None:
         table = scan.tables[target].lazy()
-        check = outcome_check_frame(table, target, schema[target], positive, weight=COUNT)
+        check = outcome_check_frame(
+            table, target, schema[target], positive, weight=COUNT, markers=markers
+        )
         counts = check_outcome(
             target, check.collect(), positive, source_name=source_name, role="target"
         )
@@ -345,11 +349,13 @@ def read_input(
     history: History | None,
     source_name: str,
     run: Callable[[Callable[[], Any]], Any],
+    markers: Sequence[str],
 ) -> Scan:
     """The one pass over the input: a count table per column (plus row-wise rule sums)."""
     base = frame.with_row_index(ROW)
     if target is not None:
-        base = base.with_columns(outcome_expr(target, schema[target], positive).alias(OUTCOME))
+        flag = outcome_expr(target, schema[target], positive, markers)
+        base = base.with_columns(flag.alias(OUTCOME))
     frames = [count_table(base, c, target is not None) for c in columns]
     extra: list[pl.LazyFrame] = [base.select(pl.len().cast(pl.Int64).alias(COUNT))]
     if history is not None and history.row_rules:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,6 +53,7 @@ from leadscore_cli.outcome import (
     check_named_outcome,
     outcome_check_frame,
     outcome_expr,
+    outcome_markers,
     raise_outcome_problems,
 )
 from leadscore_cli.readers import Source, open_source
@@ -208,10 +209,11 @@ def build_report(
     offset = 2 if options.created_column is not None else 1
     for (_, check), result in zip(checks, results[offset : offset + len(checks)], strict=True):
         check(result)
-    cells = read_outcome(results[0], options, outcome_dtype, name, every_lead=True)
+    markers = outcome_markers(model.null_values if model is not None else ())
+    cells = read_outcome(results[0], options, outcome_dtype, name, markers, every_lead=True)
     velocity_counts = None
     if options.created_column is not None:
-        velocity_counts = read_outcome(results[1], options, outcome_dtype, name)
+        velocity_counts = read_outcome(results[1], options, outcome_dtype, name, markers)
         velocity_counts = velocity_counts.filter(pl.col(Y))
     drift_results = results[offset + len(checks) :]
     return assemble(
@@ -231,6 +233,7 @@ def read_outcome(
     options: ReportOptions,
     dtype: pl.DataType,
     source_name: str,
+    markers: Sequence[str],
     *,
     every_lead: bool = False,
 ) -> pl.DataFrame:
@@ -242,12 +245,14 @@ def read_outcome(
     """
     if options.outcome is not None:
         positive = options.positive or None
-        check = outcome_check_frame(counts.lazy(), RAW, dtype, positive, weight=COUNT).collect()
+        check = outcome_check_frame(
+            counts.lazy(), RAW, dtype, positive, weight=COUNT, markers=markers
+        ).collect()
         if every_lead:
             check_named_outcome(options.outcome, check, positive, source_name=source_name)
         else:
             raise_outcome_problems(check, options.outcome, source_name)
-        flag = outcome_expr(RAW, dtype, positive)
+        flag = outcome_expr(RAW, dtype, positive, markers)
     else:
         flag = pl.lit(None, pl.Boolean)
     text = [c for c in (T, G, TB) if c in counts.columns]

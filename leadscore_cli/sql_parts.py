@@ -86,9 +86,12 @@ def sign_fix(digits: exp.Expression) -> exp.Expression:
         exp.EQ(this=exp.Left(this=digits.copy(), expression=one()), expression=lit("(")),
         exp.EQ(this=exp.Right(this=digits.copy(), expression=one()), expression=lit(")")),
     )
-    flipped = exp.DPipe(
-        this=lit("-"), expression=exp.Trim(this=digits.copy(), expression=lit("()"))
+    inner = exp.Substring(
+        this=digits.copy(),
+        start=exp.Literal.number(2),
+        length=exp.Sub(this=exp.Length(this=digits.copy()), expression=exp.Literal.number(2)),
     )
+    flipped = exp.DPipe(this=lit("-"), expression=inner)
     return case((negative, flipped), default=digits.copy())
 
 

@@ -18,7 +18,12 @@ from leadscore_cli.fields import parse_field
 from leadscore_cli.grade_run import unreadable_scores_check
 from leadscore_cli.model.schema import Model, Tier
 from leadscore_cli.model.writer import dumps_model
-from leadscore_cli.outcome import outcome_check_frame, outcome_expr, raise_outcome_problems
+from leadscore_cli.outcome import (
+    outcome_check_frame,
+    outcome_expr,
+    outcome_markers,
+    raise_outcome_problems,
+)
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import ReadOptions, invalid_values_check, run_guarded
 from leadscore_cli.scoring import SCORE, has_scores, hint_for, plan_scoring, source_of
@@ -150,13 +155,13 @@ def find_thresholds(
             scored = plan.output
             frames.append(plan.stats)
             checks.append(invalid_values_check(plan, source.name))
-        outcome = outcome_expr(options.outcome, schema[options.outcome], options.positive or None)
+        markers = outcome_markers(model.null_values)
+        dtype, positive = schema[options.outcome], options.positive or None
+        outcome = outcome_expr(options.outcome, dtype, positive, markers)
         scored = scored.with_columns(outcome.alias(OUTCOME))
         frames.append(bucket_counts(scored, SCORE, OUTCOME))
         frames.append(
-            outcome_check_frame(
-                scored, options.outcome, schema[options.outcome], options.positive or None
-            )
+            outcome_check_frame(scored, options.outcome, dtype, positive, markers=markers)
         )
         if options.date_column is not None:
             frames.append(date_range(scored, model, options.date_column, schema, source.name))

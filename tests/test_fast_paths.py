@@ -92,7 +92,7 @@ def test_values_too_long_to_spell_still_match() -> None:
 
 
 def to_number_plainly(text: pl.Expr) -> pl.Expr:
-    digits = text.str.replace_all(r"[\s$€£¥₹,_')]", "").str.replace("(", "-", literal=True)
+    digits = text.str.replace_all(r"[\s$€£¥₹,_']", "").str.replace(r"^\((.*)\)$", "-${1}")
     return digits.cast(pl.Float64, strict=False)
 
 
@@ -110,6 +110,13 @@ def test_numbers_read_directly_match_the_full_clean_up(cells: list[str | None]) 
     got = frame.select(fast=to_number(pl.col("t")), plain=to_number_plainly(pl.col("t")))
     for fast, plain in got.iter_rows():
         assert fast == plain or (fast != fast and plain != plain)  # NaN equals NaN here
+
+
+def test_only_enclosing_parentheses_make_a_negative() -> None:
+    cells = ["(1,200)", "$(5)", "( 7 )", "(5", "5)", "((5))", "(-5)", "()"]
+    frame = pl.DataFrame({"t": cells})
+    got = frame.select(to_number(pl.col("t")))["t"].to_list()
+    assert got == [-1200.0, -5.0, -7.0, None, None, None, None, None]
 
 
 def leaf(op: str, value: object) -> Leaf:

@@ -113,3 +113,39 @@ def test_require_column_suggests_closest_names():
     assert "--target column 'convertd' is not in the data (closest: 'converted')" in str(
         caught.value
     )
+
+
+def test_markers_from_the_model_or_the_command_count_as_missing(run, tmp_path):
+    """A `Select` or a model's own marker in the outcome is "not known yet", as in every
+    other column, in every command that reads an outcome."""
+    from tests.conftest import AS_OF, B2B_MODEL, SAMPLE
+
+    frame = pl.read_csv(SAMPLE, infer_schema=False).head(2000)
+    marks = pl.int_range(pl.len()) % 50
+    frame = frame.with_columns(
+        pl.when(marks == 0)
+        .then(pl.lit("Select"))
+        .when(marks == 1)
+        .then(pl.lit("pending"))
+        .otherwise(pl.col("converted"))
+        .alias("converted")
+    )
+    source = tmp_path / "h.csv"
+    frame.write_csv(source)
+    model = tmp_path / "m.toml"
+    model.write_text(B2B_MODEL.read_text().replace('"none"]', '"none", "pending"]', 1))
+    assert '"pending"' in model.read_text()
+    profiled = run("profile", source, "--target", "converted", "--null-value", "pending", "--json")
+    assert profiled.exit_code == 0, profiled.stderr
+    without = run("profile", source, "--target", "converted", "--json")
+    assert without.exit_code == EXIT_DATA and "'pending'" in without.stderr  # only Select
+    for args in (
+        ["threshold", source, "-m", model, "--outcome", "converted", "--json"],
+        ["grade", source, "-m", model, "-o", tmp_path / "g.csv", "--outcome", "converted", "-q"],
+        ["report", source, "-m", model, "--outcome", "converted", "--format", "json"],
+    ):
+        result = run(*args, "--as-of", AS_OF)
+        assert result.exit_code == 0, (args[0], result.stderr)
+    fitted = run("fit", source, "--outcome", "converted", "-o", tmp_path / "f.toml", "-q")
+    assert fitted.exit_code == EXIT_DATA and "'pending'" in fitted.stderr  # Select is known
+    assert "'Select'" not in fitted.stderr

@@ -336,6 +336,23 @@ def test_hostile_identifiers_and_values(tmp_path: Path) -> None:
     assert con.execute("SELECT count(*) FROM leads").fetchall() == [(5,)]
 
 
+def test_accounting_negatives_read_alike(tmp_path: Path) -> None:
+    csv = tmp_path / "parens.csv"
+    values = ["(20)", "(12,000,000)", "$(5)", " (1,200) ", "((5))", "(5", "5)", "30", "n/a"]
+    pl.DataFrame({"id": [str(i) for i in range(len(values))], "n": values}).write_csv(csv)
+    model_path = tmp_path / "parens.toml"
+    model_path.write_text(
+        '[model]\nname = "p"\nid_column = "id"\n'
+        '[fields.n]\ntype = "float"\non_invalid = "null"\n'
+        '[[rules]]\nname = "neg"\npoints = 10\nwhen = { field = "n", op = "lt", value = 0 }\n'
+        '[[rules]]\nname = "gone"\npoints = 1\nwhen = { field = "n", op = "is_null" }\n'
+    )
+    model = load_model(model_path)
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score"].to_list() == [10.0, 10.0, 10.0, 10.0, 1.0, 1.0, 1.0, 0.0, 1.0]
+
+
 def test_hostile_table_name_is_quoted() -> None:
     model = load_model(EXAMPLE_MODELS[-1])
     query = compile_model(model, "duckdb", 'x"; DROP TABLE y; --', DAY)
