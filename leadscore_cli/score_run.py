@@ -29,7 +29,13 @@ from leadscore_cli.nightly import (
     write_handoff,
 )
 from leadscore_cli.readers import Source, explain_polars_error, open_source
-from leadscore_cli.scoring import ScoringPlan, plan_scoring
+from leadscore_cli.scoring import (
+    ScoringPlan,
+    derived_columns,
+    has_scores,
+    plan_scoring,
+    without_scores,
+)
 from leadscore_cli.summary import ScoreSummary, summarise
 from leadscore_cli.writers import check_destination, output_format, sink_atomic
 
@@ -85,6 +91,22 @@ def invalid_values_check(plan: ScoringPlan, source_name: str):
             )
 
     return check
+
+
+def fresh_export(frame: pl.LazyFrame, model: Model) -> tuple[pl.LazyFrame, list[str]]:
+    """A file scored with this model before, as an export again (see `without_scores`).
+
+    Otherwise its `reasons`, `grade` or `previous_score` would sit beside the new scores
+    and contradict them. Returns the frame and a warning naming what was dropped.
+    """
+    names = frame.collect_schema().names()
+    if not has_scores(names, model):
+        return frame, []
+    derived = derived_columns(model)
+    stale = ", ".join(repr(c) for c in names if c in derived)
+    return without_scores(frame, model), [
+        f"the input was scored before: its column(s) {stale} are replaced by this run's"
+    ]
 
 
 def replaced_columns_warning(plan: ScoringPlan) -> list[str]:
@@ -174,9 +196,20 @@ def check_nightly_options(output: str, options, model: Model, *, split: bool = F
     if options.handoff is not None:
         if output == "-" or split:
             raise UsageError("--handoff reads the finished output back; give -o FILE")
+        if getattr(options, "top", None) is not None:
+            raise UsageError(
+                "--handoff lists every lead that newly reached a handoff tier; --top would "
+                "cut that list to the top N (run without --top)"
+            )
         handoff_tiers(model)
     if options.previous is not None:
         require_id(model, "--previous")
+        keep = getattr(options, "keep_columns", None)
+        if keep is not None and model.id_column not in keep:
+            raise UsageError(
+                f"--previous matches leads on the id column {model.id_column!r}: "
+                "add it to --columns"
+            )
 
 
 def shares_scan(output: str, options) -> bool:
@@ -202,8 +235,9 @@ def score_to_output(
             )
         )
         check_destination(output, {"input file": source.path, "model file": model.source})
+        frame, warnings = fresh_export(source.frame, model)
         plan = plan_scoring(
-            source.frame,
+            frame,
             model,
             as_of=options.as_of,
             source_name=source.name,
@@ -241,7 +275,7 @@ def score_to_output(
         as_of=options.as_of,
         top=options.top,
     )
-    summary.warnings += replaced_columns_warning(plan)
+    summary.warnings += warnings + replaced_columns_warning(plan)
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
         rows = write_handoff(output, fmt, options.handoff, model)

@@ -23,7 +23,7 @@ from leadscore_cli.fields import (
     parse_field,
     resolve_field_types,
 )
-from leadscore_cli.model.schema import TOTAL, Decay, Limits, Model, Rule
+from leadscore_cli.model.schema import ADDED_COLUMNS, TOTAL, Decay, Limits, Model, Rule
 
 PREFIX = "__ls_"
 SCORE = "score"
@@ -104,6 +104,18 @@ def source_of(model: Model, field: str) -> str:
     return spec.source if spec else field
 
 
+def check_working_names(columns: list[str], source_name: str) -> None:
+    """Scoring names its working columns `__ls_...`; an input column named so would be
+    overwritten or dropped from the output, so it stops the run instead."""
+    taken = [c for c in columns if c.startswith(PREFIX)]
+    if taken:
+        raise DataError(
+            f"column {taken[0]!r} starts with {PREFIX!r}, which leadscore keeps for its "
+            "working columns; rename it in the export",
+            path=source_name,
+        )
+
+
 def check_columns(model: Model, available: list[str], source_name: str) -> None:
     """Report every column the model needs but the data lacks, before reading any rows.
 
@@ -135,6 +147,7 @@ def plan_scoring(
 ) -> ScoringPlan:
     schema = frame.collect_schema()
     check_columns(model, list(schema.names()), source_name)
+    check_working_names(list(schema.names()), source_name)
     frame, schema = apply_renames(frame, schema, model, source_name)
     types = resolve_field_types(model.rules, model.fields)
 
@@ -291,15 +304,17 @@ def restore_sources(frame: pl.LazyFrame, model: Model) -> pl.LazyFrame:
 def without_scores(frame: pl.LazyFrame, model: Model) -> pl.LazyFrame:
     """A scored file as an export again, to score it afresh with `model`.
 
-    Drops the columns `score` and `grade` write (stale `reasons` included) and gives
-    renamed fields their export names back.
+    Drops the columns `score` and `grade` write (stale `reasons` and last run's
+    `previous_score` included) and gives renamed fields their export names back.
     """
-    from leadscore_cli.grading import GRADE, PRIORITY
-
     names = frame.collect_schema().names()
-    written = {*output_columns(model, explain=True), TIER, GRADE, PRIORITY}
-    frame = frame.drop([c for c in names if c in written])
+    frame = frame.drop([c for c in names if c in derived_columns(model)])
     return restore_sources(frame, model)
+
+
+def derived_columns(model: Model) -> set[str]:
+    """Every column a leadscore run may add to a file scored with `model`."""
+    return {*ADDED_COLUMNS, *(category_column(c) for c in model.categories)}
 
 
 def plan_from_scores(
@@ -463,9 +478,15 @@ def map_points(rule: Rule, types: dict, key_name: str | None = None) -> tuple[pl
             pl.lit(float(points))
         )
     looked_up = pl.lit(rule.default) if chain is None else chain.otherwise(pl.lit(rule.default))
-    hit = subject.is_in([k for k, _ in pairs]).fill_null(False)
     value = pl.col(value_column(rule.field or ""))
-    return hit, pl.when(value.is_null()).then(pl.lit(rule.missing)).otherwise(looked_up)
+    points = pl.when(value.is_null()).then(pl.lit(rule.missing)).otherwise(looked_up)
+    return gives_points(points), points
+
+
+def gives_points(points: pl.Expr) -> pl.Expr:
+    """A lookup rule fires when it gives a lead points: a matched value, or the default
+    or missing points. One that gives every lead its default must not read "never fires"."""
+    return (points != 0).fill_null(False)
 
 
 def decay_column(index: int) -> str:
@@ -480,19 +501,17 @@ def band_points(rule: Rule) -> tuple[pl.Expr, pl.Expr]:
     assert rule.field is not None
     value = pl.col(value_column(rule.field))
     chain: pl.Expr | None = None
-    hits = []
     for band in rule.bands:
         inside = pl.lit(True)
         if band.min is not None:
             inside = inside & (value >= band.min)
         if band.max is not None:
             inside = inside & (value < band.max)
-        hits.append(inside)
         chain = (pl.when(inside) if chain is None else chain.when(inside)).then(pl.lit(band.points))
     assert chain is not None
     banded = chain.otherwise(pl.lit(rule.default))
-    hit = pl.any_horizontal(hits).fill_null(False)
-    return hit, pl.when(value.is_null()).then(pl.lit(rule.missing)).otherwise(banded)
+    points = pl.when(value.is_null()).then(pl.lit(rule.missing)).otherwise(banded)
+    return gives_points(points), points
 
 
 def decay_factor(decay: Decay, as_of: dt.date) -> pl.Expr:

@@ -353,6 +353,11 @@ def _lazy_sink(
 def _check_target(target: Path, dest: str) -> None:
     if target.is_dir():
         raise OutputError("is a directory, not a file", path=dest)
+    if target.exists() and not target.is_file():  # the rename would replace the device
+        raise OutputError(
+            "is a device or a pipe, not a file; write to stdout with -o - and redirect it",
+            path=dest,
+        )
     folder = target.parent
     if not folder.exists():
         raise OutputError(f"folder {str(folder)!r} does not exist", path=dest)

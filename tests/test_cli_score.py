@@ -348,24 +348,47 @@ def test_an_unreadable_model_is_a_model_error(run, tmp_path, monkeypatch):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_rescoring_a_scored_file_says_which_columns_it_replaces(run, tmp_path):
-    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
-    assert run("score", SAMPLE, "-m", B2B_MODEL, "-o", first, "--as-of", AS_OF, "-q").exit_code == 0
-    result = run("score", first, "-m", B2B_MODEL, "-o", second, "--as-of", AS_OF, "--json")
+def test_rescoring_a_scored_file_replaces_every_column_the_last_run_added(run, tmp_path):
+    first, second = tmp_path / "first.parquet", tmp_path / "second.csv"
+    args = ["--as-of", AS_OF, "-q", "--explain"]
+    assert run("score", SAMPLE, "-m", B2B_MODEL, "-o", first, *args).exit_code == 0
+    result = run("score", first, "-m", B2B_MODEL, "-o", second, "--as-of", "2027-06-01", "--json")
     assert result.exit_code == 0, result.stderr
-    warnings = json.loads(result.stdout)["warnings"]
-    assert warnings == [
-        "input column(s) 'score', 'score_fit', 'score_engagement', 'tier' replaced by this "
-        "run's values"
+    assert json.loads(result.stdout)["warnings"] == [
+        "the input was scored before: its column(s) 'score', 'score_fit', "
+        "'score_engagement', 'tier', 'reasons' are replaced by this run's"
     ]
     rescored = pl.read_csv(second, infer_schema=False)
-    assert rescored.columns == pl.read_csv(first, infer_schema=False).columns  # no duplicates
+    fresh = run(
+        "score",
+        SAMPLE,
+        "-m",
+        B2B_MODEL,
+        "-o",
+        tmp_path / "fresh.csv",
+        "-q",
+        "--as-of",
+        "2027-06-01",
+    )
+    assert fresh.exit_code == 0
+    assert rescored.equals(pl.read_csv(tmp_path / "fresh.csv", infer_schema=False))
     shown = run("score", first, "-m", B2B_MODEL, "-o", second, "--as-of", AS_OF)
-    assert "replaced by this run's values" in " ".join(shown.stderr.split())
+    assert "scored before" in " ".join(shown.stderr.split())
     quiet = run("score", first, "-m", B2B_MODEL, "-o", second, "--as-of", AS_OF, "-q")
     assert quiet.stderr == ""
-    fresh = run("score", SAMPLE, "-m", B2B_MODEL, "-o", second, "--as-of", AS_OF, "--json")
-    assert json.loads(fresh.stdout)["warnings"] == []
+    raw = run("score", SAMPLE, "-m", B2B_MODEL, "-o", second, "--as-of", AS_OF, "--json")
+    assert json.loads(raw.stdout)["warnings"] == []
+
+
+def test_a_column_named_like_a_working_column_stops_the_run(run, tmp_path):
+    source = tmp_path / "leads.csv"
+    pl.read_csv(SAMPLE, infer_schema=False).head(50).with_columns(
+        pl.lit("kept?").alias("__ls_hit_0")
+    ).write_csv(source)
+    out = tmp_path / "o.csv"
+    result = run("score", source, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF)
+    assert_clean_failure(result, EXIT_DATA, "'__ls_hit_0'", "rename it")
+    assert not out.exists()
 
 
 def test_refuses_to_write_over_its_input(run, tmp_path):

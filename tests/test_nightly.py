@@ -68,6 +68,22 @@ def test_deltas_and_handoff(run, tmp_path, command):
     assert sorted(pl.read_csv(handoff, infer_schema=False)["id"].to_list()) == ["b", "e"]
 
 
+def test_a_rolling_scores_file_can_be_its_own_previous(run, tmp_path):
+    """`-o scores.csv --previous scores.csv`: last night's file is read in full, then
+    replaced; the deltas are against it."""
+    model = write_model(tmp_path)
+    rolling = tmp_path / "scores.csv"
+    for name, pts in (("mon", ["0", "30"]), ("tue", ["30", "60"])):
+        source = tmp_path / f"{name}.csv"
+        pl.DataFrame({"id": ["a", "b"], "pts": pts}).write_csv(source)
+        extra = ["--previous", rolling] if rolling.exists() else []
+        result = run("score", source, "-m", model, "-o", rolling, "-q", *extra)
+        assert result.exit_code == 0, result.stderr
+    today = pl.read_csv(rolling, infer_schema=False)
+    assert today["tier_change"].to_list() == ["cold->mql", "mql->sql"]
+    assert [float(v) for v in today["previous_score"]] == [1.0, 31.0]
+
+
 def test_previous_with_duplicate_ids_keeps_one_row_per_lead(run, tmp_path):
     model = write_model(tmp_path)
     scored(run, tmp_path, model, {"id": ["a", "a"], "pts": ["0", "60"]}, "before")
@@ -166,6 +182,8 @@ def test_excel_safe_neutralises_formula_cells_only(run, tmp_path):
     [
         (["--excel-safe", "-o", "x.parquet"], EXIT_USAGE),
         (["--handoff", "h.csv", "-o", "-"], EXIT_USAGE),
+        (["--handoff", "h.csv", "-o", "o.csv", "--top", "5"], EXIT_USAGE),
+        (["--previous", "in.csv", "-o", "o.csv", "--columns", "pts"], EXIT_USAGE),
     ],
 )
 def test_nightly_option_errors(run, tmp_path, args, code):

@@ -311,7 +311,11 @@ def test_map_rule_hit_default_missing_and_case() -> None:
     }
     result = run(make_model(MAP_RULE), data)
     assert result["score_fit"].to_list() == [15, 10, 15, 2, -3, -3, -10, -3]
-    assert stats(make_model(MAP_RULE), data)["fired:0"] == 4  # only real hits count
+    # A lookup fires when it gives points: here the default (2) and missing (-3) too.
+    assert stats(make_model(MAP_RULE), data)["fired:0"] == 8
+    no_default = make_model(MAP_RULE.replace("default = 2", "default = 0"))
+    assert run(no_default, data)["score_fit"].to_list() == [15, 10, 15, 0, -3, -3, -10, -3]
+    assert stats(no_default, data)["fired:0"] == 7
 
 
 def test_case_sensitive_map() -> None:
@@ -359,7 +363,13 @@ def test_bands_edges_open_ends_default_and_missing() -> None:
     model = make_model("[fields]\nnull_values = ['', 'Select']\n" + BANDS_RULE)
     # min is inclusive and max exclusive; 50-100 is not covered so gets the default
     assert run(model, data)["score_fit"].to_list() == [1, 1, 2, 2, 7, 7, 4, 4, -5, -5]
-    assert stats(model, data)["fired:0"] == 6
+    assert stats(model, data)["fired:0"] == 10  # every lead gets points
+    quiet = make_model(
+        "[fields]\nnull_values = ['', 'Select']\n"
+        + BANDS_RULE.replace("default = 7", "default = 0").replace("points = 2", "points = 0")
+    )
+    assert run(quiet, data)["score_fit"].to_list() == [1, 1, 0, 0, 0, 0, 4, 4, -5, -5]
+    assert stats(quiet, data)["fired:0"] == 6
 
 
 def test_bands_on_typed_column() -> None:

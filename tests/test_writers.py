@@ -126,6 +126,18 @@ def test_empty_destination_is_a_usage_error(dest: str) -> None:
         check_destination(dest, {})
 
 
+def test_a_pipe_or_device_is_refused_not_replaced(tmp_path: Path) -> None:
+    pipe = tmp_path / "fifo"
+    os.mkfifo(pipe)
+    for dest in (str(pipe), os.devnull):
+        with pytest.raises(OutputError, match="device or a pipe") as info:
+            check_destination(dest, {})
+        assert info.value.path == dest
+        with pytest.raises(OutputError, match="device or a pipe"), atomic_path(dest):
+            pass
+    assert stat.S_ISFIFO(pipe.stat().st_mode) and stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
 def test_missing_folder(tmp_path: Path) -> None:
     dest = str(tmp_path / "nope" / "out.csv")
     with pytest.raises(OutputError) as info:
