@@ -410,3 +410,28 @@ def test_cli_lists_every_dialect_the_compiler_knows() -> None:
     from leadscore_cli.cli.sql import DIALECT_NAMES
 
     assert tuple(DIALECTS) == DIALECT_NAMES
+
+
+def test_documented_examples_on_shipped_models_compile(run, tmp_path: Path) -> None:
+    """The `leadscore sql` lines of the README and of `--help` that name a shipped model."""
+    import re
+    import shlex
+
+    from leadscore_cli.cli.sql import sql
+    from tests.conftest import ROOT
+
+    texts = [(ROOT / "README.md").read_text(), sql.__doc__ or ""]
+    lines = {
+        line.strip()
+        for text in texts
+        for line in text.splitlines()
+        if re.match(r"\s*leadscore sql -m configs/", line)
+    }
+    assert len(lines) >= 2
+    for line in lines:
+        args = shlex.split(line)[1:]
+        if "-o" in args:
+            args[args.index("-o") + 1] = str(tmp_path / "q.sql")
+        args = [str(ROOT / a) if a.startswith("configs/") else a for a in args]
+        result = run(*args, "--as-of", AS_OF) if "--as-of" not in args else run(*args)
+        assert result.exit_code == 0, (line, result.stderr)

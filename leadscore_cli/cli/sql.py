@@ -43,7 +43,7 @@ def sql(
     The as-of date is written into the query, so it gives the same result every run.
     Example:
 
-        leadscore sql -m configs/b2b_saas.toml --dialect snowflake --table crm.leads
+        leadscore sql -m configs/b2b_saas.toml --dialect bigquery --table crm.leads
     """
     with reporting_errors(debug):
         from leadscore_cli.sql import compile_model
