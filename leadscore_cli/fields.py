@@ -312,13 +312,18 @@ def to_number(text: pl.Expr) -> pl.Expr:
     through the character clean-up (the others are nulled first, so it skips them).
     """
     direct = text.cast(pl.Float64, strict=False)
-    rest = pl.when(direct.is_null()).then(text)
+    return pl.coalesce(direct, cleaned_number(pl.when(direct.is_null()).then(text)))
+
+
+def cleaned_number(text: pl.Expr) -> pl.Expr:
+    """The clean-up alone, for text that did not read directly: it reads plain numbers
+    the same way (they hold nothing it removes), so `to_number` is this plus a fast path."""
     junk = list(NUMBER_JUNK)  # literal characters: far cheaper than a regex class
-    digits = rest.str.replace_many(junk, [""] * len(junk))
+    digits = text.str.replace_many(junk, [""] * len(junk))
     enclosed = digits.str.starts_with("(") & digits.str.ends_with(")")
     inner = digits.str.strip_prefix("(").str.strip_suffix(")")
     signed = pl.when(enclosed).then(pl.concat_str(pl.lit("-"), inner)).otherwise(digits)
-    return pl.coalesce(direct, signed.cast(pl.Float64, strict=False))
+    return signed.cast(pl.Float64, strict=False)
 
 
 def finite(integral: bool) -> Step:
@@ -374,6 +379,8 @@ def parse_text_column(
         after = ()
     if any_marker_reads(direct, markers):
         return ParsedField(column, source, steps(*clean, full, *after), present_after(2))
+    if full is to_number:  # what reaches the full way did not read directly
+        full = cleaned_number
     return read_first(column, source, markers, direct, full, after)
 
 

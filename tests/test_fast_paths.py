@@ -23,6 +23,7 @@ from leadscore_cli.fields import (
     MAX_SPELLINGS,
     WHITESPACE,
     ParsedField,
+    cleaned_number,
     finite,
     lowered_in,
     null_out,
@@ -107,9 +108,14 @@ def test_numbers_read_directly_match_the_full_clean_up(cells: list[str | None]) 
     frame = pl.DataFrame({"t": cells}, schema={"t": pl.String}).with_columns(
         pl.col("t").str.strip_chars()
     )
-    got = frame.select(fast=to_number(pl.col("t")), plain=to_number_plainly(pl.col("t")))
-    for fast, plain in got.iter_rows():
+    got = frame.select(
+        fast=to_number(pl.col("t")),
+        cleaned=cleaned_number(pl.col("t")),
+        plain=to_number_plainly(pl.col("t")),
+    )
+    for fast, cleaned, plain in got.iter_rows():
         assert fast == plain or (fast != fast and plain != plain)  # NaN equals NaN here
+        assert cleaned == plain or (cleaned != cleaned and plain != plain)
 
 
 def test_only_enclosing_parentheses_make_a_negative() -> None:
