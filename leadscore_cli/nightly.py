@@ -19,7 +19,15 @@ from typing import TypeVar
 import polars as pl
 
 from leadscore_cli import __version__
-from leadscore_cli.errors import DataError, LeadscoreError, ModelError, UsageError
+from leadscore_cli.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    DataError,
+    LeadscoreError,
+    ModelError,
+    Terminated,
+    UsageError,
+)
 from leadscore_cli.model.schema import Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.scoring import SCORE, TIER, tier_expr
@@ -227,7 +235,8 @@ def recorded(
     run: Callable[[], Summary],
     describe: Callable[[Summary], dict],
 ) -> Summary:
-    """Run a command; with a manifest path, record the run whether it succeeds or fails."""
+    """Run a command; with a manifest path, record the run whether it succeeds or fails,
+    including when Ctrl-C or SIGTERM stops it: a nightly job must always leave a trace."""
     if manifest is None:
         return run()
     started_at = dt.datetime.now().astimezone()
@@ -244,6 +253,13 @@ def recorded(
     }
     try:
         summary = run()
+        # in the try: a stop while the input is hashed (seconds for GBs) is still recorded
+        record = manifest_record(
+            **common,
+            seconds=time.perf_counter() - started,
+            status="ok",
+            **describe(summary),
+        )
     except LeadscoreError as error:
         seconds = time.perf_counter() - started
         write_manifest(
@@ -257,8 +273,19 @@ def recorded(
             ),
         )
         raise
-    seconds = time.perf_counter() - started
-    write_manifest(
-        manifest, manifest_record(**common, seconds=seconds, status="ok", **describe(summary))
-    )
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM from a cron/systemd timeout
+        seconds = time.perf_counter() - started
+        terminated = isinstance(stop, Terminated)
+        write_manifest(
+            manifest,
+            manifest_record(
+                **common,
+                seconds=seconds,
+                status="terminated" if terminated else "interrupted",
+                error="terminated (SIGTERM)" if terminated else "interrupted (SIGINT, Ctrl-C)",
+                exit_code=EXIT_TERMINATED if terminated else EXIT_INTERRUPTED,
+            ),
+        )
+        raise
+    write_manifest(manifest, record)
     return summary
