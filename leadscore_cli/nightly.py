@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,7 +31,13 @@ from leadscore_cli.errors import (
 from leadscore_cli.model.schema import Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.scoring import SCORE, TIER, tier_expr
-from leadscore_cli.writers import atomic_path, check_destination, check_distinct, sink_atomic
+from leadscore_cli.writers import (
+    atomic_path,
+    check_destination,
+    check_distinct,
+    output_format,
+    sink_atomic,
+)
 
 PREVIOUS_SCORE = "previous_score"
 SCORE_CHANGE = "score_change"
@@ -122,8 +128,14 @@ def check_run_files(input_path: str, model: Model, output: str, options) -> None
             check_destination(extra, reads)
 
 
-def write_handoff(output: str, output_fmt: str, handoff: str, model: Model) -> int:
-    """Write the leads that newly reached a handoff tier, read back from the finished output."""
+def write_handoff(
+    output: str, output_fmt: str, handoff: str, model: Model, *, spreadsheet_safe: bool = False
+) -> int:
+    """Write the leads that newly reached a handoff tier, read back from the finished output.
+
+    With `spreadsheet_safe` (--excel-safe) a CSV handoff list is made safe to open in a
+    spreadsheet even when the output it comes from is Parquet: it is the file people open.
+    """
     tiers = handoff_tiers(model)
     if output_fmt == "parquet":
         scored = pl.scan_parquet(output)
@@ -135,9 +147,10 @@ def write_handoff(output: str, output_fmt: str, handoff: str, model: Model) -> i
         change = pl.col(TIER_CHANGE)
         was = change.str.split("->").list.first()
         ready = ready & ((change == "new") | (change.str.contains("->") & ~was.is_in(tiers)))
-    counted = sink_atomic(
-        scored.filter(ready), handoff, also=[scored.filter(ready).select(pl.len())]
-    )
+    listed = scored.filter(ready)
+    if spreadsheet_safe and output_format(handoff) == "csv":
+        listed = excel_safe(listed)
+    counted = sink_atomic(listed, handoff, also=[scored.filter(ready).select(pl.len())])
     return int(counted[0].item())
 
 
@@ -159,9 +172,13 @@ def excel_safe(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def check_excel_safe(fmt: str) -> None:
-    if fmt != "csv":
-        raise UsageError("--excel-safe applies to CSV outputs; Parquet is not opened as text")
+def check_excel_safe(formats: Iterable[str]) -> None:
+    """--excel-safe acts on every CSV a run writes; refuse it when the run writes none."""
+    if "csv" not in formats:
+        raise UsageError(
+            "--excel-safe applies to CSV files and this run writes none; "
+            "Parquet is not opened as text"
+        )
 
 
 def file_sha256(path: Path) -> str:

@@ -176,6 +176,24 @@ def test_excel_safe_neutralises_formula_cells_only(run, tmp_path):
     assert plain["company"].to_list() == rows["company"]  # default: values pass through
 
 
+@pytest.mark.parametrize("command", ["score", "grade"])
+def test_excel_safe_applies_to_a_csv_handoff_beside_a_parquet_output(run, tmp_path, command):
+    """The README's nightly pattern: Parquet output, CSV handoff list that people open."""
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    formula = '=HYPERLINK("http://x")'
+    pl.DataFrame({"id": ["a", "b"], "pts": ["60", "70"], "company": [formula, "Acme"]}).write_csv(
+        source
+    )
+    out, handoff = tmp_path / "out.parquet", tmp_path / "call_today.csv"
+    result = run(
+        command, source, "-m", model, "-o", out, "--handoff", handoff, "--excel-safe", "-q"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert pl.read_csv(handoff, infer_schema=False)["company"].to_list() == ["'" + formula, "Acme"]
+    assert pl.read_parquet(out)["company"].to_list() == [formula, "Acme"]  # Parquet: exact
+
+
 @pytest.mark.parametrize(
     ("args", "code"),
     [

@@ -115,9 +115,10 @@ ExcelSafeOpt = Annotated[
     bool,
     typer.Option(
         "--excel-safe",
-        help="CSV output: prefix ' to text cells starting with = + - @ tab or CR so a "
-        "spreadsheet shows them instead of running them. Off by default: values pass "
-        "through unchanged.",
+        help="Every CSV the run writes (output, --handoff list, --split-by files): prefix ' "
+        "to text cells starting with = + - @ tab or CR so a spreadsheet shows them instead "
+        "of running them. Parquet files are left as they are; refused when the run writes "
+        "no CSV. Off by default: values pass through unchanged.",
     ),
 ]
 
