@@ -2,6 +2,7 @@
 
 The CLI turns any `LeadscoreError` into one line on stderr and its exit code;
 everything else is a bug and gets exit code 1 (with a traceback only under --debug).
+Ctrl-C (KeyboardInterrupt) exits 130 and SIGTERM (`Terminated`) 143.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ EXIT_DATA = 5
 EXIT_OUTPUT = 6
 EXIT_DRIFT = 7
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM killed
 
 
 class LeadscoreError(Exception):
@@ -86,3 +88,10 @@ class DriftError(LeadscoreError):
 
     exit_code = EXIT_DRIFT
     kind = "drift"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a cron or systemd timeout) stops a run like Ctrl-C: cleanup runs,
+    nothing is committed, and the exit code is 143 rather than 130."""
+
+    exit_code = EXIT_TERMINATED

@@ -37,6 +37,7 @@ from leadscore_cli.score_run import (
     ReadOptions,
     check_nightly_options,
     invalid_values_check,
+    main_format,
     model_metadata,
     recorded_model,
     replaced_columns_warning,
@@ -194,7 +195,9 @@ def grade_to_output(
             graded = with_deltas(
                 graded, previous_scores(previous.frame, model, previous.name), model
             )
-        written = excel_safe(graded) if options.excel_safe else graded
+        split = options.split_by is not None
+        safe = options.excel_safe and main_format(output, options, split=split) == "csv"
+        written = excel_safe(graded) if safe else graded
         outcome = None
         if options.outcome is not None:
             if options.outcome not in columns:
@@ -285,7 +288,9 @@ def grade_to_output(
     )
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
-        rows = write_handoff(output, fmt, options.handoff, model)
+        rows = write_handoff(
+            output, fmt, options.handoff, model, spreadsheet_safe=options.excel_safe
+        )
         summary.handoff = {"path": options.handoff, "rows": rows, "tiers": handoff_tiers(model)}
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary

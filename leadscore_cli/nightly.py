@@ -12,18 +12,32 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
 import polars as pl
 
 from leadscore_cli import __version__
-from leadscore_cli.errors import DataError, LeadscoreError, ModelError, UsageError
+from leadscore_cli.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    DataError,
+    LeadscoreError,
+    ModelError,
+    Terminated,
+    UsageError,
+)
 from leadscore_cli.model.schema import Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.scoring import SCORE, TIER, tier_expr
-from leadscore_cli.writers import atomic_path, check_destination, check_distinct, sink_atomic
+from leadscore_cli.writers import (
+    atomic_path,
+    check_destination,
+    check_distinct,
+    output_format,
+    sink_atomic,
+)
 
 PREVIOUS_SCORE = "previous_score"
 SCORE_CHANGE = "score_change"
@@ -114,8 +128,14 @@ def check_run_files(input_path: str, model: Model, output: str, options) -> None
             check_destination(extra, reads)
 
 
-def write_handoff(output: str, output_fmt: str, handoff: str, model: Model) -> int:
-    """Write the leads that newly reached a handoff tier, read back from the finished output."""
+def write_handoff(
+    output: str, output_fmt: str, handoff: str, model: Model, *, spreadsheet_safe: bool = False
+) -> int:
+    """Write the leads that newly reached a handoff tier, read back from the finished output.
+
+    With `spreadsheet_safe` (--excel-safe) a CSV handoff list is made safe to open in a
+    spreadsheet even when the output it comes from is Parquet: it is the file people open.
+    """
     tiers = handoff_tiers(model)
     if output_fmt == "parquet":
         scored = pl.scan_parquet(output)
@@ -127,9 +147,10 @@ def write_handoff(output: str, output_fmt: str, handoff: str, model: Model) -> i
         change = pl.col(TIER_CHANGE)
         was = change.str.split("->").list.first()
         ready = ready & ((change == "new") | (change.str.contains("->") & ~was.is_in(tiers)))
-    counted = sink_atomic(
-        scored.filter(ready), handoff, also=[scored.filter(ready).select(pl.len())]
-    )
+    listed = scored.filter(ready)
+    if spreadsheet_safe and output_format(handoff) == "csv":
+        listed = excel_safe(listed)
+    counted = sink_atomic(listed, handoff, also=[scored.filter(ready).select(pl.len())])
     return int(counted[0].item())
 
 
@@ -151,9 +172,13 @@ def excel_safe(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def check_excel_safe(fmt: str) -> None:
-    if fmt != "csv":
-        raise UsageError("--excel-safe applies to CSV outputs; Parquet is not opened as text")
+def check_excel_safe(formats: Iterable[str]) -> None:
+    """--excel-safe acts on every CSV a run writes; refuse it when the run writes none."""
+    if "csv" not in formats:
+        raise UsageError(
+            "--excel-safe applies to CSV files and this run writes none; "
+            "Parquet is not opened as text"
+        )
 
 
 def file_sha256(path: Path) -> str:
@@ -227,7 +252,8 @@ def recorded(
     run: Callable[[], Summary],
     describe: Callable[[Summary], dict],
 ) -> Summary:
-    """Run a command; with a manifest path, record the run whether it succeeds or fails."""
+    """Run a command; with a manifest path, record the run whether it succeeds or fails,
+    including when Ctrl-C or SIGTERM stops it: a nightly job must always leave a trace."""
     if manifest is None:
         return run()
     started_at = dt.datetime.now().astimezone()
@@ -244,6 +270,13 @@ def recorded(
     }
     try:
         summary = run()
+        # in the try: a stop while the input is hashed (seconds for GBs) is still recorded
+        record = manifest_record(
+            **common,
+            seconds=time.perf_counter() - started,
+            status="ok",
+            **describe(summary),
+        )
     except LeadscoreError as error:
         seconds = time.perf_counter() - started
         write_manifest(
@@ -257,8 +290,19 @@ def recorded(
             ),
         )
         raise
-    seconds = time.perf_counter() - started
-    write_manifest(
-        manifest, manifest_record(**common, seconds=seconds, status="ok", **describe(summary))
-    )
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM from a cron/systemd timeout
+        seconds = time.perf_counter() - started
+        terminated = isinstance(stop, Terminated)
+        write_manifest(
+            manifest,
+            manifest_record(
+                **common,
+                seconds=seconds,
+                status="terminated" if terminated else "interrupted",
+                error="terminated (SIGTERM)" if terminated else "interrupted (SIGINT, Ctrl-C)",
+                exit_code=EXIT_TERMINATED if terminated else EXIT_INTERRUPTED,
+            ),
+        )
+        raise
+    write_manifest(manifest, record)
     return summary

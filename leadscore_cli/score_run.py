@@ -184,15 +184,15 @@ def score_file(
     )
 
 
+def main_format(output: str, options, *, split: bool = False) -> str:
+    """The format of the run's main output: the file, or the --split-by segments."""
+    if split:
+        return options.output_format or "csv"
+    return output_format(output, options.output_format)
+
+
 def check_nightly_options(output: str, options, model: Model, *, split: bool = False) -> None:
     """Fail before reading anything when nightly options do not fit the output."""
-    if options.excel_safe:
-        fmt = (
-            options.output_format or "csv"
-            if split
-            else output_format(output, options.output_format)
-        )
-        check_excel_safe(fmt)
     if options.handoff is not None:
         if output == "-" or split:
             raise UsageError("--handoff reads the finished output back; give -o FILE")
@@ -202,6 +202,11 @@ def check_nightly_options(output: str, options, model: Model, *, split: bool = F
                 "cut that list to the top N (run without --top)"
             )
         handoff_tiers(model)
+    if options.excel_safe:
+        formats = [main_format(output, options, split=split)]
+        if options.handoff is not None:
+            formats.append(output_format(options.handoff))
+        check_excel_safe(formats)
     if options.previous is not None:
         require_id(model, "--previous")
         keep = getattr(options, "keep_columns", None)
@@ -252,7 +257,7 @@ def score_to_output(
             result = with_deltas(
                 result, previous_scores(previous.frame, model, previous.name), model
             )
-        if options.excel_safe:
+        if options.excel_safe and main_format(output, options) == "csv":
             result = excel_safe(result)
         stats, counts = run_guarded(
             source,
@@ -278,7 +283,9 @@ def score_to_output(
     summary.warnings += warnings + replaced_columns_warning(plan)
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
-        rows = write_handoff(output, fmt, options.handoff, model)
+        rows = write_handoff(
+            output, fmt, options.handoff, model, spreadsheet_safe=options.excel_safe
+        )
         summary.handoff = {"path": options.handoff, "rows": rows, "tiers": handoff_tiers(model)}
     return summary
 

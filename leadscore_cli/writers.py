@@ -32,6 +32,7 @@ from typing import Literal
 import polars as pl
 
 from leadscore_cli.errors import OutputError, UsageError
+from leadscore_cli.stopping import stoppable
 
 __all__ = [
     "atomic_path",
@@ -300,17 +301,18 @@ def _run_with_summaries(
     shared scan buffers the input for whichever branch lags, and a CSV writer lags
     behind aggregations, so memory would grow with the input: there the summaries run
     first, in one pass of their own, and are checked before the sink runs alone (bad
-    data then stops the run before anything is written).
+    data then stops the run before anything is written). Each query is `stoppable`:
+    SIGTERM stops it like Ctrl-C, and the caller's cleanup removes the temp file.
     """
     if share_scan or not also:
-        summaries = list(pl.collect_all([sink, *also])[1:])
+        summaries = list(stoppable(lambda: pl.collect_all([sink, *also]))[1:])
         if check is not None:
             check(summaries)
         return summaries
-    summaries = list(pl.collect_all(list(also)))
+    summaries = list(stoppable(lambda: pl.collect_all(list(also))))
     if check is not None:
         check(summaries)
-    pl.collect_all([sink])
+    stoppable(lambda: pl.collect_all([sink]))
     return summaries
 
 

@@ -1,17 +1,32 @@
-"""Nightly-run features of `score`: deltas, handoff list, manifest, spreadsheet safety."""
+"""Nightly-run features of `score`: deltas, handoff list, manifest, spreadsheet safety,
+and stopping cleanly on Ctrl-C or SIGTERM (a cron or systemd timeout)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from leadscore_cli.errors import EXIT_DATA, EXIT_MODEL, EXIT_OUTPUT, EXIT_USAGE
-from tests.conftest import AS_OF, B2B_MODEL, SAMPLE
+from leadscore_cli.errors import (
+    EXIT_DATA,
+    EXIT_INTERRUPTED,
+    EXIT_MODEL,
+    EXIT_OUTPUT,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    Terminated,
+)
+from leadscore_cli.sample import write_sample
+from tests.conftest import AS_OF, B2B_MODEL, ROOT, SAMPLE
 
 
 def write_model(tmp_path):
@@ -177,6 +192,24 @@ def test_excel_safe_neutralises_formula_cells_only(run, tmp_path):
     assert plain["company"].to_list() == rows["company"]  # default: values pass through
 
 
+@pytest.mark.parametrize("command", ["score", "grade"])
+def test_excel_safe_applies_to_a_csv_handoff_beside_a_parquet_output(run, tmp_path, command):
+    """The README's nightly pattern: Parquet output, CSV handoff list that people open."""
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    formula = '=HYPERLINK("http://x")'
+    pl.DataFrame({"id": ["a", "b"], "pts": ["60", "70"], "company": [formula, "Acme"]}).write_csv(
+        source
+    )
+    out, handoff = tmp_path / "out.parquet", tmp_path / "call_today.csv"
+    result = run(
+        command, source, "-m", model, "-o", out, "--handoff", handoff, "--excel-safe", "-q"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert pl.read_csv(handoff, infer_schema=False)["company"].to_list() == ["'" + formula, "Acme"]
+    assert pl.read_parquet(out)["company"].to_list() == [formula, "Acme"]  # Parquet: exact
+
+
 @pytest.mark.parametrize(
     ("args", "code"),
     [
@@ -257,3 +290,121 @@ def test_only_parquet_runs_without_previous_share_one_pass() -> None:
     assert shares_scan("out.parquet", ScoreOptions(as_of=day))
     assert not shares_scan("out.csv", ScoreOptions(as_of=day))
     assert not shares_scan("out.parquet", ScoreOptions(as_of=day, previous="last.parquet"))
+
+
+# --- stopping: Ctrl-C and SIGTERM --------------------------------------------------------
+
+STOPS = {
+    "SIGTERM": (signal.SIGTERM, EXIT_TERMINATED, "terminated"),
+    "SIGINT": (signal.SIGINT, EXIT_INTERRUPTED, "interrupted"),
+}
+
+
+@pytest.mark.parametrize(
+    ("stop", "code", "status"),
+    [
+        (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
+        (Terminated, EXIT_TERMINATED, "terminated"),
+    ],
+)
+def test_a_stopped_run_writes_its_manifest(run, tmp_path, monkeypatch, stop, code, status):
+    def stopped(*args, **kwargs):
+        raise stop()
+
+    monkeypatch.setattr("leadscore_cli.score_run.score_to_output", stopped)
+    manifest = tmp_path / "run.json"
+    out = tmp_path / "o.parquet"
+    result = run("score", SAMPLE, "-m", B2B_MODEL, "-o", out, "--manifest", manifest)
+    assert result.exit_code == code
+    assert result.stderr == f"leadscore: {status}; no output was written\n"
+    record = json.loads(manifest.read_text())
+    assert (record["status"], record["exit_code"]) == (status, code)
+    assert record["input"]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def big_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300k leads (about 50 MB): scoring them with --explain takes the better part of a
+    second, time enough to stop the run in the middle."""
+    path = tmp_path_factory.mktemp("stop") / "big.csv"
+    write_sample(path, 300_000, seed=3)
+    return path
+
+
+def leadscore(*args: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "leadscore_cli", *(str(a) for a in args)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("name", STOPS)
+def test_a_signal_mid_run_removes_the_temp_file_and_records_the_stop(big_export, tmp_path, name):
+    """Sent as soon as the output's temp file exists, i.e. while polars writes it."""
+    sig, code, status = STOPS[name]
+    out, manifest = tmp_path / "out.parquet", tmp_path / "run.json"
+    proc = leadscore(
+        "score", big_export, "-m", B2B_MODEL, "-o", out, "--explain", "-q",
+        "--as-of", AS_OF, "--manifest", manifest,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".out.parquet.*.tmp")):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            proc.communicate()
+            pytest.skip(f"the run ended (code {proc.returncode}) before its temp file was seen")
+        time.sleep(0.002)
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=60)
+
+    assert proc.returncode == code, stderr
+    assert stderr == f"leadscore: {status}; no output was written\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json"]  # no output, no temp file
+    record = json.loads(manifest.read_text())
+    assert (record["status"], record["exit_code"]) == (status, code)
+    assert record["rows_out"] is None
+
+
+STOPPABLE_QUERY = """
+import sys
+import polars as pl
+from leadscore_cli.errors import Terminated
+from leadscore_cli.stopping import handling_sigterm, stoppable
+
+# the export read 2000 times over: a minute of work, unless SIGTERM stops it
+query = pl.scan_csv([sys.argv[1]] * 2000, infer_schema=False).select(
+    pl.col("company").str.len_bytes().sum()
+)
+with handling_sigterm():
+    print("running", flush=True)
+    try:
+        stoppable(query.collect)
+    except Terminated:
+        sys.exit(143)
+"""
+
+
+def test_sigterm_stops_a_polars_query_in_the_middle(big_export):
+    """polars aborts a query only on SIGINT; a SIGTERM must reach it all the same."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STOPPABLE_QUERY, str(big_export)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "running\n"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, stderr = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("the query ran on after SIGTERM")
+    assert proc.returncode == EXIT_TERMINATED, stderr
+    assert stderr == ""  # no second KeyboardInterrupt from the SIGINT relayed to polars

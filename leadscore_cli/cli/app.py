@@ -72,7 +72,8 @@ def root(
     ] = False,
 ) -> None:
     """Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad model, 4 bad input,
-    5 bad data, 6 cannot write output, 7 drift over the limit, 130 interrupted."""
+    5 bad data, 6 cannot write output, 7 drift over the limit, 130 interrupted,
+    143 terminated (SIGTERM)."""
     limit_csv_chunks()
 
 

@@ -22,11 +22,14 @@ from rich.console import Console
 from leadscore_cli.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
     LeadscoreError,
+    Terminated,
     UsageError,
 )
 from leadscore_cli.model import Model, load_model
 from leadscore_cli.score_run import ReadOptions
+from leadscore_cli.stopping import handling_sigterm
 
 stderr = Console(stderr=True)
 
@@ -112,9 +115,10 @@ ExcelSafeOpt = Annotated[
     bool,
     typer.Option(
         "--excel-safe",
-        help="CSV output: prefix ' to text cells starting with = + - @ tab or CR so a "
-        "spreadsheet shows them instead of running them. Off by default: values pass "
-        "through unchanged.",
+        help="Every CSV the run writes (output, --handoff list, --split-by files): prefix ' "
+        "to text cells starting with = + - @ tab or CR so a spreadsheet shows them instead "
+        "of running them. Parquet files are left as they are; refused when the run writes "
+        "no CSV. Off by default: values pass through unchanged.",
     ),
 ]
 
@@ -181,15 +185,22 @@ def error_lines(error: LeadscoreError) -> list[str]:
 
 @contextmanager
 def reporting_errors(debug: bool) -> Iterator[None]:
-    """Turn failures into one-line messages and documented exit codes."""
+    """Turn failures into one-line messages and documented exit codes.
+
+    SIGTERM (what cron and systemd send on a timeout) is handled like Ctrl-C, so that
+    temp files are removed and a manifest is written, but exits 143."""
     try:
-        yield
+        with handling_sigterm():
+            yield
     except LeadscoreError as error:
         if debug:
             traceback.print_exc()
         for line in error_lines(error):
             sys.stderr.write(line + "\n")
         raise typer.Exit(error.exit_code) from None
+    except Terminated:
+        sys.stderr.write("leadscore: terminated; no output was written\n")
+        raise typer.Exit(EXIT_TERMINATED) from None
     except KeyboardInterrupt:
         sys.stderr.write("leadscore: interrupted; no output was written\n")
         raise typer.Exit(EXIT_INTERRUPTED) from None

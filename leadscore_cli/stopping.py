@@ -1,0 +1,154 @@
+"""Stop a run on SIGTERM the way Ctrl-C stops it: cleanly, even inside a polars query.
+
+cron and systemd end a job that overruns with SIGTERM. Python's default is to die on
+the spot, leaving a multi-GB temp file beside the output and no manifest. While
+`handling_sigterm` is active, SIGTERM instead raises `Terminated` (a KeyboardInterrupt),
+so the same cleanup runs as for Ctrl-C.
+
+A Python signal handler cannot run while the main thread is inside a polars query (the
+engine runs in Rust). polars aborts a query only on SIGINT, which it watches itself. So a
+watcher thread, woken by Python's signal wake-up fd, relays a SIGTERM that arrives
+during a query (`stoppable`) as SIGINT. That SIGINT also leaves Python's own SIGINT
+handler pending, which would raise a second KeyboardInterrupt at some later call, in
+the middle of the cleanup: `stoppable` lets it fire at once, where it is harmless.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from leadscore_cli.errors import Terminated
+
+__all__ = ["handling_sigterm", "stoppable"]
+
+T = TypeVar("T")
+
+
+class _State:
+    """What the main thread and the watcher share; `lock` orders relays and sections."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.active = False
+        self.queries = 0  # polars queries running in `stoppable` sections
+        self.terminate = False  # a SIGTERM asked the run to stop
+        self.raised = False  # Terminated was raised: later SIGTERMs are ignored
+
+
+_state = _State()
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """Raise Terminated once; inside a query the watcher's relay stops the run instead."""
+    _state.terminate = True
+    if _state.raised or _state.queries:
+        return
+    _state.raised = True
+    raise Terminated()
+
+
+def _watch(receiver: socket.socket) -> None:
+    """Relay SIGTERM as SIGINT to polars while a query runs; end when the socket closes."""
+    while True:
+        try:
+            data = receiver.recv(64)
+        except OSError:
+            return
+        if not data:
+            return
+        if signal.SIGTERM not in data:
+            continue
+        with _state.lock:
+            if _state.queries:
+                _state.terminate = True
+                # to this thread: delivered (polars' flag and Python's set) before it returns
+                signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+
+@contextmanager
+def handling_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into `Terminated` for the duration; a no-op outside the main thread
+    (only it may set signal handlers) or when already active."""
+    if _state.active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    receiver, sender = socket.socketpair()
+    sender.setblocking(False)
+    previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous_fd = signal.set_wakeup_fd(sender.fileno(), warn_on_full_buffer=False)
+    watcher = threading.Thread(target=_watch, args=(receiver,), name="sigterm", daemon=True)
+    _state.active, _state.queries, _state.terminate, _state.raised = True, 0, False, False
+    watcher.start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(previous_fd)
+        signal.signal(signal.SIGTERM, previous_handler)
+        _state.active = False
+        sender.close()  # the watcher sees the end of the stream and returns
+        watcher.join(timeout=1.0)
+        receiver.close()
+
+
+class _Query:
+    """One polars query inside `stoppable`; `close` may safely be called again."""
+
+    def __init__(self) -> None:
+        self.running = False
+
+    def open(self) -> None:
+        with _state.lock:
+            if _state.terminate:
+                return  # a stop is already under way: do not start the query
+            self.running = True
+            _state.queries += 1
+
+    def close(self) -> None:
+        """End the query (no relay can follow), then let pending signal handlers run."""
+        with _state.lock:
+            if self.running:
+                self.running = False
+                _state.queries -= 1
+        # Re-installing a handler makes Python run the pending ones first.
+        signal.signal(signal.SIGTERM, signal.getsignal(signal.SIGTERM))
+
+
+def stoppable(action: Callable[[], T]) -> T:
+    """Run a polars query so that SIGTERM (and Ctrl-C) stop it and leave nothing pending.
+
+    A SIGTERM that arrives while it runs raises Terminated once the query has stopped,
+    even if polars finished it first: the caller then commits nothing. Outside
+    `handling_sigterm` (or the main thread) this is just `action()`.
+    """
+    if not _state.active or threading.current_thread() is not threading.main_thread():
+        return action()
+    query = _Query()
+    error: BaseException | None = None
+    result: T | None = None
+    try:
+        query.open()
+        if not _state.terminate:
+            result = action()
+    except BaseException as exc:  # decided below, once no signal handler is pending
+        error = exc
+    # Python's SIGINT handler may still be pending (polars raised its own
+    # KeyboardInterrupt) and fires at the next call: each call below sits in its own
+    # try, so the stray interrupt is absorbed here rather than in the caller's cleanup.
+    try:
+        query.close()
+    except KeyboardInterrupt:
+        try:
+            query.close()
+        except KeyboardInterrupt:
+            query.close()
+    if _state.terminate:
+        _state.raised = True
+        raise Terminated() from None
+    if error is not None:
+        raise error
+    return result  # type: ignore[return-value]
