@@ -245,7 +245,8 @@ def parse_field(
         return parse_text_column(
             pl.col(column), column, ftype, spec, null_markers(spec, model_nulls)
         )
-    return cast_typed_column(pl.col(column), column, ftype, source_dtype)
+    markers = null_markers(spec, model_nulls)
+    return cast_typed_column(pl.col(column), column, ftype, source_dtype, markers)
 
 
 def strip(text: pl.Expr) -> pl.Expr:
@@ -439,19 +440,34 @@ def cast_step(dtype: pl.DataType) -> Step:
 
 
 def cast_typed_column(
-    raw: pl.Expr, column: str, ftype: FieldType, source_dtype: pl.DataType
+    raw: pl.Expr,
+    column: str,
+    ftype: FieldType,
+    source_dtype: pl.DataType,
+    markers: list[str] | None = None,
 ) -> ParsedField:
-    """Columns Parquet already typed: cast, and refuse casts that cannot mean anything."""
+    """Columns Parquet already typed: cast, and refuse casts that cannot mean anything.
+
+    Each reads the way the same values would from CSV: a categorical `N/A` is a null
+    marker, a float 12.0 read as text is `12`, an int field takes no 12.5, and a
+    time-zone-aware timestamp gives the date its own zone shows.
+    """
     source = raw.meta.output_name()
     if ftype == "string":
-        return ParsedField(column, source, steps(cast_step(pl.String()), strip), None)
+        text = steps(as_text(source_dtype), strip)
+        if source_dtype in (pl.Categorical, pl.Enum):
+            text = (*text, chained(null_out(markers or [])))
+        return ParsedField(column, source, text, None)
     if ftype in ("int", "float"):
         if not (source_dtype.is_numeric() or source_dtype in (pl.Boolean, pl.Null)):
             raise TypeError(
                 f"column {column!r} holds {source_dtype}, the model reads it as {ftype}"
             )
         return ParsedField(
-            column, source, steps(cast_step(pl.Float64()), finite(False)), present_after(0)
+            column,
+            source,
+            steps(cast_step(pl.Float64()), finite(ftype == "int")),
+            present_after(0),
         )
     if ftype == "bool":
         if not (source_dtype == pl.Boolean or source_dtype.is_integer() or source_dtype == pl.Null):
@@ -459,8 +475,30 @@ def cast_typed_column(
         return ParsedField(column, source, steps(cast_step(pl.Boolean())), None)
     if not (source_dtype.is_temporal() or source_dtype == pl.Null):
         raise TypeError(f"column {column!r} holds {source_dtype}, the model reads it as {ftype}")
+    zoned = isinstance(source_dtype, pl.Datetime) and source_dtype.time_zone is not None
     if ftype == "date":
         if source_dtype == pl.Time:
             raise TypeError(f"column {column!r} holds times of day, the model reads it as date")
+        if zoned:  # the calendar date in the column's zone, not in UTC
+            return ParsedField(column, source, steps(lambda t: t.dt.date()), None)
         return ParsedField(column, source, steps(cast_step(pl.Date())), None)
+    if zoned:  # the wall-clock time in the column's zone
+        local = steps(lambda t: t.dt.replace_time_zone(None).dt.cast_time_unit("us"))
+        return ParsedField(column, source, local, None)
     return ParsedField(column, source, steps(cast_step(pl.Datetime("us"))), None)
+
+
+def as_text(source_dtype: pl.DataType) -> Step:
+    """Typed values as the text an export would hold: whole floats without `.0`."""
+    if not source_dtype.is_float():
+        return cast_step(pl.String())
+
+    def step(number: pl.Expr) -> pl.Expr:
+        whole = number.is_finite() & (number == number.floor()) & (number.abs() < 2.0**53)
+        return (
+            pl.when(whole)
+            .then(number.cast(pl.Int64, strict=False).cast(pl.String))
+            .otherwise(number.cast(pl.String))
+        )
+
+    return step

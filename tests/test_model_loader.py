@@ -481,6 +481,22 @@ def test_regex_valid_in_rust_is_accepted() -> None:
         ),
         ("{ field = 'x', op = 'between', value = [10, 5] }", "low (10) is above high (5)"),
         (
+            "{ field = 'x', op = 'between', value = [2026-01-01, 2025-01-01] }",
+            "low (2026-01-01) is above high (2025-01-01)",
+        ),
+        (
+            "{ field = 'x', op = 'between', value = [1, 2026-01-01] }",
+            "mixes dates, numbers: every value of 'between' must be of one kind",
+        ),
+        (
+            "{ field = 'x', op = 'in', value = [1, 'x'] }",
+            "mixes numbers, texts: every value of 'in' must be of one kind",
+        ),
+        (
+            "{ field = 'x', op = 'not_in', value = [true, 'x'] }",
+            "mixes booleans, texts: every value of 'not_in' must be of one kind",
+        ),
+        (
             "{ field = 'x', op = 'contains', value = 5 }",
             "'contains' needs a string or a list of strings, not 5",
         ),

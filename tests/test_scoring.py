@@ -380,6 +380,58 @@ def test_bands_on_typed_column() -> None:
     assert run(make_model(BANDS_RULE), data)["score_fit"].to_list() == [2, 7, -5, 4]
 
 
+def test_typed_columns_read_as_the_same_values_would_from_csv() -> None:
+    """Parquet types must not change a score: a categorical `N/A`, a float 12.0 looked up
+    as text, 12.5 in an int field and a zoned timestamp read as they would from CSV."""
+    model = make_model(
+        """
+        [fields]
+        null_values = ["", "N/A"]
+        [fields.n]
+        type = "int"
+        on_invalid = "null"
+
+        [[rules]]
+        name = "no_industry"
+        points = 1
+        when = { field = "cat", op = "is_null" }
+        [[rules]]
+        name = "twelve"
+        field = "emp"
+        map = { "12" = 10 }
+        [[rules]]
+        name = "big"
+        points = 20
+        when = { field = "n", op = "gte", value = 10 }
+        [[rules]]
+        name = "fresh"
+        points = 40
+        when = { field = "seen", op = "within_days", value = 0 }
+        """
+    )
+    zone = "America/Los_Angeles"
+    as_of_evening = dt.datetime(AS_OF.year, AS_OF.month, AS_OF.day, 19, 0)
+    typed = pl.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "cat": pl.Series(["software", "N/A", None], dtype=pl.Categorical),
+            "emp": [12.0, 12.5, None],
+            "n": [12.0, 12.5, 9.0],
+            "seen": [as_of_evening - dt.timedelta(days=1), as_of_evening, None],
+        }
+    ).with_columns(pl.col("seen").dt.replace_time_zone(zone))
+    as_text = typed.with_columns(
+        pl.col("cat").cast(pl.String),
+        pl.col("emp").map_elements(lambda v: f"{v:g}", return_dtype=pl.String),
+        pl.col("n").map_elements(lambda v: f"{v:g}", return_dtype=pl.String),
+        pl.col("seen").dt.strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    # a: 12 -> +10, n 12 -> +20, seen the day before as-of (its own zone) -> no;
+    # b: N/A -> +1, 12.5 is no int, seen on the as-of evening -> +40; c: no industry -> +1
+    assert run(model, as_text)["score"].to_list() == [30.0, 41.0, 1.0]
+    assert run(model, typed)["score"].to_list() == [30.0, 41.0, 1.0]
+
+
 # ---------------------------------------------------------------------------- caps
 
 CAPPED = """

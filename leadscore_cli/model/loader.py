@@ -584,10 +584,28 @@ def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
         problems.add(path, f"missing: '{op}' needs {wanted}")
     elif not check(value):
         problems.add(path, f"'{op}' needs {wanted}, not {value!r}")
-    elif op == "between" and is_number(value[0]) and is_number(value[1]) and value[0] > value[1]:
+    elif isinstance(value, list) and len({value_kind(v) for v in value}) > 1:
+        kinds = ", ".join(sorted({value_kind(v) for v in value}))
+        problems.add(path, f"mixes {kinds}: every value of '{op}' must be of one kind")
+    elif op == "between" and value[0] > value[1]:
         problems.add(path, f"low ({value[0]}) is above high ({value[1]})")
     elif op == "matches":
         check_regex(value, path, problems)
+
+
+def value_kind(value: Any) -> str:
+    """What a condition value compares as: a field reads every value of a list one way."""
+    import datetime as dt
+
+    if isinstance(value, bool):
+        return "booleans"
+    if isinstance(value, int | float):
+        return "numbers"
+    if isinstance(value, dt.datetime):
+        return "date-times"
+    if isinstance(value, dt.date):
+        return "dates"
+    return "texts"
 
 
 def is_scalar_list(value: Any) -> bool:
