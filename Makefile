@@ -23,8 +23,9 @@ demo: $(STAMP)
 	$(BIN)/leadscore validate -m configs/b2b_saas.toml --data sample_data/leads.csv --as-of $(AS_OF)
 	$(BIN)/leadscore score sample_data/leads.csv -m configs/b2b_saas.toml -o out/scored.csv \
 		--as-of $(AS_OF) --explain --sort
-	@echo "Top of out/scored.csv:"
-	@head -n 4 out/scored.csv | cut -c1-160
+	@echo "The five best leads, with the columns score adds:"
+	@$(BIN)/leadscore score sample_data/leads.csv -m configs/b2b_saas.toml -o - -q \
+		--as-of $(AS_OF) --explain --top 5 --columns lead_id,company,job_title
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

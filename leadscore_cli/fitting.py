@@ -99,6 +99,7 @@ CV_FOLDS = 3
 TOTAL_POINTS = 100
 TIER_CUTOFFS = 3
 TOP_SHARE = 0.1  # lift is measured in the top decile
+SMALL_HOLDOUT = 40  # fewer converted or other held-out leads: holdout metrics are rough
 CHANCE_P = 0.01  # a column whose bins differ less surely than this is dropped as weak
 
 OUTCOME = "__ls_fit_outcome"
@@ -951,6 +952,14 @@ def fit_history(
         dropped=dropped,
         tiers=[],
     )
+    held = y[history.holdout]
+    held_positives, held_negatives = int(held.sum()), int((~held).sum())
+    if min(held_positives, held_negatives) < SMALL_HOLDOUT:
+        result.warnings.append(
+            f"the holdout has {held_positives} converted and {held_negatives} other leads: "
+            f"with fewer than {SMALL_HOLDOUT} of either its AUC, KS and lift are rough "
+            "(more history, or a larger --holdout, makes them firmer)"
+        )
     try:
         result.tiers = propose_tiers(scores[train], y[train])
     except DataError as exc:

@@ -161,8 +161,8 @@ def raise_outcome_problems(
         example = check["example"][0]
         raise DataError(
             f"{role} column {column!r} is not boolean-like ({unreadable:,} value(s) such as "
-            f"{example!r} are not true/false, yes/no or 1/0); name the converted values "
-            f"with --positive, e.g. --positive {example!r}",
+            f"{example!r} are not true/false, yes/no or 1/0); name the value(s) that mean "
+            "converted with --positive VALUE (repeatable)",
             path=source_name,
         )
 

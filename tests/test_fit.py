@@ -279,6 +279,15 @@ def test_too_few_positives_is_a_data_error(run, tmp_path):
     assert "at least 20" in result.stderr
 
 
+def test_a_small_holdout_is_flagged(run, tmp_path, fitted):
+    path = small_history(tmp_path, converted=60)  # about 12 converted leads held out
+    result = run("fit", path, "--outcome", "converted", "-o", tmp_path / "m.toml", "--json")
+    assert result.exit_code == 0, result.stderr
+    warnings = parse_json(result.stdout)["warnings"]
+    assert any(w.startswith("the holdout has 12 converted and 68 other leads") for w in warnings)
+    assert not any("the holdout has" in w for w in fitted["report"]["warnings"])
+
+
 def test_base_model_is_compared_on_the_same_holdout(run, tmp_path):
     from tests.conftest import B2B_MODEL
 

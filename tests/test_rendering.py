@@ -68,3 +68,14 @@ def test_help_keeps_bracketed_words(run) -> None:
         shown = flat(run(name, "--help").stdout)
         for word in wanted:
             assert word in shown, f"leadscore {name} --help lost {word}"
+
+
+def test_help_shows_no_value_for_on_off_flags(run) -> None:
+    """`--explain <bool>` would read as if the flag wanted a value."""
+    import typer.main
+
+    from leadscore_cli.cli.app import app
+
+    assert "<bool>" not in run("--help").stdout
+    for name in typer.main.get_command(app).commands:
+        assert "<bool>" not in run(name, "--help").stdout, name

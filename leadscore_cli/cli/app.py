@@ -6,7 +6,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from leadscore_cli import __version__
 from leadscore_cli.cli.fit import fit
@@ -22,9 +22,26 @@ from leadscore_cli.errors import EXIT_USAGE
 from leadscore_cli.readers import limit_csv_chunks
 
 
+def untyped_flags(params: list[Any]) -> list[Any]:
+    """On/off flags take no value: without this, --help shows `--explain <bool>`, which
+    reads as if it wanted one (and `--explain true` is then an error)."""
+    for param in params:
+        if getattr(param, "is_bool_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class FlagsCommand(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return untyped_flags(super().get_params(ctx))
+
+
 class OneLineErrors(TyperGroup):
     """Usage errors Typer finds itself (a missing option, a value out of range) printed
     as one `leadscore: usage error:` line, like every other error, not a framed box."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return untyped_flags(super().get_params(ctx))
 
     def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
@@ -77,15 +94,15 @@ def root(
     limit_csv_chunks()
 
 
-app.command("score")(score)
-app.command("validate")(validate)
-app.command("profile")(profile)
-app.command("grade")(grade)
-app.command("threshold")(threshold)
-app.command("report")(report)
-app.command("fit")(fit)
-app.command("sql")(sql)
-app.command("sample")(sample)
+app.command("score", cls=FlagsCommand)(score)
+app.command("validate", cls=FlagsCommand)(validate)
+app.command("profile", cls=FlagsCommand)(profile)
+app.command("grade", cls=FlagsCommand)(grade)
+app.command("threshold", cls=FlagsCommand)(threshold)
+app.command("report", cls=FlagsCommand)(report)
+app.command("fit", cls=FlagsCommand)(fit)
+app.command("sql", cls=FlagsCommand)(sql)
+app.command("sample", cls=FlagsCommand)(sample)
 
 
 def main() -> None:

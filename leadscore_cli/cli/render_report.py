@@ -79,7 +79,10 @@ def headline(report: dict) -> list[str]:
         if report["scores"] == "scored"
         else "scores read from the input"
     )
-    lines = [f"Lead score report: {report['input']}", f"{report['rows']:,} leads, {who}, {how}"]
+    summary = (
+        f"{report['rows']:,} leads, {who}, {how}" if model else f"{report['rows']:,} leads, {how}"
+    )
+    lines = [f"Lead score report: {report['input']}", summary]
     dist = report["distribution"]
     lines.append(f"Mean score {num(dist['mean'], '.1f')}, median {num(dist['median'], '.1f')}")
     outcome = report.get("outcome")
