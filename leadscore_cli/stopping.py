@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from leadscore_cli.errors import Terminated
 
-__all__ = ["handling_sigterm", "stoppable"]
+__all__ = ["committing", "handling_sigterm", "stoppable", "stopped_late"]
 
 T = TypeVar("T")
 
@@ -38,6 +38,9 @@ class _State:
         self.queries = 0  # polars queries running in `stoppable` sections
         self.terminate = False  # a SIGTERM asked the run to stop
         self.raised = False  # Terminated was raised: later SIGTERMs are ignored
+        self.committed = False  # an output is in place: a stop now waits for the run's end
+        self.late = False  # a stop was asked for after that
+        self.sigint_handler: object = None  # the SIGINT handler `committing` replaced
 
 
 _state = _State()
@@ -45,6 +48,9 @@ _state = _State()
 
 def _on_sigterm(signum: int, frame: object) -> None:
     """Raise Terminated once; inside a query the watcher's relay stops the run instead."""
+    if _state.committed:
+        _state.late = True
+        return
     _state.terminate = True
     if _state.raised or _state.queries:
         return
@@ -64,7 +70,7 @@ def _watch(receiver: socket.socket) -> None:
         if signal.SIGTERM not in data:
             continue
         with _state.lock:
-            if _state.queries:
+            if _state.queries and not _state.committed:
                 _state.terminate = True
                 # to this thread: delivered (polars' flag and Python's set) before it returns
                 signal.pthread_kill(threading.get_ident(), signal.SIGINT)
@@ -83,16 +89,42 @@ def handling_sigterm() -> Iterator[None]:
     previous_fd = signal.set_wakeup_fd(sender.fileno(), warn_on_full_buffer=False)
     watcher = threading.Thread(target=_watch, args=(receiver,), name="sigterm", daemon=True)
     _state.active, _state.queries, _state.terminate, _state.raised = True, 0, False, False
+    _state.committed, _state.late, _state.sigint_handler = False, False, None
     watcher.start()
     try:
         yield
     finally:
         signal.set_wakeup_fd(previous_fd)
         signal.signal(signal.SIGTERM, previous_handler)
+        if _state.sigint_handler is not None:
+            signal.signal(signal.SIGINT, _state.sigint_handler)  # type: ignore[arg-type]
         _state.active = False
         sender.close()  # the watcher sees the end of the stream and returns
         watcher.join(timeout=1.0)
         receiver.close()
+
+
+def committing() -> None:
+    """Called just before an output replaces its destination. From then on a stop (SIGTERM
+    or Ctrl-C) no longer aborts the run: it would report "no output was written" over a
+    file already replaced, and a retry would then compare against today's scores. The
+    run finishes its last steps (handoff list, manifest) instead; `stopped_late` says so.
+    """
+    if not _state.active or _state.committed:
+        return
+    if threading.current_thread() is not threading.main_thread():
+        return
+    _state.committed = True
+    _state.sigint_handler = signal.signal(signal.SIGINT, _on_late_sigint)
+
+
+def _on_late_sigint(signum: int, frame: object) -> None:
+    _state.late = True
+
+
+def stopped_late() -> bool:
+    """Whether a stop was asked for after an output was in place (the run completed)."""
+    return _state.late
 
 
 class _Query:
@@ -146,7 +178,7 @@ def stoppable(action: Callable[[], T]) -> T:
             query.close()
         except KeyboardInterrupt:
             query.close()
-    if _state.terminate:
+    if _state.terminate and not _state.committed:
         _state.raised = True
         raise Terminated() from None
     if error is not None:

@@ -32,7 +32,7 @@ from typing import Literal
 import polars as pl
 
 from leadscore_cli.errors import OutputError, UsageError
-from leadscore_cli.stopping import stoppable
+from leadscore_cli.stopping import committing, stoppable
 
 __all__ = [
     "atomic_path",
@@ -273,6 +273,7 @@ def _swap_folder(tmp: Path, target: Path, dest: str) -> None:
     """Put the finished folder in place of `dest`, keeping the old one until it is there."""
     old = None
     try:
+        committing()
         if target.exists():
             old = target.parent / f".{target.name}.{os.getpid()}.old"
             os.replace(target, old)
@@ -407,6 +408,7 @@ def _commit(tmp: Path, target: Path, dest: str) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+        committing()
         os.replace(tmp, target)
     except OSError as exc:
         raise OutputError(f"cannot write: {_reason(exc)}", path=dest) from exc
@@ -424,6 +426,7 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _copy_to_stdout(tmp: Path) -> None:
+    committing()  # once data flows, a stop lets the copy finish rather than cut it short
     try:
         with tmp.open("rb") as handle:
             shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)

@@ -322,6 +322,36 @@ def test_a_stopped_run_writes_its_manifest(run, tmp_path, monkeypatch, stop, cod
     assert record["input"]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_after_the_output_is_in_place_lets_the_run_finish(run, tmp_path, monkeypatch, sig):
+    """A stop that lands once the output has replaced the old file must not report "no
+    output was written": a nightly retry would then compare against today's scores."""
+    import leadscore_cli.writers as writers
+
+    real = writers._fsync_folder
+    sent = []
+
+    def fsync_then_stop(folder):  # runs right after the rename
+        real(folder)
+        if not sent:
+            sent.append(sig)
+            signal.raise_signal(sig)
+
+    monkeypatch.setattr(writers, "_fsync_folder", fsync_then_stop)
+    out, manifest, handoff = tmp_path / "o.parquet", tmp_path / "run.json", tmp_path / "h.csv"
+    result = run(
+        "score", SAMPLE, "-m", B2B_MODEL, "-o", out, "--manifest", manifest, "--handoff",
+        handoff, "--as-of", AS_OF, "-q",
+    )  # fmt: skip
+    assert sent == [sig]
+    assert result.exit_code == 0, result.stderr
+    assert "after the output was written; the run finished first" in result.stderr
+    assert pl.read_parquet(out).height == pl.read_csv(SAMPLE, infer_schema=False).height
+    assert handoff.exists()
+    assert json.loads(manifest.read_text())["status"] == "ok"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
 @pytest.fixture(scope="module")
 def big_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """300k leads (about 50 MB): scoring them with --explain takes the better part of a

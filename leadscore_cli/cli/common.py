@@ -29,7 +29,7 @@ from leadscore_cli.errors import (
 )
 from leadscore_cli.model import Model, load_model
 from leadscore_cli.score_run import ReadOptions
-from leadscore_cli.stopping import handling_sigterm
+from leadscore_cli.stopping import handling_sigterm, stopped_late
 
 stderr = Console(stderr=True)
 
@@ -192,6 +192,11 @@ def reporting_errors(debug: bool) -> Iterator[None]:
     try:
         with handling_sigterm():
             yield
+        if stopped_late():
+            sys.stderr.write(
+                "leadscore: a stop was asked for after the output was written; "
+                "the run finished first\n"
+            )
     except LeadscoreError as error:
         if debug:
             traceback.print_exc()
