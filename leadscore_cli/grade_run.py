@@ -48,6 +48,7 @@ from leadscore_cli.scoring import (
     SCORE,
     TIER,
     category_column,
+    derived_columns,
     has_scores,
     hint_for,
     plan_from_scores,
@@ -165,6 +166,11 @@ def grade_to_output(
         columns = list(schema.names())
         rescored = options.rescore or not has_scores(columns, model)
         warnings = [] if rescored else other_model_warning(source, model)
+        if options.rescore:
+            dropped = [c for c in columns if c in derived_columns(model)]
+            if dropped:
+                names = ", ".join(repr(c) for c in dropped)
+                warnings.append(f"--rescore: the input's column(s) {names} are replaced")
         checks = []
         also: list[pl.LazyFrame] = []
         if rescored:

@@ -45,7 +45,7 @@ TIER_CHANGE = "tier_change"
 PREVIOUS_TIER = "__ls_previous_tier"
 DELTA_COLUMNS = (PREVIOUS_SCORE, SCORE_CHANGE, TIER_CHANGE)
 FORMULA_START = r"^[=+\-@\t\r]"
-PLAIN_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 Summary = TypeVar("Summary")
 
 
@@ -89,15 +89,19 @@ def with_deltas(current: pl.LazyFrame, previous: pl.LazyFrame, model: Model) -> 
     joined = current.with_columns(pl.col(id_column).cast(pl.String)).join(
         previous, on=id_column, how="left", maintain_order="left"
     )
-    now = pl.col(TIER).cast(pl.String) if model.tiers else pl.lit(None, pl.String)
     before = pl.col(PREVIOUS_TIER)
-    change = (
-        pl.when(pl.col(PREVIOUS_SCORE).is_null() & before.is_null())
-        .then(pl.lit("new"))
-        .when(before == now)
-        .then(pl.lit("same"))
-        .otherwise(pl.concat_str(before.fill_null("?"), pl.lit("->"), now.fill_null("?")))
-    )
+    is_new = pl.col(PREVIOUS_SCORE).is_null() & before.is_null()
+    if model.tiers:
+        now = pl.col(TIER).cast(pl.String)
+        change = (
+            pl.when(is_new)
+            .then(pl.lit("new"))
+            .when(before == now)
+            .then(pl.lit("same"))
+            .otherwise(pl.concat_str(before.fill_null("?"), pl.lit("->"), now.fill_null("?")))
+        )
+    else:  # no tiers to move between: only a lead seen for the first time is news
+        change = pl.when(is_new).then(pl.lit("new")).otherwise(pl.lit(None, pl.String))
     return joined.with_columns(
         (pl.col(SCORE) - pl.col(PREVIOUS_SCORE)).round(2).alias(SCORE_CHANGE),
         change.alias(TIER_CHANGE),

@@ -15,7 +15,7 @@ import polars as pl
 
 from leadscore_cli import __version__
 from leadscore_cli.errors import DataError, LeadscoreError, UsageError
-from leadscore_cli.model.schema import Model
+from leadscore_cli.model.schema import ADDED_COLUMNS, Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.nightly import (
     check_excel_safe,
@@ -111,11 +111,27 @@ def fresh_export(frame: pl.LazyFrame, model: Model) -> tuple[pl.LazyFrame, list[
 
 def replaced_columns_warning(plan: ScoringPlan) -> list[str]:
     """Input columns named like ones the run adds (a `score` from an earlier run, a CRM's
-    own `grade`) are replaced in the output: say which, since their values are gone."""
+    own `grade`) are replaced in the output: say which, since their values are gone.
+
+    A `score` beside columns such a run writes that this model does not (another model's
+    `score_fit` or `reasons`) marks a file scored with another model: those are kept, so
+    say that too, or they would pass for this run's."""
     if not plan.replaced_columns:
         return []
     names = ", ".join(repr(c) for c in plan.replaced_columns)
-    return [f"input column(s) {names} replaced by this run's values"]
+    warnings = [f"input column(s) {names} replaced by this run's values"]
+    if "score" in plan.replaced_columns:
+        kept = [
+            c
+            for c in plan.input_columns
+            if c not in plan.added_columns and (c in ADDED_COLUMNS or c.startswith("score_"))
+        ]
+        if kept:
+            warnings.append(
+                f"the input looks scored by another model: its column(s) "
+                f"{', '.join(repr(c) for c in kept)} are not this model's and are kept as they were"
+            )
+    return warnings
 
 
 def model_metadata(model: Model) -> dict[str, str]:
@@ -194,7 +210,9 @@ def main_format(output: str, options, *, split: bool = False) -> str:
 def check_nightly_options(output: str, options, model: Model, *, split: bool = False) -> None:
     """Fail before reading anything when nightly options do not fit the output."""
     if options.handoff is not None:
-        if output == "-" or split:
+        if split:
+            raise UsageError("--handoff reads one finished output back; not with --split-by")
+        if output == "-":
             raise UsageError("--handoff reads the finished output back; give -o FILE")
         if getattr(options, "top", None) is not None:
             raise UsageError(

@@ -86,6 +86,7 @@ class ScoringPlan:
     checked_fields: list[tuple[str, str]]  # (field, export column) whose values must parse
     # Input columns the output replaces with this run's (e.g. `score` in a file scored before).
     replaced_columns: list[str] = dataclasses.field(default_factory=list)
+    input_columns: list[str] = dataclasses.field(default_factory=list)  # after renames
 
 
 def required_columns(model: Model) -> dict[str, str]:
@@ -250,6 +251,7 @@ def plan_scoring(
         added_columns=added,
         checked_fields=[(p.name, source_of(model, p.name)) for p in checked],
         replaced_columns=[c for c in schema.names() if c in added],
+        input_columns=list(schema.names()),
     )
 
 

@@ -380,6 +380,24 @@ def test_rescoring_a_scored_file_replaces_every_column_the_last_run_added(run, t
     assert json.loads(raw.stdout)["warnings"] == []
 
 
+def test_rescoring_with_another_model_names_the_columns_it_keeps(run, tmp_path):
+    first, second = tmp_path / "b2b.parquet", tmp_path / "intent.csv"
+    args = ["--as-of", AS_OF, "-q", "--explain"]
+    assert run("score", SAMPLE, "-m", B2B_MODEL, "-o", first, *args).exit_code == 0
+    intent = tmp_path / "intent.toml"
+    intent.write_text(
+        '[model]\nname = "intent"\n[[rules]]\nname = "demo"\ncategory = "intent"\n'
+        'points = 40\nwhen = { field = "demo_requested", op = "eq", value = true }\n'
+    )
+    result = run("score", first, "-m", intent, "-o", second, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["warnings"] == [
+        "input column(s) 'score' replaced by this run's values",
+        "the input looks scored by another model: its column(s) 'score_fit', "
+        "'score_engagement', 'tier', 'reasons' are not this model's and are kept as they were",
+    ]
+
+
 def test_a_column_named_like_a_working_column_stops_the_run(run, tmp_path):
     source = tmp_path / "leads.csv"
     pl.read_csv(SAMPLE, infer_schema=False).head(50).with_columns(

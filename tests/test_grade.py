@@ -673,7 +673,11 @@ def test_rescore_scores_a_scored_file_with_the_given_model(run, tmp_path):
         )
         assert result.exit_code == 0, result.stderr
         summary = json.loads(result.stdout)
-        assert summary["rescored"] is True and summary["warnings"] == []
+        assert summary["rescored"] is True
+        assert summary["warnings"] == [
+            "--rescore: the input's column(s) 'score', 'score_fit', 'score_engagement', "
+            "'tier' are replaced"
+        ]
         again = pl.read_parquet(out)
         assert again.columns == expected.columns
         assert again.equals(expected)

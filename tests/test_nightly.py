@@ -99,6 +99,28 @@ def test_a_rolling_scores_file_can_be_its_own_previous(run, tmp_path):
     assert [float(v) for v in today["previous_score"]] == [1.0, 31.0]
 
 
+def test_excel_safe_leaves_every_plain_number_alone() -> None:
+    from leadscore_cli.nightly import excel_safe
+
+    cells = ["-12", "+3.5", "-1e5", "+2.5E-3", "-.5", "-1,000", "=1+1", "-A1", "+1 555"]
+    got = excel_safe(pl.LazyFrame({"c": cells})).collect()["c"].to_list()
+    assert got == [*cells[:5], "'-1,000", "'=1+1", "'-A1", "'+1 555"]
+
+
+def test_without_tiers_tier_change_only_marks_new_leads(run, tmp_path):
+    model = tmp_path / "m.toml"
+    model.write_text(
+        '[model]\nname = "m"\nid_column = "id"\n[[rules]]\nname = "pts"\npoints = 1\n'
+        'when = { field = "pts", op = "gte", value = 0 }\n'
+    )
+    scored(run, tmp_path, model, {"id": ["a"], "pts": ["1"]}, "mon")
+    today = scored(
+        run, tmp_path, model, {"id": ["a", "b"], "pts": ["1", "2"]}, "tue",
+        "--previous", tmp_path / "mon.csv",
+    )  # fmt: skip
+    assert today["tier_change"].to_list() == [None, "new"]
+
+
 def test_previous_with_duplicate_ids_keeps_one_row_per_lead(run, tmp_path):
     model = write_model(tmp_path)
     scored(run, tmp_path, model, {"id": ["a", "a"], "pts": ["0", "60"]}, "before")
