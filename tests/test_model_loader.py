@@ -555,17 +555,41 @@ def test_points_beyond_a_million_are_refused(rule: str, path: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["score", "tier", "reasons", "score_fit", "grade"])
-def test_a_column_cannot_be_renamed_to_one_the_output_adds(name: str) -> None:
+def test_a_field_cannot_take_the_name_of_a_column_the_output_adds(name: str) -> None:
+    rule = (
+        f'[[rules]]\nname = "r"\ncategory = "fit"\npoints = 1\n'
+        f'when = {{ field = "{name}", op = "gte", value = 100 }}\n'
+    )
     with pytest.raises(ModelError) as info:
         parse_model(
-            f'[model]\nname = "m"\n[fields.{name}]\nsource = "employees"\ntype = "int"\n'
-            f'[[rules]]\nname = "r"\ncategory = "fit"\npoints = 1\n'
-            f'when = {{ field = "{name}", op = "gte", value = 100 }}\n'
+            f'[model]\nname = "m"\n[fields.{name}]\nsource = "employees"\ntype = "int"\n' + rule
         )
     assert info.value.problems == [
-        f"fields.{name}: {name!r} is a column leadscore adds to the output; renaming "
-        "'employees' to it would lose that column (choose another field name)"
+        f"fields.{name}: {name!r} is a column leadscore adds to the output, so the export's "
+        f"'employees' would be lost: name the field otherwise ([fields.crm_{name}] with "
+        "source = 'employees')"
     ]
+    with pytest.raises(ModelError) as info:  # read as it is, without a [fields] entry
+        parse_model('[model]\nname = "m"\n' + rule)
+    assert info.value.problems == [
+        f"rules[0]: reads {name!r}, a column leadscore adds to the output: read the "
+        f"export's column under another name ([fields.crm_{name}] with source = {name!r})"
+    ]
+    renamed = parse_model(  # the advice works
+        f'[model]\nname = "m"\n[fields.crm_{name}]\nsource = "{name}"\n'
+        + rule.replace(f'field = "{name}"', f'field = "crm_{name}"')
+    )
+    assert renamed.field_spec(f"crm_{name}") is not None
+
+
+def test_a_misspelt_null_values_gets_a_suggestion() -> None:
+    with pytest.raises(ModelError) as info:
+        parse_model(
+            '[model]\nname = "m"\n[fields]\nnull_value = ["x"]\n'
+            '[[rules]]\nname = "r"\npoints = 1\nwhen = { field = "a", op = "is_null" }\n'
+        )
+    assert info.value.problems[0].startswith("fields.null_value: must be a table")
+    assert info.value.problems[0].endswith("(did you mean 'null_values'?)")
 
 
 def test_nested_condition_paths() -> None:

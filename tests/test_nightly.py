@@ -412,10 +412,15 @@ def test_a_signal_mid_run_removes_the_temp_file_and_records_the_stop(big_export,
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=60)
 
+    record = json.loads(manifest.read_text())
+    if proc.returncode == 0:  # on a busy machine the write can finish before the signal
+        assert "after the output was written; the run finished first" in stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet", "run.json"]
+        assert record["status"] == "ok" and record["rows_out"] == 300_000
+        return
     assert proc.returncode == code, stderr
     assert stderr == f"leadscore: {status}; no output was written\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json"]  # no output, no temp file
-    record = json.loads(manifest.read_text())
     assert (record["status"], record["exit_code"]) == (status, code)
     assert record["rows_out"] is None
 

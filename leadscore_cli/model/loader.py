@@ -179,7 +179,7 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     grading = parse_grading(data.get("grading"), categories, problems)
     handoff = parse_handoff(data.get("handoff"), tiers, problems)
     check_field_usage(rules, fields, problems)
-    check_renames(fields, categories, problems)
+    check_output_names(fields, rules, categories, problems)
 
     if problems.items:
         raise ModelError("invalid model", path=source, problems=problems.items)
@@ -250,17 +250,36 @@ def string_list(value: Any, path: str, problems: Problems) -> tuple[str, ...]:
     return tuple(value)
 
 
-def check_renames(
-    fields: tuple[FieldSpec, ...], categories: tuple[str, ...], problems: Problems
+def check_output_names(
+    fields: tuple[FieldSpec, ...],
+    rules: tuple[Rule, ...],
+    categories: tuple[str, ...],
+    problems: Problems,
 ) -> None:
-    """A column renamed to a name the output adds would be overwritten: its data lost."""
+    """A field named like a column the output adds would be overwritten by it: its data
+    lost, and the scored file could not be scored again. Read it under another name."""
+    from leadscore_cli.fields import iter_leaves
+
     added = {*ADDED_COLUMNS, *(f"score_{category}" for category in categories)}
+    declared = {spec.name for spec in fields}
     for spec in fields:
-        if spec.source != spec.name and spec.name in added:
+        if spec.name in added:
             problems.add(
                 f"fields.{spec.name}",
-                f"{spec.name!r} is a column leadscore adds to the output; renaming "
-                f"{spec.source!r} to it would lose that column (choose another field name)",
+                f"{spec.name!r} is a column leadscore adds to the output, so the export's "
+                f"{spec.source!r} would be lost: name the field otherwise "
+                f"([fields.crm_{spec.name}] with source = {spec.source!r})",
+            )
+    reported: set[str] = set()
+    for index, rule in enumerate(rules):
+        names = {leaf.field for leaf in iter_leaves(rule.when)} if rule.when is not None else set()
+        names |= {n for n in (rule.field, rule.decay.field if rule.decay else None) if n}
+        for name in sorted(names & added - declared - reported):
+            reported.add(name)
+            problems.add(
+                f"rules[{index}]",
+                f"reads {name!r}, a column leadscore adds to the output: read the export's "
+                f"column under another name ([fields.crm_{name}] with source = {name!r})",
             )
 
 
@@ -276,8 +295,10 @@ def parse_fields(
             null_values = string_list(spec, path, problems)
             continue
         if not isinstance(spec, dict):
+            hint = did_you_mean(name, ["null_values"]) if isinstance(spec, list) else ""
             problems.add(
-                path, 'must be a table such as { source = "Annual Revenue", type = "float" }'
+                path,
+                'must be a table such as { source = "Annual Revenue", type = "float" }' + hint,
             )
             continue
         problems.unknown_keys(spec, FIELD_KEYS, path)
