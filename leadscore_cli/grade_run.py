@@ -158,6 +158,8 @@ def grade_to_output(
                 input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
             )
         )
+        if options.handoff is not None:
+            check_destination(options.handoff, {})
         if options.split_by is None:
             check_destination(output, {"input file": source.path, "model file": model.source})
         else:  # a folder, replaced as a whole: it may hold only an earlier run's segments

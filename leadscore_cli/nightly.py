@@ -36,6 +36,7 @@ from leadscore_cli.writers import (
     check_destination,
     check_distinct,
     output_format,
+    refuse_overwriting,
     sink_atomic,
 )
 
@@ -127,9 +128,19 @@ def check_run_files(input_path: str, model: Model, output: str, options) -> None
         "model file": model.source,
         "previous scored file": None if options.previous is None else Path(options.previous),
     }
-    for extra in (options.handoff, options.manifest):
-        if extra is not None:
-            check_destination(extra, reads)
+    if options.manifest is not None:  # it records failures, so it must be writable first
+        folder = Path(output).expanduser().resolve()
+        if (
+            getattr(options, "split_by", None)
+            and folder in Path(options.manifest).expanduser().resolve().parents
+        ):
+            raise UsageError(
+                "--manifest inside the --split-by folder would block the next run "
+                "(the folder may hold only segment files): write it beside the folder"
+            )
+        check_destination(options.manifest, reads)
+    if options.handoff is not None:  # the rest of its checks run inside the recorded run
+        refuse_overwriting(options.handoff, reads)
 
 
 def write_handoff(

@@ -46,10 +46,17 @@ NULL_MARKERS = tuple(sorted({m.strip().lower() for m in (*DEFAULT_NULL_VALUES, "
 usual placeholders and a CRM picklist's unset "Select"."""
 
 
+OUTCOME_WORDS = frozenset(v.lower() for v in (*DEFAULT_TRUE_VALUES, *DEFAULT_FALSE_VALUES))
+
+
 def outcome_markers(*more: Sequence[str]) -> tuple[str, ...]:
     """`NULL_MARKERS` plus the markers a model or `--null-value` adds: a cell every other
-    column reads as missing must not make the outcome unreadable."""
-    return tuple(sorted({*NULL_MARKERS, *(m.strip().lower() for ms in more for m in ms)}))
+    column reads as missing must not make the outcome unreadable.
+
+    A boolean word is never one of them: a model that reads `0` as missing in its fields
+    must still read a 0/1 outcome, or every lead would look converted."""
+    added = {m.strip().lower() for ms in more for m in ms}
+    return tuple(sorted({*NULL_MARKERS, *added} - OUTCOME_WORDS))
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,12 @@ class OutcomeCounts:
     @property
     def rate(self) -> float:
         return self.positives / self.known if self.known else 0.0
+
+
+def without_positive(markers: Sequence[str], positive: Sequence[str] | None) -> list[str]:
+    """A value named with --positive means converted, even if it is also a null marker."""
+    wanted = {p.strip().lower() for p in positive or ()}
+    return [m for m in markers if m not in wanted]
 
 
 def normalised(
@@ -108,6 +121,7 @@ def outcome_expr(
     if dtype is not None and dtype.is_numeric() and not positive:
         raw = pl.col(column)
         return pl.when(raw == 1).then(True).when(raw == 0).then(False).otherwise(None)
+    markers = without_positive(markers, positive)
     text = normalised(column, dtype, markers)
     if positive:
         wanted = sorted({p.strip().lower() for p in positive})
@@ -136,7 +150,7 @@ def outcome_check_frame(
     `weight` names a column of row counts, for a frame that holds distinct values.
     """
     flag = outcome_expr(column, dtype, positive, markers)
-    present = _present(column, dtype, markers)
+    present = _present(column, dtype, without_positive(markers, positive))
     unreadable = present & flag.is_null()
     w = pl.col(weight).cast(pl.Int64) if weight else pl.lit(1, pl.Int64)
 

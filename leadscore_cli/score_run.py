@@ -258,6 +258,8 @@ def score_to_output(
             )
         )
         check_destination(output, {"input file": source.path, "model file": model.source})
+        if options.handoff is not None:
+            check_destination(options.handoff, {})
         frame, warnings = fresh_export(source.frame, model)
         plan = plan_scoring(
             frame,

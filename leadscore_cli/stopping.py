@@ -85,11 +85,13 @@ def handling_sigterm() -> Iterator[None]:
         return
     receiver, sender = socket.socketpair()
     sender.setblocking(False)
+    # A fresh state before the handler can run: an earlier run's `committed` would
+    # otherwise swallow a SIGTERM that lands right away.
+    _state.active, _state.queries, _state.terminate, _state.raised = True, 0, False, False
+    _state.committed, _state.late, _state.sigint_handler = False, False, None
     previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
     previous_fd = signal.set_wakeup_fd(sender.fileno(), warn_on_full_buffer=False)
     watcher = threading.Thread(target=_watch, args=(receiver,), name="sigterm", daemon=True)
-    _state.active, _state.queries, _state.terminate, _state.raised = True, 0, False, False
-    _state.committed, _state.late, _state.sigint_handler = False, False, None
     watcher.start()
     try:
         yield

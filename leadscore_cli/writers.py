@@ -40,6 +40,7 @@ __all__ = [
     "check_distinct",
     "check_segment_folder",
     "output_format",
+    "refuse_overwriting",
     "sink_atomic",
     "sink_segments_atomic",
 ]
@@ -94,24 +95,31 @@ def check_destination(dest: str, inputs: Mapping[str, Path | None]) -> None:
     reads; `inputs` maps what each file is ("input file", "model file") to its path."""
     if dest == STDOUT:
         return
+    refuse_overwriting(dest, inputs)
+    _check_target(Path(dest).expanduser(), dest)
+
+
+def refuse_overwriting(dest: str, inputs: Mapping[str, Path | None]) -> None:
+    """Only the part of `check_destination` that protects the files a run reads."""
+    if dest == STDOUT:
+        return
     if not dest.strip():
         raise UsageError("an output path is empty; give a file name, or - for stdout")
     target = Path(dest).expanduser()
     for label, source in inputs.items():
         if source is not None and _same_file(target, source):
             raise OutputError(f"refusing to write over the {label}", path=dest)
-    _check_target(target, dest)
 
 
 def check_distinct(destinations: Mapping[str, str | None]) -> None:
     """Fail when two options name the same file: the later write would replace the other.
 
     `destinations` maps each option (e.g. "-o", "--manifest") to its path, or None."""
-    seen: dict[Path, str] = {}
+    seen: dict[Path | str, str] = {}
     for option, dest in destinations.items():
-        if dest is None or dest == STDOUT:
+        if dest is None:
             continue
-        key = Path(dest).expanduser().resolve()
+        key: Path | str = STDOUT if dest == STDOUT else Path(dest).expanduser().resolve()
         if key in seen:
             raise UsageError(f"{seen[key]} and {option} both name {dest!r}; give each its own file")
         seen[key] = option
@@ -184,6 +192,8 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
 
 
 SEGMENT_SUFFIXES = {"csv": ".csv", "parquet": ".parquet"}
+# Files a file browser drops into any folder it shows: replacing them loses nothing.
+OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
 def segment_file_name(key: str, value: object, index: int, fmt: Format) -> str:
@@ -207,7 +217,11 @@ def check_segment_folder(dest: str, keys: Sequence[str]) -> None:
         entries = sorted(target.iterdir())
     except OSError as exc:
         raise OutputError(f"cannot read the folder: {_reason(exc)}", path=dest) from exc
-    foreign = [p.name for p in entries if not (pattern.fullmatch(p.name) and _is_plain_file(p))]
+    foreign = [
+        p.name
+        for p in entries
+        if not (pattern.fullmatch(p.name) and _is_plain_file(p)) and p.name not in OS_LITTER
+    ]
     if foreign:
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         raise OutputError(
@@ -234,7 +248,7 @@ def sink_segments_atomic(
     `dest` may hold only segment files of `key` or of the `replaces` keys (an earlier
     run split another way); anything else is refused rather than deleted.
     """
-    fmt = output_format(dest, format)
+    fmt = output_format(STDOUT, format)  # a folder's name says nothing of its files' format
     target = Path(dest).expanduser()
     if target.exists() and not target.is_dir():
         raise OutputError("--split-by writes a folder, but this is a file", path=dest)

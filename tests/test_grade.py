@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from leadscore_cli.errors import EXIT_DATA, EXIT_MODEL, EXIT_OUTPUT
+from leadscore_cli.errors import EXIT_DATA, EXIT_MODEL, EXIT_OUTPUT, EXIT_USAGE
 from tests.conftest import AS_OF, B2B_MODEL, SAMPLE, SIMPLE_MODEL
 
 # ----------------------------------------------------------------- a tiny model
@@ -695,3 +695,24 @@ def test_a_crm_grade_column_in_the_export_is_replaced_with_a_warning(run, tmp_pa
     ]
     graded = pl.read_csv(out, infer_schema=False)
     assert graded.columns.count("grade") == 1 and "Z" not in graded["grade"].to_list()
+
+
+def test_split_by_tolerates_file_browser_litter_and_a_dotted_folder_name(run, tmp_path):
+    folder = tmp_path / "segments.parquet"  # a folder name that looks like a file's
+    args = ["grade", SAMPLE, "-m", B2B_MODEL, "-o", folder, "--split-by", "tier", "-q"]
+    assert run(*args, "--as-of", AS_OF).exit_code == 0
+    (folder / ".DS_Store").write_bytes(b"finder")
+    result = run(*args, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    assert all(p.name.startswith("tier=") for p in folder.iterdir())
+
+
+def test_a_manifest_inside_the_split_folder_is_refused(run, tmp_path):
+    folder = tmp_path / "segments"
+    result = run(
+        "grade", SAMPLE, "-m", B2B_MODEL, "-o", folder, "--split-by", "tier",
+        "--manifest", folder / "run.json", "--as-of", AS_OF,
+    )  # fmt: skip
+    assert result.exit_code == EXIT_USAGE
+    assert "--manifest inside the --split-by folder" in result.stderr
+    assert not folder.exists()

@@ -292,6 +292,29 @@ def test_two_outputs_naming_one_file_is_a_usage_error(run, tmp_path, first, seco
     assert not shared.exists()
 
 
+def test_a_bad_handoff_folder_is_recorded_in_the_manifest(run, tmp_path):
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"id": ["a"], "pts": ["1"]}).write_csv(source)
+    manifest = tmp_path / "run.json"
+    result = run(
+        "score", source, "-m", model, "-o", tmp_path / "o.csv",
+        "--handoff", tmp_path / "nodir" / "h.csv", "--manifest", manifest,
+    )  # fmt: skip
+    assert result.exit_code == EXIT_OUTPUT and "does not exist" in result.stderr
+    record = json.loads(manifest.read_text())
+    assert (record["status"], record["exit_code"]) == ("failed", EXIT_OUTPUT)
+
+
+def test_output_and_manifest_cannot_both_be_stdout(run, tmp_path):
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"id": ["a"], "pts": ["1"]}).write_csv(source)
+    result = run("score", source, "-m", model, "-o", "-", "--manifest", "-")
+    assert result.exit_code == EXIT_USAGE
+    assert "-o and --manifest both name '-'" in result.stderr and result.stdout == ""
+
+
 def test_previous_needs_an_id_column(run, tmp_path):
     model = tmp_path / "m.toml"
     model.write_text(

@@ -149,3 +149,34 @@ def test_markers_from_the_model_or_the_command_count_as_missing(run, tmp_path):
     fitted = run("fit", source, "--outcome", "converted", "-o", tmp_path / "f.toml", "-q")
     assert fitted.exit_code == EXIT_DATA and "'pending'" in fitted.stderr  # Select is known
     assert "'Select'" not in fitted.stderr
+
+
+def test_a_model_marker_never_swallows_an_outcome_value(run, tmp_path):
+    """A model whose fields read `0` as missing must still read a 0/1 outcome (and a
+    --positive value that is also a marker)."""
+    from tests.conftest import AS_OF, B2B_MODEL, SAMPLE, parse_json
+
+    frame = pl.read_csv(SAMPLE, infer_schema=False).head(2000)
+    frame = frame.with_columns(
+        pl.col("converted").str.to_lowercase().replace({"true": "1", "false": "0"}).alias("y")
+    )
+    source = tmp_path / "h.csv"
+    frame.write_csv(source)
+    model = tmp_path / "m.toml"
+    model.write_text(B2B_MODEL.read_text().replace('"none"]', '"none", "0", "1", "won"]', 1))
+    base = frame["y"].cast(pl.Int64).mean()
+    result = run(
+        "report", source, "-m", model, "--outcome", "y", "--format", "json", "--as-of", AS_OF
+    )
+    assert result.exit_code == 0, result.stderr
+    assert parse_json(result.stdout)["outcome"]["base_rate"] == pytest.approx(base)
+    labelled = frame.with_columns(
+        pl.when(pl.col("y") == "1").then(pl.lit("won")).otherwise(pl.lit("lost")).alias("stage")
+    )
+    labelled.write_csv(source)
+    result = run(
+        "report", source, "-m", model, "--outcome", "stage", "--positive", "won",
+        "--format", "json", "--as-of", AS_OF,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert parse_json(result.stdout)["outcome"]["base_rate"] == pytest.approx(base)

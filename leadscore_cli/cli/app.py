@@ -52,6 +52,8 @@ class OneLineErrors(TyperGroup):
             message = getattr(error, "format_message", None)
             if message is None:
                 raise
+            if not message().strip():  # `leadscore` alone: the help was the answer
+                sys.exit(error.exit_code)
             context = getattr(error, "ctx", None)
             where = context.command_path if context is not None else "leadscore"
             kind = "usage error" if error.exit_code == EXIT_USAGE else "error"
