@@ -202,8 +202,19 @@ def plan_scoring(
         )
         for i, rule in enumerate(model.rules)
     ]
-    frame = frame.with_columns(hit.alias(hit_column(i)) for i, (hit, _) in enumerate(rule_exprs))
+    # A lookup without decay fires where its points are not 0: read that off its points
+    # column rather than evaluate its when/then chain a second time.
+    from_points = [
+        i for i, rule in enumerate(model.rules) if rule.kind != "when" and rule.decay is None
+    ]
+    frame = frame.with_columns(
+        hit.alias(hit_column(i)) for i, (hit, _) in enumerate(rule_exprs) if i not in from_points
+    )
     frame = frame.with_columns(pts.alias(points_column(i)) for i, (_, pts) in enumerate(rule_exprs))
+    if from_points:
+        frame = frame.with_columns(
+            gives_points(pl.col(points_column(i))).alias(hit_column(i)) for i in from_points
+        )
     frame = frame.with_columns(*category_totals(model))
     frame = frame.with_columns(*final_scores(model))
     if model.tiers:

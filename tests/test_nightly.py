@@ -448,6 +448,16 @@ def test_a_signal_mid_run_removes_the_temp_file_and_records_the_stop(big_export,
     assert record["rows_out"] is None
 
 
+def test_commands_that_write_no_output_stream_keep_the_default_sigterm(big_export):
+    """profile, report, threshold... end at once on SIGTERM: a handler would only run
+    once polars had finished its query, and a timeout's SIGKILL could come first."""
+    proc = leadscore("profile", big_export, "--json")
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGTERM
+
+
 STOPPABLE_QUERY = """
 import sys
 import polars as pl

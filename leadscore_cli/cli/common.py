@@ -7,6 +7,7 @@ NO_COLOR and output that is not a terminal are honoured without extra code.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -184,13 +185,15 @@ def error_lines(error: LeadscoreError) -> list[str]:
 
 
 @contextmanager
-def reporting_errors(debug: bool) -> Iterator[None]:
+def reporting_errors(debug: bool, *, nightly: bool = False) -> Iterator[None]:
     """Turn failures into one-line messages and documented exit codes.
 
-    SIGTERM (what cron and systemd send on a timeout) is handled like Ctrl-C, so that
-    temp files are removed and a manifest is written, but exits 143."""
+    With `nightly` (score and grade), SIGTERM (what cron and systemd send on a timeout)
+    is handled like Ctrl-C, so that temp files are removed and a manifest is written,
+    but exits 143. Other commands keep the default: SIGTERM ends them at once, where a
+    handler would wait for polars to finish its query."""
     try:
-        with handling_sigterm():
+        with handling_sigterm() if nightly else contextlib.nullcontext():
             yield
         if stopped_late():
             sys.stderr.write(

@@ -132,7 +132,7 @@ def grade(
 
         leadscore grade scored.csv -m configs/b2b_saas.toml -o segments --split-by grade
     """
-    with reporting_errors(debug):
+    with reporting_errors(debug, nightly=True):
         if split_by is not None and split_by not in SPLIT_CHOICES:
             raise UsageError(f"--split-by must be one of {', '.join(SPLIT_CHOICES)}")
         if split_by is not None and output == "-":

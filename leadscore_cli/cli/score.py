@@ -105,7 +105,7 @@ def score(
 
         leadscore score leads.csv -m configs/b2b_saas.toml -o scored.parquet --explain
     """
-    with reporting_errors(debug):
+    with reporting_errors(debug, nightly=True):
         if json_out and output == "-":
             raise UsageError("--json prints to stdout, which -o - already uses for the data")
         if output_format is not None and output_format not in ("csv", "parquet"):
