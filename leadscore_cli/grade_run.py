@@ -48,7 +48,6 @@ from leadscore_cli.scoring import (
     SCORE,
     TIER,
     category_column,
-    derived_columns,
     has_scores,
     hint_for,
     plan_from_scores,
@@ -168,8 +167,9 @@ def grade_to_output(
         columns = list(schema.names())
         rescored = options.rescore or not has_scores(columns, model)
         warnings = [] if rescored else other_model_warning(source, model)
+        frame = source.frame
         if options.rescore:
-            dropped = [c for c in columns if c in derived_columns(model)]
+            frame, dropped = without_scores(frame, model)
             if dropped:
                 names = ", ".join(repr(c) for c in dropped)
                 warnings.append(f"--rescore: the input's column(s) {names} are replaced")
@@ -177,7 +177,7 @@ def grade_to_output(
         also: list[pl.LazyFrame] = []
         if rescored:
             plan = plan_scoring(
-                without_scores(source.frame, model) if options.rescore else source.frame,
+                frame,
                 model,
                 as_of=options.as_of,
                 source_name=source.name,

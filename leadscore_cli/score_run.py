@@ -31,7 +31,6 @@ from leadscore_cli.nightly import (
 from leadscore_cli.readers import Source, explain_polars_error, open_source
 from leadscore_cli.scoring import (
     ScoringPlan,
-    derived_columns,
     has_scores,
     plan_scoring,
     without_scores,
@@ -99,14 +98,11 @@ def fresh_export(frame: pl.LazyFrame, model: Model) -> tuple[pl.LazyFrame, list[
     Otherwise its `reasons`, `grade` or `previous_score` would sit beside the new scores
     and contradict them. Returns the frame and a warning naming what was dropped.
     """
-    names = frame.collect_schema().names()
-    if not has_scores(names, model):
+    if not has_scores(frame.collect_schema().names(), model):
         return frame, []
-    derived = derived_columns(model)
-    stale = ", ".join(repr(c) for c in names if c in derived)
-    return without_scores(frame, model), [
-        f"the input was scored before: its column(s) {stale} are replaced by this run's"
-    ]
+    frame, dropped = without_scores(frame, model)
+    stale = ", ".join(repr(c) for c in dropped)
+    return frame, [f"the input was scored before: its column(s) {stale} are replaced by this run's"]
 
 
 def replaced_columns_warning(plan: ScoringPlan) -> list[str]:

@@ -23,17 +23,21 @@ from leadscore_cli.fields import (
     parse_field,
     resolve_field_types,
 )
-from leadscore_cli.model.schema import ADDED_COLUMNS, TOTAL, Decay, Limits, Model, Rule
+from leadscore_cli.model.schema import (
+    TOTAL,
+    Decay,
+    Limits,
+    Model,
+    Rule,
+    added_columns,
+    category_column,
+)
 
 PREFIX = "__ls_"
 SCORE = "score"
 TIER = "tier"
 REASONS = "reasons"
 DECIMALS = 2
-
-
-def category_column(category: str) -> str:
-    return f"score_{category}"
 
 
 def value_column(field: str) -> str:
@@ -84,9 +88,12 @@ class ScoringPlan:
     scored: pl.LazyFrame
     added_columns: list[str]
     checked_fields: list[tuple[str, str]]  # (field, export column) whose values must parse
-    # Input columns the output replaces with this run's (e.g. `score` in a file scored before).
-    replaced_columns: list[str] = dataclasses.field(default_factory=list)
     input_columns: list[str] = dataclasses.field(default_factory=list)  # after renames
+
+    @property
+    def replaced_columns(self) -> list[str]:
+        """Input columns the output replaces with this run's (`score` of an earlier run)."""
+        return [c for c in self.input_columns if c in self.added_columns]
 
 
 def required_columns(model: Model) -> dict[str, str]:
@@ -261,7 +268,6 @@ def plan_scoring(
         scored=scored,
         added_columns=added,
         checked_fields=[(p.name, source_of(model, p.name)) for p in checked],
-        replaced_columns=[c for c in schema.names() if c in added],
         input_columns=list(schema.names()),
     )
 
@@ -314,20 +320,16 @@ def restore_sources(frame: pl.LazyFrame, model: Model) -> pl.LazyFrame:
     return frame.rename(renames) if renames else frame
 
 
-def without_scores(frame: pl.LazyFrame, model: Model) -> pl.LazyFrame:
-    """A scored file as an export again, to score it afresh with `model`.
+def without_scores(frame: pl.LazyFrame, model: Model) -> tuple[pl.LazyFrame, list[str]]:
+    """A scored file as an export again, to score it afresh with `model`; and the names
+    of the columns it dropped, for the warning that says so.
 
     Drops the columns `score` and `grade` write (stale `reasons` and last run's
     `previous_score` included) and gives renamed fields their export names back.
     """
-    names = frame.collect_schema().names()
-    frame = frame.drop([c for c in names if c in derived_columns(model)])
-    return restore_sources(frame, model)
-
-
-def derived_columns(model: Model) -> set[str]:
-    """Every column a leadscore run may add to a file scored with `model`."""
-    return {*ADDED_COLUMNS, *(category_column(c) for c in model.categories)}
+    added = added_columns(model.categories)
+    dropped = [c for c in frame.collect_schema().names() if c in added]
+    return restore_sources(frame.drop(dropped), model), dropped
 
 
 def plan_from_scores(

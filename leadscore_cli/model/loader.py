@@ -19,7 +19,6 @@ import polars as pl
 
 from leadscore_cli.errors import ModelError
 from leadscore_cli.model.schema import (
-    ADDED_COLUMNS,
     AGE_OPERATORS,
     DEFAULT_FALSE_VALUES,
     DEFAULT_NULL_VALUES,
@@ -46,6 +45,7 @@ from leadscore_cli.model.schema import (
     Not,
     Rule,
     Tier,
+    added_columns,
 )
 
 TOP_KEYS = ("model", "fields", "rules", "caps", "tiers", "grading", "handoff")
@@ -260,7 +260,7 @@ def check_output_names(
     lost, and the scored file could not be scored again. Read it under another name."""
     from leadscore_cli.fields import iter_leaves
 
-    added = {*ADDED_COLUMNS, *(f"score_{category}" for category in categories)}
+    added = added_columns(categories)
     declared = {spec.name for spec in fields}
     for spec in fields:
         if spec.name in added:

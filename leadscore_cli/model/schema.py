@@ -8,6 +8,7 @@ definition and lets tests compare models with `==`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +47,15 @@ ADDED_COLUMNS = (
     "score_change",
     "tier_change",
 )
+
+
+def category_column(category: str) -> str:
+    return f"score_{category}"
+
+
+def added_columns(categories: Iterable[str]) -> set[str]:
+    """Every column a leadscore run may add to a file scored with these categories."""
+    return {*ADDED_COLUMNS, *(category_column(c) for c in categories)}
 
 
 @dataclass(frozen=True)
