@@ -1,0 +1,333 @@
+"""The contract every subcommand keeps, checked the same way for each.
+
+Scripts call any command the same way: one line on stderr and a documented exit code
+when something is wrong, nothing partial left behind, `-q` silent, `--json` one object
+on stdout, no colour codes off a terminal. A new command joins `COMMANDS` and gets all
+of these checks; the docs' examples are checked against each command's options.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import typer.main
+from typer.testing import Result
+
+from leadscore_cli.cli.app import app
+from leadscore_cli.errors import EXIT_INPUT, EXIT_MODEL, EXIT_USAGE
+
+from .conftest import AS_OF, B2B_MODEL, ROOT, SAMPLE
+
+GROUP = typer.main.get_command(app)
+COMMAND_TABLE = GROUP.commands  # type: ignore[attr-defined]
+
+
+def is_option(param: object) -> bool:
+    return getattr(param, "param_type_name", "") == "option"
+
+
+@dataclass(frozen=True)
+class Command:
+    """How to run one command successfully, and where its input, model and output go.
+
+    `argv(input, model)` builds a run reading `input` (the export or history) with
+    `model`; `output` is the file the run writes (relative to the working folder)."""
+
+    name: str
+    argv: Callable[[str, str], list[str]]
+    output: str | None = None
+    reads_input: bool = True
+    reads_model: bool = True
+
+
+COMMANDS = [
+    Command(
+        "score",
+        lambda data, model: [data, "-m", model, "-o", "out.csv", "--as-of", AS_OF],
+        output="out.csv",
+    ),
+    Command(
+        "validate",
+        lambda data, model: ["-m", model, "--data", data, "--as-of", AS_OF],
+    ),
+    Command(
+        "profile",
+        lambda data, model: [data, "--target", "converted", "-m", model, "--as-of", AS_OF],
+    ),
+    Command(
+        "grade",
+        lambda data, model: [data, "-m", model, "-o", "out.parquet", "--as-of", AS_OF],
+        output="out.parquet",
+    ),
+    Command(
+        "threshold",
+        lambda data, model: [data, "-m", model, "--outcome", "converted", "--as-of", AS_OF],
+    ),
+    Command(
+        "report",
+        lambda data, model: [
+            data,
+            "-m",
+            model,
+            "--outcome",
+            "converted",
+            "--as-of",
+            AS_OF,
+            "-o",
+            "out.md",
+        ],
+        output="out.md",
+    ),
+    Command(
+        "fit",
+        lambda data, model: [data, "--outcome", "converted", "-o", "out.toml", "--seed", "3"],
+        output="out.toml",
+        reads_model=False,
+    ),
+    Command(
+        "sql",
+        lambda data, model: ["-m", model, "--dialect", "duckdb", "--as-of", AS_OF, "-o", "out.sql"],
+        output="out.sql",
+        reads_input=False,
+    ),
+    Command(
+        "sample",
+        lambda data, model: ["-n", "50", "-o", "out.csv", "--seed", "3"],
+        output="out.csv",
+        reads_input=False,
+        reads_model=False,
+    ),
+]
+BY_NAME = {command.name: command for command in COMMANDS}
+ANSI = re.compile(r"\x1b\[")
+
+
+def options(name: str) -> set[str]:
+    """Every option string the command accepts (`-m`, `--model`, ...)."""
+    command = COMMAND_TABLE[name]
+    found = {"-h", "--help"}
+    for param in command.params:
+        if is_option(param):
+            found.update(param.opts)
+            found.update(param.secondary_opts)
+    return found
+
+
+def has_option(name: str, option: str) -> bool:
+    return option in options(name)
+
+
+def only(flag: str) -> list[Command]:
+    return [c for c in COMMANDS if has_option(c.name, flag)]
+
+
+def invoke(run, monkeypatch, folder: Path, name: str, *argv: str) -> Result:
+    monkeypatch.chdir(folder)
+    return run(name, *argv)
+
+
+def stderr_lines(result: Result) -> list[str]:
+    return result.stderr.strip().splitlines()
+
+
+def assert_one_line_error(result: Result, code: int, needle: str) -> None:
+    lines = stderr_lines(result)
+    assert result.exit_code == code, result.stderr
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("leadscore: ")
+    assert needle in lines[0]
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_every_command_is_covered() -> None:
+    assert set(COMMAND_TABLE) == set(BY_NAME)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
+def test_runs_cleanly_and_leaves_only_its_output(run, monkeypatch, tmp_path, command) -> None:
+    argv = command.argv(str(SAMPLE), str(B2B_MODEL))
+    result = invoke(run, monkeypatch, tmp_path, command.name, *argv)
+    assert result.exit_code == 0, result.stderr
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ([command.output] if command.output else [])
+    if command.output:
+        assert (tmp_path / command.output).stat().st_size > 0
+    # Not a terminal (and NO_COLOR aside): plain text, so logs and pipes stay readable.
+    assert not ANSI.search(result.stdout)
+    assert not ANSI.search(result.stderr)
+
+
+@pytest.mark.parametrize("command", only("--quiet"), ids=lambda c: c.name)
+def test_quiet_success_prints_nothing(run, monkeypatch, tmp_path, command) -> None:
+    argv = command.argv(str(SAMPLE), str(B2B_MODEL))
+    result = invoke(run, monkeypatch, tmp_path, command.name, *argv, "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    if command.output:  # quiet, but the work is done
+        assert (tmp_path / command.output).exists()
+
+
+@pytest.mark.parametrize("command", only("--json"), ids=lambda c: c.name)
+def test_json_is_one_object_on_stdout(run, monkeypatch, tmp_path, command) -> None:
+    argv = command.argv(str(SAMPLE), str(B2B_MODEL))
+    result = invoke(run, monkeypatch, tmp_path, command.name, *argv, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert isinstance(json.loads(result.stdout), dict)
+    assert "{" not in result.stderr  # the summary goes to one stream, not both
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c.reads_input], ids=lambda c: c.name)
+def test_reads_the_export_from_stdin(run, monkeypatch, tmp_path, command) -> None:
+    """`-` reads stdin, and the run does what it does on the same file."""
+    from_file = tmp_path / "file"
+    from_stdin = tmp_path / "stdin"
+    from_file.mkdir()
+    from_stdin.mkdir()
+    argv = command.argv(str(SAMPLE), str(B2B_MODEL))
+    by_path = invoke(run, monkeypatch, from_file, command.name, *argv, "-q")
+    argv = command.argv("-", str(B2B_MODEL))
+    monkeypatch.chdir(from_stdin)
+    by_stdin = run(command.name, *argv, "-q", input=SAMPLE.read_bytes())
+    assert by_path.exit_code == by_stdin.exit_code == 0, by_stdin.stderr
+    assert by_stdin.stdout == by_path.stdout
+    if command.output and command.output.endswith(".csv"):
+        assert (from_stdin / command.output).read_bytes() == (
+            from_file / command.output
+        ).read_bytes()
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c.reads_input], ids=lambda c: c.name)
+def test_missing_input_is_one_line_and_exit_4(run, monkeypatch, tmp_path, command) -> None:
+    argv = command.argv("no_such_export.csv", str(B2B_MODEL))
+    result = invoke(run, monkeypatch, tmp_path, command.name, *argv)
+    assert_one_line_error(result, EXIT_INPUT, "no_such_export.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c.reads_model], ids=lambda c: c.name)
+def test_missing_model_is_one_line_and_exit_3(run, monkeypatch, tmp_path, command) -> None:
+    argv = command.argv(str(SAMPLE), "no_such_model.toml")
+    result = invoke(run, monkeypatch, tmp_path, command.name, *argv)
+    assert_one_line_error(result, EXIT_MODEL, "no_such_model.toml")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c.output], ids=lambda c: c.name)
+def test_a_failed_run_leaves_an_existing_output_as_it_was(
+    run, monkeypatch, tmp_path, command
+) -> None:
+    assert command.output is not None
+    kept = tmp_path / command.output
+    kept.write_bytes(b"last night's file\n")
+    if command.reads_model:
+        argv = command.argv(str(SAMPLE), "no_such_model.toml")
+    elif command.reads_input:
+        argv = command.argv("no_such_export.csv", str(B2B_MODEL))
+    else:  # nothing to read: make it fail on its options instead
+        argv = [*command.argv(str(SAMPLE), str(B2B_MODEL)), "--rows", "0"]
+    result = invoke(run, monkeypatch, tmp_path, command.name, *argv)
+    assert result.exit_code != 0
+    assert kept.read_bytes() == b"last night's file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [command.output]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
+def test_debug_shows_the_traceback(run, monkeypatch, tmp_path, command) -> None:
+    if command.reads_input:
+        argv = command.argv("no_such_export.csv", str(B2B_MODEL))
+        code = EXIT_INPUT
+    elif command.reads_model:
+        argv = command.argv(str(SAMPLE), "no_such_model.toml")
+        code = EXIT_MODEL
+    else:
+        argv = [*command.argv(str(SAMPLE), str(B2B_MODEL)), "-o", str(tmp_path / "no" / "x.csv")]
+        code = None
+    result = invoke(run, monkeypatch, tmp_path, command.name, *argv, "--debug")
+    assert result.exit_code != 0
+    if code is not None:
+        assert result.exit_code == code  # --debug adds detail, not another exit code
+    assert "Traceback" in result.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
+def test_unknown_option_is_a_one_line_usage_error(run, monkeypatch, tmp_path, command) -> None:
+    argv = command.argv(str(SAMPLE), str(B2B_MODEL))
+    result = invoke(run, monkeypatch, tmp_path, command.name, *argv, "--no-such-option")
+    assert_one_line_error(result, EXIT_USAGE, "--no-such-option")
+    assert f"leadscore {command.name} --help" in result.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
+def test_help_teaches_with_an_example_that_parses(run, command) -> None:
+    result = run(command.name, "--help")
+    assert result.exit_code == 0
+    examples = examples_in(result.stdout)
+    assert any(name == command.name for name, _ in examples), "no example in --help"
+    for name, flags in examples:
+        unknown = sorted(flag for flag in flags if not has_option(name, flag))
+        assert not unknown, f"`leadscore {name} --help` shows unknown option(s) {unknown}"
+
+
+# --- the docs against the commands -----------------------------------------------------
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+INVOCATION = re.compile(r"\bleadscore\s+([a-z]+)\b(.*)")
+FLAG = re.compile(r"--?[a-zA-Z][\w-]*(=.*)?")
+
+
+def shell_lines(text: str) -> list[str]:
+    """Lines of a text with backslash continuations joined."""
+    return text.replace("\\\n", " ").splitlines()
+
+
+def examples_in(text: str) -> list[tuple[str, list[str]]]:
+    """(command, option flags) for each `leadscore <command> ...` call in `text`."""
+    found = []
+    for line in shell_lines(text):
+        for part in re.split(r"\||&&|;|`", line):
+            match = INVOCATION.search(part)
+            if not match or match.group(1) not in COMMAND_TABLE:
+                continue
+            try:
+                words = shlex.split(match.group(2), comments=True)
+            except ValueError:  # prose around an inline example: take words as they are
+                words = match.group(2).split()
+            flags = [w.split("=", 1)[0] for w in words if FLAG.fullmatch(w)]
+            found.append((match.group(1), flags))
+    return found
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_example_in_the_docs_uses_real_options(doc: Path) -> None:
+    examples = examples_in(doc.read_text(encoding="utf-8"))
+    bad = [
+        f"leadscore {name} {flag}"
+        for name, flags in examples
+        for flag in flags
+        if not has_option(name, flag)
+    ]
+    assert not bad, f"{doc.name} shows options the commands do not have: {bad}"
+
+
+def test_the_docs_show_every_option_of_every_command() -> None:
+    """Each option is documented: shown in an example of its command, or named in the text."""
+    texts = "\n".join(doc.read_text(encoding="utf-8") for doc in DOCS)
+    shown: dict[str, set[str]] = {}
+    for name, flags in examples_in(texts):
+        shown.setdefault(name, set()).update(flags)
+    missing = []
+    for name, command in COMMAND_TABLE.items():
+        for param in command.params:
+            if not is_option(param) or "--help" in param.opts:
+                continue
+            seen = any(opt in shown.get(name, set()) or f"`{opt}" in texts for opt in param.opts)
+            if not seen:
+                missing.append(f"{name} {param.opts[0]}")
+    assert not missing, f"options no doc mentions: {missing}"
