@@ -265,6 +265,16 @@ def test_unknown_option_is_a_one_line_usage_error(run, monkeypatch, tmp_path, co
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
+def test_an_option_without_its_value_points_at_the_commands_help(run, command) -> None:
+    takes_value = next(
+        p.opts[0] for p in COMMAND_TABLE[command.name].params if is_option(p) and not p.is_flag
+    )
+    result = run(command.name, takes_value)
+    assert_one_line_error(result, EXIT_USAGE, f"'{takes_value}' requires an argument")
+    assert f"(see 'leadscore {command.name} --help')" in result.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
 def test_help_teaches_with_an_example_that_parses(run, command) -> None:
     result = run(command.name, "--help")
     assert result.exit_code == 0

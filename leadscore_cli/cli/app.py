@@ -43,6 +43,16 @@ class OneLineErrors(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         return untyped_flags(super().get_params(ctx))
 
+    def command_path_in(self, argv: Any) -> str:
+        """`leadscore score` for `leadscore score x -m`: whose --help to point at."""
+        words = sys.argv[1:] if argv is None else list(argv)
+        for word in words:
+            if word in self.commands:
+                return f"leadscore {word}"
+            if not word.startswith("-"):
+                break
+        return "leadscore"
+
     def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **extra)
@@ -55,7 +65,10 @@ class OneLineErrors(TyperGroup):
             if not message().strip():  # `leadscore` alone: the help was the answer
                 sys.exit(error.exit_code)
             context = getattr(error, "ctx", None)
-            where = context.command_path if context is not None else "leadscore"
+            if context is not None:
+                where = context.command_path
+            else:  # raised while parsing a subcommand's options, before it has a context
+                where = self.command_path_in(args[0] if args else extra.get("args"))
             kind = "usage error" if error.exit_code == EXIT_USAGE else "error"
             sys.stderr.write(f"leadscore: {kind}: {message().rstrip('.')} (see '{where} --help')\n")
             sys.exit(error.exit_code)
