@@ -6,6 +6,8 @@ closing tag (raising an error), so every place that prints user text must escape
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from tests.conftest import AS_OF, B2B_MODEL, SAMPLE
@@ -55,7 +57,6 @@ def test_report_notes_show_a_bracketed_baseline(run, tmp_path) -> None:
 
 def test_help_keeps_bracketed_words(run) -> None:
     """`--help` is rendered by rich too: a `[tiers]` in a help text must reach the reader."""
-    import re
 
     import typer.main
 
@@ -79,3 +80,20 @@ def test_help_shows_no_value_for_on_off_flags(run) -> None:
     assert "<bool>" not in run("--help").stdout
     for name in typer.main.get_command(app).commands:
         assert "<bool>" not in run(name, "--help").stdout, name
+
+
+def test_help_names_what_each_option_takes(run) -> None:
+    """`--as-of DATE`, `--model FILE`: not the Python type (`<str>`) the value is read as."""
+    import typer.main
+
+    from leadscore_cli.cli.app import app
+
+    for name in typer.main.get_command(app).commands:
+        options = [
+            line
+            for line in run(name, "--help").stdout.splitlines()
+            if re.search(r"│\s+\*?\s*--", line)
+        ]
+        assert options, name
+        typed = [line.strip() for line in options if re.search(r"<[a-z][\w\[\] ]*>", line)]
+        assert not typed, f"leadscore {name} --help shows Python types: {typed}"

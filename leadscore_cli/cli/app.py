@@ -21,19 +21,70 @@ from leadscore_cli.cli.validate import validate
 from leadscore_cli.errors import EXIT_USAGE
 from leadscore_cli.readers import limit_csv_chunks
 
+# What each option's value is, as --help shows it: `--model FILE`, not `--model <path>`.
+METAVARS = {
+    **dict.fromkeys(
+        (
+            "--model",
+            "--output",
+            "--data",
+            "--previous",
+            "--handoff",
+            "--manifest",
+            "--write",
+            "--baseline",
+            "--compare-model",
+            "--base-model",
+        ),
+        "FILE",
+    ),
+    **dict.fromkeys(
+        (
+            "--outcome",
+            "--target",
+            "--date-column",
+            "--created-column",
+            "--converted-at-column",
+            "--split-by",
+            "--exclude",
+        ),
+        "COLUMN",
+    ),
+    **dict.fromkeys(("--positive", "--null-value"), "VALUE"),
+    **dict.fromkeys(("--top", "--capacity", "--rows", "--max-features"), "N"),
+    **dict.fromkeys(("--target-rate", "--recall", "--holdout"), "SHARE"),
+    "--as-of": "DATE",
+    "--columns": "A,B,...",
+    "--tiers": "K",
+    "--seed": "SEED",
+    "--fail-on-drift": "PSI",
+    "--encoding": "CODEC",
+    "--delimiter": "CHAR",
+    "--table": "TABLE",
+    "--dialect": "DIALECT",
+    "--per": "day|week|month",
+    "--input-format": "csv|parquet",
+    "--format": "FORMAT",
+}
 
-def untyped_flags(params: list[Any]) -> list[Any]:
-    """On/off flags take no value: without this, --help shows `--explain <bool>`, which
-    reads as if it wanted one (and `--explain true` is then an error)."""
+
+def readable_params(params: list[Any]) -> list[Any]:
+    """Name what each option takes (`--as-of DATE`) instead of its Python type
+    (`<str>`), and show on/off flags bare: `--explain <bool>` reads as if it wanted a
+    value (and `--explain true` is then an error)."""
     for param in params:
-        if getattr(param, "is_bool_flag", False) and param.metavar is None:
+        if param.metavar is not None:
+            continue
+        if getattr(param, "is_bool_flag", False):
             param.metavar = ""
+        elif getattr(param, "param_type_name", "") == "option":
+            param.metavar = METAVARS.get(param.opts[0])
     return params
 
 
 class FlagsCommand(TyperCommand):
     def get_params(self, ctx: Any) -> list[Any]:
-        return untyped_flags(super().get_params(ctx))
+        return readable_params(super().get_params(ctx))
 
 
 class OneLineErrors(TyperGroup):
@@ -41,7 +92,7 @@ class OneLineErrors(TyperGroup):
     as one `leadscore: usage error:` line, like every other error, not a framed box."""
 
     def get_params(self, ctx: Any) -> list[Any]:
-        return untyped_flags(super().get_params(ctx))
+        return readable_params(super().get_params(ctx))
 
     def command_path_in(self, argv: Any) -> str:
         """`leadscore score` for `leadscore score x -m`: whose --help to point at."""
