@@ -26,7 +26,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from leadscore_cli.binning import category_binning
-from leadscore_cli.fitting import Column, FitOptions, History, fit_history, read_history
+from leadscore_cli.fitting import FitOptions, History, fit_history, read_history
+from leadscore_cli.fitting.columns import Column
 from leadscore_cli.sample import write_sample
 
 ROOT = Path(__file__).resolve().parent.parent

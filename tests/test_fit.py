@@ -398,8 +398,7 @@ def test_a_value_that_records_the_outcome_is_still_leakage(run, tmp_path):
 
 
 def test_only_the_converting_side_of_a_column_counts_as_leakage():
-    from leadscore_cli.fitting import leakage_reason
-    from leadscore_cli.icp import woe_bins
+    from leadscore_cli.icp import leakage_reason, woe_bins
 
     # a large bin that nearly never converts: the column's IV is above 1, all from that bin
     rare = woe_bins([("student", 1000, 2), ("manager", 1000, 300)], 302, 1698)

@@ -1,0 +1,173 @@
+"""Export columns read the way the written model will read them.
+
+Each column gets a kind (category, boolean, number or date), a field name for the model,
+and its values as `score` will see them: what does not read as the kind is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from leadscore_cli.fields import parse_field
+from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, FieldSpec, FieldType
+
+TYPE_SHARE = 0.95  # share of present values that must read as a number or date
+SAMPLE_ROWS = 20_000  # text columns' types are decided on the first rows
+ID_SHARE = 0.9  # distinct values over present values for an id-like text column
+
+ENGAGEMENT_NAME = re.compile(
+    r"visit|click|open|download|webinar|demo|page|view|session|time_on|activity|event"
+    r"|attend|trial|chat|video|engag"
+)
+ID_NAME = re.compile(r"(^|_)(id|uuid|guid|key)$")
+
+
+@dataclass
+class Column:
+    """One export column, read the way the written model will read it."""
+
+    source: str
+    name: str  # the field and rule name in the model
+    kind: str  # "category", "bool", "number" or "date"
+    values: np.ndarray  # text (None: missing) or float (NaN: missing; dates: days before as-of)
+    invalid: int = 0  # present values that could not be read (scored as missing)
+
+    @property
+    def ftype(self) -> FieldType:
+        types: dict[str, FieldType] = {
+            "category": "string",
+            "bool": "bool",
+            "number": "float",
+            "date": "date",
+        }
+        return types[self.kind]
+
+    @property
+    def category(self) -> str:
+        return "engagement" if ENGAGEMENT_NAME.search(self.name) else "fit"
+
+
+def field_slug(source: str) -> str:
+    """A field and rule name for an export header: `Annual Revenue` -> `annual_revenue`."""
+    slug = re.sub(r"[^0-9A-Za-z]+", "_", source).strip("_").lower() or "column"
+    return f"c_{slug}" if slug[0].isdigit() else slug
+
+
+def field_names(sources: list[str], taken: list[str]) -> dict[str, str]:
+    """A unique field name per column that no other export column already has."""
+    used = set(taken)
+    names: dict[str, str] = {}
+    for source in sources:
+        slug = field_slug(source)
+        if slug != source:
+            base, number = slug, 2
+            while slug in used or slug in names.values():
+                slug, number = f"{base}_{number}", number + 1
+        names[source] = slug
+    return names
+
+
+def detect_kinds(frame: pl.DataFrame, sources: list[str]) -> dict[str, str]:
+    """Typed columns keep their type; text reads as boolean, number or date when nearly
+    every present value in the first SAMPLE_ROWS does (booleans only when all do), else as a
+    category. Later values that do not read as the type count as missing."""
+    kinds: dict[str, str] = {}
+    exprs: list[pl.Expr] = []
+    text: list[str] = []
+    for source in sources:
+        dtype = frame.schema[source]
+        if dtype == pl.String:
+            text.append(source)
+            for ftype in ("string", "bool", "float", "date"):
+                parsed = parse_field(source, ftype, dtype, None, DEFAULT_NULL_VALUES).value
+                exprs.append(parsed.is_not_null().sum().alias(f"{ftype}:{source}"))
+        elif dtype == pl.Boolean:
+            kinds[source] = "bool"
+        elif dtype.is_numeric():
+            kinds[source] = "number"
+        elif dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime):
+            kinds[source] = "date"
+        elif dtype == pl.Null:
+            kinds[source] = "empty"
+        else:
+            kinds[source] = "unsupported"
+    counts = frame.head(SAMPLE_ROWS).select(exprs).row(0, named=True) if exprs else {}
+    for source in text:
+        present = counts[f"string:{source}"]
+        if present == 0:
+            kinds[source] = "empty"
+        elif counts[f"bool:{source}"] == present:
+            kinds[source] = "bool"
+        elif counts[f"float:{source}"] >= TYPE_SHARE * present:
+            kinds[source] = "number"
+        elif counts[f"date:{source}"] >= TYPE_SHARE * present:
+            kinds[source] = "date"
+        else:
+            kinds[source] = "category"
+    return kinds
+
+
+def column_spec(column: Column) -> FieldSpec | None:
+    """The [fields] entry the written model needs: a rename, and the type for non-text.
+
+    Values that do not read as the type were missing to the fit, so they are to `score`
+    too (`on_invalid = "null"`).
+    """
+    if column.kind == "category":
+        return None if column.name == column.source else FieldSpec(column.name, column.source)
+    return FieldSpec(column.name, column.source, type=column.ftype, on_invalid="null")
+
+
+def read_column(frame: pl.DataFrame, source: str, name: str, kind: str) -> Column:
+    column = Column(source=source, name=name, kind=kind, values=np.empty(0))
+    dtype = frame.schema[source]
+    parsed = parse_field(source, column.ftype, dtype, column_spec(column), DEFAULT_NULL_VALUES)
+    value = parsed.value
+    if kind == "category":
+        value = value.cast(pl.String).str.to_lowercase()
+    elif kind == "bool":
+        value = value.cast(pl.String)
+    elif kind == "date":
+        value = value.cast(pl.Date).cast(pl.Int32).cast(pl.Float64)  # days since 1970
+    else:
+        value = value.cast(pl.Float64)
+    invalid = parsed.invalid.sum() if parsed.invalid is not None else pl.lit(0)
+    result = frame.select(value.alias("v"), invalid.alias("bad"))
+    if kind in ("category", "bool"):
+        column.values = np.asarray(result["v"].to_list(), dtype=object)
+    else:
+        column.values = result["v"].fill_null(float("nan")).to_numpy().astype(np.float64)
+    column.invalid = int(result["bad"][0] or 0)
+    return column
+
+
+def id_like(column: Column) -> str | None:
+    """Ids and free text give every lead its own value: nothing to learn, much to overfit."""
+    if column.kind in ("bool", "date"):
+        return None
+    if column.kind == "category":
+        present = [v for v in column.values.tolist() if v is not None]
+    else:
+        if not ID_NAME.search(column.name):
+            return None
+        present = column.values[~np.isnan(column.values)].tolist()
+    distinct = len(set(present))
+    if present and distinct > ID_SHARE * len(present) and distinct > 1:
+        return f"{distinct:,} distinct values in {len(present):,} leads"
+    return None
+
+
+def days_before_as_of(dates: list[Column]) -> dt.date | None:
+    """Turn date columns into days before the latest date in the data (the as-of date)."""
+    latest = [np.nanmax(c.values) for c in dates if not np.isnan(c.values).all()]
+    if not latest:
+        return None
+    as_of_days = int(max(latest))
+    for column in dates:
+        column.values = as_of_days - column.values
+    return dt.date(1970, 1, 1) + dt.timedelta(days=as_of_days)

@@ -1,0 +1,216 @@
+"""History: the leads with a known outcome, their columns read, and the training/holdout split."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from sklearn.model_selection import train_test_split
+
+from leadscore_cli.errors import DataError, UsageError
+from leadscore_cli.fitting.columns import (
+    Column,
+    days_before_as_of,
+    detect_kinds,
+    field_names,
+    field_slug,
+    id_like,
+    read_column,
+)
+from leadscore_cli.outcome import check_outcome, outcome_check_frame, outcome_expr, require_column
+from leadscore_cli.readers import open_source
+from leadscore_cli.score_run import ReadOptions, run_guarded
+from leadscore_cli.scoring import hint_for
+
+MIN_POSITIVES = 20  # fewer converted (or other) training leads than this cannot be fitted
+
+OUTCOME = "__ls_fit_outcome"
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    outcome: str
+    positive: tuple[str, ...] = ()
+    holdout: float = 0.2
+    seed: int = 0
+    exclude: tuple[str, ...] = ()
+    max_features: int | None = None
+
+    def check(self) -> None:
+        if not 0 < self.holdout < 1:
+            raise UsageError(
+                f"--holdout must be a share between 0 and 1, e.g. 0.2; not {self.holdout}"
+            )
+        if self.max_features is not None and self.max_features < 1:
+            raise UsageError("--max-features must be at least 1")
+
+
+@dataclass
+class Dropped:
+    """A column the fitted model does not use, and why."""
+
+    column: str
+    kind: str  # excluded, empty, unsupported, id-like, leakage, weak, duplicate, limit
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class History:
+    """Leads with a known outcome, their columns read, and the training/holdout split."""
+
+    name: str
+    frame: pl.DataFrame  # export columns as read, one row per lead with a known outcome
+    y: np.ndarray  # bool: converted
+    holdout: np.ndarray  # bool: the lead is held out
+    columns: list[Column]
+    dropped: list[Dropped]
+    as_of: dt.date | None  # the latest date in the data: dates are read as days before it
+    missing_outcome: int = 0
+
+    @property
+    def train(self) -> np.ndarray:
+        return ~self.holdout
+
+
+def read_history(
+    input_path: str, options: FitOptions, read: ReadOptions = ReadOptions()
+) -> History:
+    """The leads with a known outcome, every usable column read, and the split."""
+    with open_source(
+        input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
+    ) as source:
+        schema = source.frame.collect_schema()
+        names = list(schema.names())
+        require_column(options.outcome, names, option="--outcome", source_name=source.name)
+        check_excluded(options.exclude, names)
+        positive = list(options.positive) or None
+        dtype = schema[options.outcome]
+        flagged = source.frame.with_columns(
+            outcome_expr(options.outcome, dtype, positive).alias(OUTCOME)
+        )
+        checks = outcome_check_frame(source.frame, options.outcome, dtype, positive)
+        check, data = run_guarded(source, lambda: pl.collect_all([checks, flagged]))
+        name = source.name
+    counts = check_outcome(options.outcome, check, positive, source_name=name)
+    known = data.filter(pl.col(OUTCOME).is_not_null())
+    y = known[OUTCOME].to_numpy().astype(bool)
+    frame = known.drop(OUTCOME)
+    check_sizes(y, options.holdout, name)
+    holdout = split_history(y, options.holdout, options.seed)
+    check_classes(y[~holdout], name)
+    columns, dropped, as_of = read_columns(frame, options, name)
+    return History(
+        name=name,
+        frame=frame,
+        y=y,
+        holdout=holdout,
+        columns=columns,
+        dropped=dropped,
+        as_of=as_of,
+        missing_outcome=counts.missing,
+    )
+
+
+def split_history(y: np.ndarray, holdout: float, seed: int) -> np.ndarray:
+    """Which leads are held out: a stratified, seeded share of them (True = held out).
+
+    `y` is the outcome of the leads with a known outcome, in file order; the same seed
+    always holds out the same leads, so `score` output can be checked against `fit`.
+    """
+    index = np.arange(y.size)
+    stratify = y if min(int(y.sum()), int(y.size - y.sum())) >= 2 else None
+    _, test = train_test_split(index, test_size=holdout, random_state=seed, stratify=stratify)
+    mask = np.zeros(y.size, dtype=bool)
+    mask[test] = True
+    return mask
+
+
+def check_sizes(y: np.ndarray, holdout: float, source_name: str) -> None:
+    """Refuse history too small to split, before splitting it: the split itself fails on a
+    handful of leads, and no share of too few leads leaves enough to fit on."""
+    positives = int(y.sum())
+    negatives = int(y.size - positives)
+    if positives < MIN_POSITIVES or negatives < MIN_POSITIVES:
+        raise too_few(positives, negatives, "before the holdout", source_name)
+    held_out = math.ceil(holdout * y.size)  # as train_test_split sizes the holdout
+    if y.size - held_out < 2:
+        raise DataError(
+            f"--holdout {holdout:g} leaves {y.size - held_out} of {y.size:,} leads to fit "
+            "on: use a smaller --holdout",
+            path=source_name,
+        )
+    if held_out < 2:
+        raise DataError(
+            f"--holdout {holdout:g} holds out {held_out} of {y.size:,} leads; the holdout "
+            "needs converted and other leads: use a larger --holdout",
+            path=source_name,
+        )
+
+
+def check_classes(y_train: np.ndarray, source_name: str) -> None:
+    positives = int(y_train.sum())
+    negatives = int(y_train.size - positives)
+    if positives < MIN_POSITIVES or negatives < MIN_POSITIVES:
+        raise too_few(positives, negatives, "after the holdout", source_name)
+
+
+def too_few(positives: int, negatives: int, when: str, source_name: str) -> DataError:
+    return DataError(
+        f"only {positives} converted and {negatives} other leads to fit on ({when}); "
+        f"a points model needs at least {MIN_POSITIVES} of each",
+        path=source_name,
+    )
+
+
+def check_excluded(exclude: Sequence[str], names: list[str]) -> None:
+    slugs = {field_slug(n) for n in names}
+    unknown = [c for c in exclude if c not in names and c not in slugs]
+    if unknown:
+        hints = ", ".join(f"{c!r}{hint_for(c, names)}" for c in unknown)
+        raise UsageError(f"--exclude names unknown column(s): {hints}")
+
+
+def read_columns(
+    frame: pl.DataFrame, options: FitOptions, source_name: str
+) -> tuple[list[Column], list[Dropped], dt.date | None]:
+    """Read each candidate column as a category, boolean, number or date."""
+    schema = frame.schema
+    names = list(schema.names())
+    excluded = set(options.exclude)
+    dropped: list[Dropped] = []
+    candidates: list[str] = []
+    for source in names:
+        if source == options.outcome:
+            continue
+        if source in excluded or field_slug(source) in excluded:
+            dropped.append(Dropped(source, "excluded", "--exclude"))
+        else:
+            candidates.append(source)
+    kinds = detect_kinds(frame, candidates)
+    fields = field_names(candidates, names)
+    columns: list[Column] = []
+    dates: list[Column] = []
+    for source in candidates:
+        kind = kinds[source]
+        if kind in ("empty", "unsupported"):
+            why = "no values" if kind == "empty" else f"type {schema[source]} is not supported"
+            dropped.append(Dropped(source, kind, why))
+            continue
+        column = read_column(frame, source, fields[source], kind)
+        reason = id_like(column)
+        if reason:
+            dropped.append(Dropped(source, "id-like", reason))
+            continue
+        columns.append(column)
+        if kind == "date":
+            dates.append(column)
+    as_of = days_before_as_of(dates)
+    return columns, dropped, as_of
