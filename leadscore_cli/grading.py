@@ -10,8 +10,8 @@ from __future__ import annotations
 import polars as pl
 
 from leadscore_cli.errors import ModelError
-from leadscore_cli.model.loader import DEFAULT_GRADE_BANDS
 from leadscore_cli.model.schema import GradeBand, Grading, Model
+from leadscore_cli.model.score_tables import DEFAULT_GRADE_BANDS
 from leadscore_cli.scoring import (
     DECIMALS,
     SCORE,

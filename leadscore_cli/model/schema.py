@@ -1,9 +1,9 @@
 """The scoring model as plain, immutable data.
 
-Parsing and validation live in `loader`; turning a model into polars
-expressions lives in `leadscore_cli.scoring`. Keeping the model as frozen
-dataclasses lets every other part (scoring, SQL, fitting, writing) share one
-definition and lets tests compare models with `==`.
+Parsing and validation live in `loader` and the table readers it calls;
+turning a model into polars expressions lives in `leadscore_cli.scoring`.
+Keeping the model as frozen dataclasses lets every other part (scoring, SQL,
+fitting, writing) share one definition and lets tests compare models with `==`.
 """
 
 from __future__ import annotations

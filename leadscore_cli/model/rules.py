@@ -1,0 +1,347 @@
+"""The `[[rules]]` array: conditions and their operands, lookups (map, bands) and decay."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import polars as pl
+
+from leadscore_cli.model.problems import (
+    MAX_DAYS,
+    NAME_PATTERN,
+    Problems,
+    did_you_mean,
+    is_number,
+    join,
+    number_value,
+    points_problem,
+    points_value,
+    text_value,
+)
+from leadscore_cli.model.schema import (
+    NULL_OPERATORS,
+    OPERATORS,
+    ORDER_OPERATORS,
+    TEXT_OPERATORS,
+    TOTAL,
+    AllOf,
+    AnyOf,
+    Band,
+    Condition,
+    Decay,
+    Leaf,
+    Not,
+    Rule,
+)
+
+RULE_COMMON_KEYS = ("name", "category", "description", "decay")
+WHEN_RULE_KEYS = (*RULE_COMMON_KEYS, "when", "points")
+LOOKUP_RULE_KEYS = (*RULE_COMMON_KEYS, "field", "default", "missing", "case_sensitive")
+LEAF_KEYS = ("field", "op", "value", "case_sensitive")
+DECAY_KEYS = ("field", "half_life_days", "lifespan_days", "if_missing")
+BAND_KEYS = ("min", "max", "points")
+
+
+def parse_rules(data: Any, problems: Problems) -> tuple[Rule, ...]:
+    if data is None:
+        problems.add("rules", "the model has no rules (add at least one [[rules]] table)")
+        return ()
+    if not isinstance(data, list) or not data:
+        problems.add("rules", "must be a non-empty array of [[rules]] tables")
+        return ()
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(data):
+        path = f"rules[{index}]"
+        if not isinstance(raw, dict):
+            problems.add(path, "must be a table")
+            continue
+        rule = parse_rule(raw, path, problems)
+        if rule is None:
+            continue
+        if rule.name in seen:
+            problems.add(join(path, "name"), f"duplicate rule name {rule.name!r}")
+        seen.add(rule.name)
+        rules.append(rule)
+    return tuple(rules)
+
+
+def parse_rule(raw: Mapping[str, Any], path: str, problems: Problems) -> Rule | None:
+    name = text_value(raw, "name", path, problems, required=True)
+    if name is not None and not NAME_PATTERN.match(name):
+        problems.add(join(path, "name"), f"{name!r} must be letters, digits and underscores")
+    category = raw.get("category", "fit")
+    if not isinstance(category, str) or not NAME_PATTERN.match(category):
+        problems.add(
+            join(path, "category"), f"{category!r} must be letters, digits and underscores"
+        )
+        category = "fit"
+    elif category == TOTAL:
+        problems.add(join(path, "category"), f"{TOTAL!r} is reserved for the cap on the total")
+    kinds = [k for k in ("when", "map", "bands") if k in raw]
+    if len(kinds) != 1:
+        found = " and ".join(kinds) if kinds else "none"
+        problems.add(path, f"a rule needs exactly one of 'when', 'map' or 'bands' (found {found})")
+        problems.unknown_keys(
+            raw, (*WHEN_RULE_KEYS, "map", "bands", "field", "default", "missing"), path
+        )
+        return None
+    kind = kinds[0]
+    decay = parse_decay(raw["decay"], join(path, "decay"), problems) if "decay" in raw else None
+    description = text_value(raw, "description", path, problems)
+    common = {"name": name or "", "category": category, "decay": decay, "description": description}
+    if kind == "when":
+        problems.unknown_keys(raw, WHEN_RULE_KEYS, path)
+        points = raw.get("points")
+        problem = points_problem(points)
+        if problem:
+            problems.add(join(path, "points"), problem)
+            points = 0.0
+        when = parse_condition(raw["when"], join(path, "when"), problems)
+        return Rule(kind="when", points=float(points), when=when, **common)
+
+    problems.unknown_keys(raw, (*LOOKUP_RULE_KEYS, kind), path)
+    field = text_value(raw, "field", path, problems, required=True)
+    default = points_value(raw, "default", path, problems)
+    missing = points_value(raw, "missing", path, problems)
+    case_sensitive = raw.get("case_sensitive", False)
+    if not isinstance(case_sensitive, bool):
+        problems.add(join(path, "case_sensitive"), "must be true or false")
+        case_sensitive = False
+    lookup = {
+        "field": field,
+        "default": default,
+        "missing": missing,
+        "case_sensitive": case_sensitive,
+    }
+    if kind == "map":
+        mapping = parse_map(raw["map"], join(path, "map"), case_sensitive, problems)
+        return Rule(kind="map", mapping=mapping, **lookup, **common)
+    return Rule(
+        kind="bands",
+        bands=parse_bands(raw["bands"], join(path, "bands"), problems),
+        **lookup,
+        **common,
+    )
+
+
+def parse_map(
+    data: Any, path: str, case_sensitive: bool, problems: Problems
+) -> tuple[tuple[str, float], ...]:
+    if not isinstance(data, dict) or not data:
+        problems.add(path, "must be a non-empty table of value = points")
+        return ()
+    entries = []
+    seen: dict[str, str] = {}
+    for key, points in data.items():
+        problem = points_problem(points)
+        if problem:
+            problems.add(join(path, key), f"points {problem}")
+            continue
+        normal = key.strip() if case_sensitive else key.strip().lower()
+        if normal in seen:
+            problems.add(
+                join(path, key), f"same value as {seen[normal]!r} once case and spaces are ignored"
+            )
+        seen[normal] = key
+        entries.append((key, float(points)))
+    return tuple(entries)
+
+
+def parse_bands(data: Any, path: str, problems: Problems) -> tuple[Band, ...]:
+    if not isinstance(data, list) or not data:
+        problems.add(path, "must be a non-empty array of { min, max, points } tables")
+        return ()
+    bands: list[Band] = []
+    for index, raw in enumerate(data):
+        band_path = f"{path}[{index}]"
+        if not isinstance(raw, dict):
+            problems.add(band_path, "must be a table { min = ..., max = ..., points = ... }")
+            continue
+        problems.unknown_keys(raw, BAND_KEYS, band_path)
+        points = raw.get("points")
+        problem = points_problem(points)
+        if problem:
+            problems.add(join(band_path, "points"), problem)
+            continue
+        low = number_value(raw, "min", band_path, problems)
+        high = number_value(raw, "max", band_path, problems)
+        if low is None and high is None:
+            problems.add(band_path, "needs a min, a max, or both")
+        if low is not None and high is not None and low >= high:
+            problems.add(band_path, f"min ({low:g}) must be below max ({high:g})")
+        bands.append(Band(points=float(points), min=low, max=high))
+    ordered = sorted(bands, key=lambda b: -math.inf if b.min is None else b.min)
+    for before, after in itertools.pairwise(ordered):
+        before_end = math.inf if before.max is None else before.max
+        after_start = -math.inf if after.min is None else after.min
+        if after_start < before_end:
+            problems.add(path, f"bands overlap: {band_label(before)} and {band_label(after)}")
+    return tuple(bands)
+
+
+def band_label(band: Band) -> str:
+    low = "-inf" if band.min is None else f"{band.min:g}"
+    high = "inf" if band.max is None else f"{band.max:g}"
+    return f"[{low}, {high})"
+
+
+def parse_decay(data: Any, path: str, problems: Problems) -> Decay | None:
+    if not isinstance(data, dict):
+        problems.add(path, "must be a table { field = ..., half_life_days = ... }")
+        return None
+    problems.unknown_keys(data, DECAY_KEYS, path)
+    field = text_value(data, "field", path, problems, required=True)
+    half_life = number_value(data, "half_life_days", path, problems)
+    lifespan = number_value(data, "lifespan_days", path, problems)
+    if (half_life is None) == (lifespan is None):
+        problems.add(path, "needs exactly one of half_life_days or lifespan_days")
+    for key, value in (("half_life_days", half_life), ("lifespan_days", lifespan)):
+        if value is not None and value <= 0:
+            problems.add(join(path, key), "must be above 0")
+    if_missing = data.get("if_missing", "full")
+    if if_missing not in ("full", "none"):
+        problems.add(join(path, "if_missing"), f"must be 'full' or 'none', not {if_missing!r}")
+        if_missing = "full"
+    if field is None:
+        return None
+    return Decay(
+        field=field, half_life_days=half_life, lifespan_days=lifespan, if_missing=if_missing
+    )
+
+
+def parse_condition(data: Any, path: str, problems: Problems) -> Condition:
+    if not isinstance(data, dict):
+        problems.add(path, 'must be a table such as { field = "visits", op = "gte", value = 5 }')
+        return AllOf(())
+    composers = [key for key in ("all", "any", "not") if key in data]
+    if composers:
+        key = composers[0]
+        if len(data) != 1:
+            others = ", ".join(k for k in data if k != key)
+            problems.add(path, f"'{key}' must stand alone in its table (also found: {others})")
+        if key == "not":
+            return Not(parse_condition(data["not"], join(path, "not"), problems))
+        items = data[key]
+        if not isinstance(items, list) or not items:
+            problems.add(join(path, key), "must be a non-empty array of conditions")
+            return AllOf(())
+        parsed = tuple(
+            parse_condition(item, f"{join(path, key)}[{i}]", problems)
+            for i, item in enumerate(items)
+        )
+        return AllOf(parsed) if key == "all" else AnyOf(parsed)
+    return parse_leaf(data, path, problems)
+
+
+def parse_leaf(data: Mapping[str, Any], path: str, problems: Problems) -> Condition:
+    problems.unknown_keys(data, (*LEAF_KEYS, "all", "any", "not"), path)
+    field = text_value(data, "field", path, problems, required=True)
+    op = data.get("op")
+    if not isinstance(op, str) or op not in OPERATORS:
+        problems.add(
+            join(path, "op"),
+            f"unknown operator {op!r}{did_you_mean(str(op), OPERATORS)} "
+            f"(expected one of {', '.join(OPERATORS)})",
+        )
+        return AllOf(())
+    case_sensitive = data.get("case_sensitive", False)
+    if not isinstance(case_sensitive, bool):
+        problems.add(join(path, "case_sensitive"), "must be true or false")
+        case_sensitive = False
+    value = data.get("value")
+    check_operand(op, value, join(path, "value"), problems)
+    if op in ("in", "not_in") or (op in TEXT_OPERATORS[:3] and isinstance(value, list)):
+        value = tuple(value) if isinstance(value, list) else value
+    if op == "between" and isinstance(value, list):
+        value = tuple(value)
+    return Leaf(field=field or "", op=op, value=value, case_sensitive=case_sensitive)
+
+
+SCALAR_TYPES = (str, int, float, bool)
+
+
+def is_days(value: Any) -> bool:
+    return is_number(value) and 0 <= value <= MAX_DAYS
+
+
+def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
+    """Check that a condition's value has the shape its operator needs."""
+    expect: dict[str, tuple[Callable[[Any], bool], str]] = {
+        "eq": (lambda v: isinstance(v, SCALAR_TYPES), "a string, number or boolean"),
+        "ne": (lambda v: isinstance(v, SCALAR_TYPES), "a string, number or boolean"),
+        "in": (is_scalar_list, "a non-empty list of strings, numbers or booleans"),
+        "not_in": (is_scalar_list, "a non-empty list of strings, numbers or booleans"),
+        "between": (
+            lambda v: isinstance(v, list) and len(v) == 2 and all(is_orderable(x) for x in v),
+            "a list of two numbers or dates [low, high]",
+        ),
+        "within_days": (is_days, f"a number of days (0 to {MAX_DAYS:,})"),
+        "older_than_days": (is_days, f"a number of days (0 to {MAX_DAYS:,})"),
+        "matches": (lambda v: isinstance(v, str), "a regular expression string"),
+    }
+    for text_op in TEXT_OPERATORS[:3]:
+        expect[text_op] = (
+            lambda v: (
+                isinstance(v, str) or (is_scalar_list(v) and all(isinstance(x, str) for x in v))
+            ),
+            "a string or a list of strings",
+        )
+    for order_op in ORDER_OPERATORS[:4]:
+        expect[order_op] = (is_orderable, "a number or a date")
+    if op in NULL_OPERATORS:
+        if value is not None:
+            problems.add(path, f"'{op}' takes no value")
+        return
+    check, wanted = expect[op]
+    if value is None:
+        problems.add(path, f"missing: '{op}' needs {wanted}")
+    elif not check(value):
+        problems.add(path, f"'{op}' needs {wanted}, not {value!r}")
+    elif isinstance(value, list) and len({value_kind(v) for v in value}) > 1:
+        kinds = ", ".join(sorted({value_kind(v) for v in value}))
+        problems.add(path, f"mixes {kinds}: every value of '{op}' must be of one kind")
+    elif op == "between" and value[0] > value[1]:
+        problems.add(path, f"low ({value[0]}) is above high ({value[1]})")
+    elif op == "matches":
+        check_regex(value, path, problems)
+
+
+def value_kind(value: Any) -> str:
+    """What a condition value compares as: a field reads every value of a list one way."""
+    import datetime as dt
+
+    if isinstance(value, bool):
+        return "booleans"
+    if isinstance(value, int | float):
+        return "numbers"
+    if isinstance(value, dt.datetime):
+        return "date-times"
+    if isinstance(value, dt.date):
+        return "dates"
+    return "texts"
+
+
+def is_scalar_list(value: Any) -> bool:
+    return (
+        isinstance(value, list) and bool(value) and all(isinstance(v, SCALAR_TYPES) for v in value)
+    )
+
+
+def is_orderable(value: Any) -> bool:
+    import datetime as dt
+
+    return is_number(value) or isinstance(value, dt.date)
+
+
+def check_regex(pattern: str, path: str, problems: Problems) -> None:
+    """Validate with the engine that will run the pattern (Rust regex), not Python's `re`."""
+    try:
+        pl.select(pl.lit("").str.contains(pattern))
+    except Exception as exc:  # polars raises ComputeError with the regex parser's text
+        detail = [line.strip() for line in str(exc).splitlines()]
+        reason = next((line for line in detail if line.startswith("error:")), detail[0])
+        problems.add(path, f"invalid regular expression {pattern!r}: {reason}")

@@ -1,0 +1,145 @@
+"""The tables read after the rules: caps on points, tiers, grading and handoff.
+
+They need the rules' categories (caps, grading) or the tiers (handoff), so the
+loader reads them once `[[rules]]` is parsed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from leadscore_cli.model.problems import (
+    NAME_PATTERN,
+    Problems,
+    did_you_mean,
+    is_number,
+    number_value,
+    string_list,
+)
+from leadscore_cli.model.schema import TOTAL, GradeBand, Grading, Limits, Tier
+
+LIMIT_KEYS = ("min", "max")
+GRADING_KEYS = ("categories", "bands", "plus_minus", "scale")
+HANDOFF_KEYS = ("tiers",)
+DEFAULT_GRADE_BANDS = (("A", 80.0), ("B", 60.0), ("C", 40.0), ("D", 20.0), ("F", 0.0))
+GRADE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+
+
+def parse_caps(data: Mapping[str, Any], categories: tuple[str, ...], problems: Problems):
+    caps: list[tuple[str, Limits]] = []
+    allowed = (*categories, TOTAL)
+    for name, raw in data.items():
+        path = f"caps.{name}"
+        if name not in allowed:
+            problems.add(path, f"no rule has category {name!r}{did_you_mean(name, allowed)}")
+            continue
+        if not isinstance(raw, dict):
+            problems.add(path, "must be a table { min = ..., max = ... }")
+            continue
+        problems.unknown_keys(raw, LIMIT_KEYS, path)
+        low = number_value(raw, "min", path, problems)
+        high = number_value(raw, "max", path, problems)
+        if low is not None and high is not None and low > high:
+            problems.add(path, f"min ({low:g}) is above max ({high:g})")
+        caps.append((name, Limits(min=low, max=high)))
+    return tuple(caps)
+
+
+def parse_tiers(data: Any, problems: Problems) -> tuple[Tier, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, dict) or not data:
+        problems.add("tiers", "must be a table of tier = lowest score, e.g. sql = 75")
+        return ()
+    tiers: list[Tier] = []
+    before_tiers = len(problems.items)  # problems found elsewhere must not hide this check
+    for name, low in data.items():
+        path = f"tiers.{name}"
+        if not NAME_PATTERN.match(name):
+            problems.add(path, "tier names must be letters, digits and underscores")
+        if not is_number(low):
+            problems.add(path, f"must be a number (the tier's lowest score), not {low!r}")
+            continue
+        if not 0 <= low <= 100:
+            problems.add(path, f"{low} is outside the 0-100 score scale")
+        tiers.append(Tier(name=name, min_score=float(low)))
+    for before, after in itertools.pairwise(tiers):
+        if after.min_score >= before.min_score:
+            problems.add(
+                f"tiers.{after.name}",
+                f"tiers must be listed from highest to lowest with strictly falling scores "
+                f"({after.min_score:g} is not below {before.name} = {before.min_score:g})",
+            )
+    if tiers and tiers[-1].min_score != 0 and len(problems.items) == before_tiers:
+        problems.add(
+            f"tiers.{tiers[-1].name}",
+            f"the lowest tier must start at 0 so every lead gets a tier (add e.g. cold = 0 "
+            f"after {tiers[-1].name})",
+        )
+    return tuple(tiers)
+
+
+def parse_grading(data: Any, categories: tuple[str, ...], problems: Problems) -> Grading | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        problems.add("grading", "must be a table")
+        return None
+    problems.unknown_keys(data, GRADING_KEYS, "grading")
+    cats = data.get("categories", ["fit"])
+    if isinstance(cats, str):
+        cats = [cats]
+    cat_tuple = string_list(cats, "grading.categories", problems)
+    for cat in cat_tuple:
+        if cat not in categories:
+            problems.add(
+                "grading.categories", f"no rule has category {cat!r}{did_you_mean(cat, categories)}"
+            )
+    scale = data.get("scale", "percent")
+    if scale not in ("percent", "points"):
+        problems.add("grading.scale", f"must be 'percent' or 'points', not {scale!r}")
+        scale = "percent"
+    raw_bands = data.get("bands", dict(DEFAULT_GRADE_BANDS))
+    bands: list[GradeBand] = []
+    if not isinstance(raw_bands, dict) or not raw_bands:
+        problems.add("grading.bands", "must be a table of letter = lowest value, e.g. A = 80")
+    else:
+        for letter, low in raw_bands.items():
+            if not GRADE_PATTERN.match(letter):
+                problems.add(
+                    f"grading.bands.{letter}",
+                    "a grade is a letter, optionally followed by letters or digits (e.g. A, B2)",
+                )
+            if not is_number(low):
+                problems.add(f"grading.bands.{letter}", f"must be a number, not {low!r}")
+                continue
+            bands.append(GradeBand(letter=letter, min_score=float(low)))
+    for before, after in itertools.pairwise(bands):
+        if after.min_score >= before.min_score:
+            problems.add(
+                f"grading.bands.{after.letter}",
+                "bands must be listed from best to worst with strictly falling cutoffs",
+            )
+    plus_minus = data.get("plus_minus", False)
+    if not isinstance(plus_minus, bool):
+        problems.add("grading.plus_minus", "must be true or false")
+        plus_minus = False
+    return Grading(categories=cat_tuple, bands=tuple(bands), plus_minus=plus_minus, scale=scale)
+
+
+def parse_handoff(data: Any, tiers: tuple[Tier, ...], problems: Problems) -> tuple[str, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        problems.add("handoff", "must be a table { tiers = [...] }")
+        return ()
+    problems.unknown_keys(data, HANDOFF_KEYS, "handoff")
+    names = string_list(data.get("tiers", []), "handoff.tiers", problems)
+    known = tuple(t.name for t in tiers)
+    for name in names:
+        if name not in known:
+            problems.add("handoff.tiers", f"unknown tier {name!r}{did_you_mean(name, known)}")
+    return names
