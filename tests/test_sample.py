@@ -8,7 +8,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from leadscore_cli import sample
 from leadscore_cli.errors import OutputError, UsageError
 from leadscore_cli.sample import (
     COLUMNS,
@@ -17,6 +16,7 @@ from leadscore_cli.sample import (
     SCHEMA,
     SIZE_BAND_UPPER,
     generate_leads,
+    generator,
     write_sample,
 )
 
@@ -276,14 +276,14 @@ def test_failed_write_removes_temp_and_keeps_old_file(
 ) -> None:
     path = tmp_path / "leads.csv"
     path.write_text("old\n", encoding="utf-8")
-    real = sample._generate_chunk
+    real = generator._generate_chunk
 
     def fail_on_second(rows: int, seed: int, index: int, first: int) -> pl.DataFrame:
         if index == 1:
             raise RuntimeError("boom")
         return real(rows, seed, index, first)
 
-    monkeypatch.setattr(sample, "_generate_chunk", fail_on_second)
+    monkeypatch.setattr(generator, "_generate_chunk", fail_on_second)
     with pytest.raises(RuntimeError, match="boom"):
         write_sample(path, 300, seed=1, chunk_rows=100)
     assert [p.name for p in tmp_path.iterdir()] == ["leads.csv"]
