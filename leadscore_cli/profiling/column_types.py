@@ -17,7 +17,7 @@ from leadscore_cli.profiling.columns import (
     ROW,
     STEP,
     VALUE,
-    _Column,
+    ColumnFacts,
     named_like_id,
     trimmed,
 )
@@ -29,20 +29,20 @@ ID_SHARE = 0.9  # distinct values over present values for an id-like column
 ID_MIN_DISTINCT = 20  # fewer distinct values say nothing about being id-like
 
 
-def present_text(column: _Column) -> pl.Expr:
+def present_text(column: ColumnFacts) -> pl.Expr:
     raw = pl.col(column.name)
     return raw.is_not_null() & raw.str.strip_chars().str.to_lowercase().is_in(column.markers).not_()
 
 
 def detect_types(
-    columns: list[_Column], tables: dict[str, pl.DataFrame]
+    columns: list[ColumnFacts], tables: dict[str, pl.DataFrame]
 ) -> dict[str, pl.DataFrame]:
     """Infer each column's type and whether it is id-like or holds email addresses.
 
     Returns the count tables with MISSING set, so null markers are matched only once.
     """
     marked: dict[str, pl.LazyFrame] = {}
-    plans: list[tuple[_Column, str, pl.LazyFrame]] = []
+    plans: list[tuple[ColumnFacts, str, pl.LazyFrame]] = []
     for c in columns:
         if not c.supported:
             c.type = "other"
@@ -64,7 +64,7 @@ def detect_types(
             plans.append((c, "sample", sample_types_frame(sample, c)))
     results = pl.collect_all([frame for _, _, frame in plans])
     out: dict[str, pl.DataFrame] = {name: tables[name] for name in tables}
-    retry: list[_Column] = []
+    retry: list[ColumnFacts] = []
     for (c, kind, _), result in zip(plans, results, strict=True):
         if kind == "marked":
             out[c.name] = result
@@ -95,7 +95,7 @@ def detect_types(
     return out
 
 
-def apply_detection(c: _Column, row: dict[str, Any]) -> None:
+def apply_detection(c: ColumnFacts, row: dict[str, Any]) -> None:
     ftype, c.date_format, email = decide_type(row)
     c.email = email and c.model_type in (None, "string")
     if not c.in_model:
@@ -118,7 +118,7 @@ def stored_type(dtype: pl.DataType) -> str:
     return "other"
 
 
-def sample_types_frame(present: pl.LazyFrame, column: _Column) -> pl.LazyFrame:
+def sample_types_frame(present: pl.LazyFrame, column: ColumnFacts) -> pl.LazyFrame:
     """How many present values read as each type, weighted by their counts."""
     raw = pl.col(column.name)
     w = pl.col(COUNT)
@@ -158,7 +158,7 @@ def decide_type(row: dict[str, Any]) -> tuple[str, str | None, bool]:
     return "string", None, int(row["email"] or 0) >= EMAIL_SHARE * present
 
 
-def typed_frame(table: pl.DataFrame, column: _Column, source_name: str) -> pl.LazyFrame:
+def typed_frame(table: pl.DataFrame, column: ColumnFacts, source_name: str) -> pl.LazyFrame:
     """The marked count table with each value read as the column's type: VALUE (null when
     missing or unreadable) and INVALID (present but unreadable)."""
     lazy = table.lazy()
@@ -184,7 +184,7 @@ def typed_frame(table: pl.DataFrame, column: _Column, source_name: str) -> pl.La
     )
 
 
-def text_values(lazy: pl.LazyFrame, column: _Column) -> pl.LazyFrame:
+def text_values(lazy: pl.LazyFrame, column: ColumnFacts) -> pl.LazyFrame:
     """Text read as the model reads it (`parse_text_column`), one step per column.
 
     Text needs no parsing beyond trimming (MISSING already says which cells are null
@@ -207,7 +207,9 @@ def text_values(lazy: pl.LazyFrame, column: _Column) -> pl.LazyFrame:
     return lazy.select(pl.exclude(f"^{STEP}.*$"))
 
 
-def materialise(columns: list[_Column], typed: dict[str, pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
+def materialise(
+    columns: list[ColumnFacts], typed: dict[str, pl.LazyFrame]
+) -> dict[str, pl.LazyFrame]:
     """Read every column once: the many aggregations that follow then share the result.
 
     Also counts, for email columns, the addresses that are not trimmed lower case.

@@ -41,7 +41,7 @@ DATE_TYPES = ("date", "datetime")
 
 
 @dataclass
-class _Column:
+class ColumnFacts:
     """What the batches need to know about one column; filled in as they learn it."""
 
     name: str
@@ -70,9 +70,9 @@ class _Column:
         return not (self.dtype.is_nested() or self.dtype == pl.Object)
 
 
-def trimmed(c: _Column) -> pl.Expr:
+def trimmed(c: ColumnFacts) -> pl.Expr:
     return pl.col(c.name).str.strip_chars()
 
 
-def named_like_id(c: _Column) -> bool:
+def named_like_id(c: ColumnFacts) -> bool:
     return bool(ID_NAME.search(c.name) or ID_NAME.search(c.source))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadscore_cli.profiling.columns import EXAMPLES, KEY, VALUE, _Column
+from leadscore_cli.profiling.columns import EXAMPLES, KEY, VALUE, ColumnFacts
 from leadscore_cli.profiling.results import Finding, format_value
 
 MOSTLY_NULL = 0.5
@@ -15,7 +15,7 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
 
 
-def column_findings(c: _Column, stats: dict[str, Any], rows: int) -> list[Finding]:
+def column_findings(c: ColumnFacts, stats: dict[str, Any], rows: int) -> list[Finding]:
     """Every problem found in one column, in a fixed order of kinds."""
     found: list[Finding] = []
     summary = stats["summary"].row(0, named=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from leadscore_cli import __version__
 from leadscore_cli.icp import Icp, RuleCheck
-from leadscore_cli.profiling.columns import COUNT, KEY, NUMBER_TYPES, VALUE, _Column
+from leadscore_cli.profiling.columns import COUNT, KEY, NUMBER_TYPES, VALUE, ColumnFacts
 
 SCHEMA_VERSION = 1
 
@@ -67,7 +67,7 @@ class Profile:
         return {"version": SCHEMA_VERSION, "leadscore": __version__, **body}
 
 
-def column_profile(c: _Column, stats: dict[str, Any], rows: int) -> ColumnProfile:
+def column_profile(c: ColumnFacts, stats: dict[str, Any], rows: int) -> ColumnProfile:
     summary = stats["summary"].row(0, named=True)
     nulls = int(summary.get("nulls") or 0)
     markers: dict[str, int] = {"": nulls} if nulls and "markers" not in stats else {}

@@ -29,7 +29,7 @@ from leadscore_cli.outcome import (
     require_column,
 )
 from leadscore_cli.profiling.column_types import detect_types, materialise, typed_frame
-from leadscore_cli.profiling.columns import COUNT, NEG, OUTCOME, POS, ROW, _Column
+from leadscore_cli.profiling.columns import COUNT, NEG, OUTCOME, POS, ROW, ColumnFacts
 from leadscore_cli.profiling.findings import column_findings
 from leadscore_cli.profiling.results import Profile, column_profile
 from leadscore_cli.profiling.stats import column_stats
@@ -159,7 +159,7 @@ def categories_as_text(frame: pl.LazyFrame, schema: pl.Schema) -> tuple[pl.LazyF
 def read_input(
     frame: pl.LazyFrame,
     schema: pl.Schema,
-    columns: list[_Column],
+    columns: list[ColumnFacts],
     target: str | None,
     positive: list[str] | None,
     history: History | None,
@@ -196,16 +196,18 @@ def read_input(
 # --- columns and the pass over the input -------------------------------------------------
 
 
-def plan_columns(schema: pl.Schema, options: ProfileOptions, model: Model | None) -> list[_Column]:
+def plan_columns(
+    schema: pl.Schema, options: ProfileOptions, model: Model | None
+) -> list[ColumnFacts]:
     """Columns in report order: the model's fields first, read the way the model reads them."""
     markers = marker_list(options.null_values)
-    columns: list[_Column] = []
+    columns: list[ColumnFacts] = []
     if model is not None:
         types = resolve_field_types(model.rules, model.fields)
         for name in required_columns(model):
             spec = model.field_spec(name)
             columns.append(
-                _Column(
+                ColumnFacts(
                     name=name,
                     source=spec.source if spec else name,
                     dtype=schema[name],
@@ -218,7 +220,7 @@ def plan_columns(schema: pl.Schema, options: ProfileOptions, model: Model | None
             )
     seen = {c.name for c in columns}
     columns += [
-        _Column(name=name, source=name, dtype=dtype, markers=markers)
+        ColumnFacts(name=name, source=name, dtype=dtype, markers=markers)
         for name, dtype in schema.items()
         if name not in seen
     ]
@@ -245,7 +247,7 @@ def resolve_target(
     return target
 
 
-def count_table(base: pl.LazyFrame, column: _Column, outcome: bool) -> pl.LazyFrame:
+def count_table(base: pl.LazyFrame, column: ColumnFacts, outcome: bool) -> pl.LazyFrame:
     """Rows per distinct raw value, the first row it is on and, with a target, how many of
     those leads converted (POS) or did not (NEG)."""
     if not column.supported:

@@ -23,7 +23,7 @@ from leadscore_cli.profiling.columns import (
     ROW,
     TX,
     VALUE,
-    _Column,
+    ColumnFacts,
     named_like_id,
     trimmed,
 )
@@ -38,7 +38,7 @@ FORMULA_PATTERN = r"^[=+\-@\t\r]"
 
 
 def column_stats(
-    columns: list[_Column],
+    columns: list[ColumnFacts],
     typed: dict[str, pl.LazyFrame],
     target: str | None,
     counts: OutcomeCounts | None,
@@ -66,7 +66,7 @@ def column_stats(
     return stats
 
 
-def column_frames(c: _Column, frame: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
+def column_frames(c: ColumnFacts, frame: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
     """The lazy aggregations that describe one column and find its problems.
 
     A count table has one row per raw value, so where reading a value only trims it and
@@ -98,7 +98,7 @@ def column_frames(c: _Column, frame: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
     return frames
 
 
-def text_frames(c: _Column, frame: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
+def text_frames(c: ColumnFacts, frame: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
     """Findings only text cells can have: markers, formulas, numbers as text, emails."""
     w = pl.col(COUNT)
     present = pl.col(MISSING).not_()
@@ -140,7 +140,7 @@ def examples(values: pl.Expr, where: pl.Expr) -> list[pl.Expr]:
 
 
 def flagged(
-    frame: pl.LazyFrame, c: _Column, first: pl.Expr, then: pl.Expr | None = None
+    frame: pl.LazyFrame, c: ColumnFacts, first: pl.Expr, then: pl.Expr | None = None
 ) -> pl.LazyFrame:
     """Cells where `first` and then `then` hold (the cheap test first, on every value; the
     costly one only on what is left): their count, first values and rows."""
@@ -177,7 +177,7 @@ def duplicates(frame: pl.LazyFrame, key: pl.Expr | None) -> pl.LazyFrame:
     )
 
 
-def spellings(frame: pl.LazyFrame, c: _Column) -> pl.LazyFrame:
+def spellings(frame: pl.LazyFrame, c: ColumnFacts) -> pl.LazyFrame:
     """Categories written several ways once case and surrounding spaces are ignored."""
     w = pl.col(COUNT)
     raw = pl.col(c.name)
@@ -266,7 +266,7 @@ def value_stats(values: pl.LazyFrame, *, numeric: bool) -> pl.LazyFrame:
     )
 
 
-def is_id_column(c: _Column) -> bool:
+def is_id_column(c: ColumnFacts) -> bool:
     """The model's id column, or a column named like one (lead_id, Record ID) whose values
     are mostly distinct; a foreign key such as account_id repeats by design."""
     mostly_distinct = c.present > 0 and c.raw_distinct >= ID_COLUMN_SHARE * c.present

@@ -38,7 +38,7 @@ from leadscore_cli.profiling.columns import (
     POS,
     ROW,
     VALUE,
-    _Column,
+    ColumnFacts,
 )
 from leadscore_cli.profiling.results import format_value
 from leadscore_cli.scoring import value_column
@@ -74,7 +74,7 @@ class History:
         )
 
 
-def attribute_skip_reason(c: _Column, target: str) -> str | None:
+def attribute_skip_reason(c: ColumnFacts, target: str) -> str | None:
     """Why a column is not an ICP attribute, or None when it is one."""
     if c.name == target:
         return "the target"
@@ -89,7 +89,7 @@ def attribute_skip_reason(c: _Column, target: str) -> str | None:
     return None
 
 
-def category_bins_frame(frame: pl.LazyFrame, c: _Column, support: int) -> pl.LazyFrame:
+def category_bins_frame(frame: pl.LazyFrame, c: ColumnFacts, support: int) -> pl.LazyFrame:
     """Leads and conversions per category (case and spaces ignored, shown in the most common
     spelling); categories under `support` leads are grouped into (other)."""
     known = pl.col(KNOWN)
@@ -152,7 +152,7 @@ def interval_labels(breaks: list[Any], ftype: str) -> list[str]:
 
 
 def target_profile(
-    columns: list[_Column],
+    columns: list[ColumnFacts],
     typed: dict[str, pl.LazyFrame],
     stats: dict[str, dict[str, Any]],
     target: str,
@@ -164,8 +164,8 @@ def target_profile(
     rows = counts.known
     base = positives / rows
     skipped: list[dict[str, str]] = []
-    binned: list[tuple[_Column, str, list[tuple[str, int, int]]]] = []
-    numeric: list[tuple[_Column, list[Any]]] = []
+    binned: list[tuple[ColumnFacts, str, list[tuple[str, int, int]]]] = []
+    numeric: list[tuple[ColumnFacts, list[Any]]] = []
     for c in columns:
         reason = attribute_skip_reason(c, target)
         if reason is not None:
