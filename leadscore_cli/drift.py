@@ -24,7 +24,7 @@ import polars as pl
 from leadscore_cli.fields import parse_field, resolve_field_types
 from leadscore_cli.metrics import Stability, psi
 from leadscore_cli.model.schema import Model
-from leadscore_cli.scoring import source_of
+from leadscore_cli.scoring.inputs import source_of
 
 MAX_CATEGORIES = 30
 QUANTILES = [q / 10 for q in range(1, 10)]

@@ -15,7 +15,7 @@ import polars as pl
 
 from leadscore_cli.errors import DataError, OutputError, UsageError
 from leadscore_cli.grading import GRADE, PRIORITY, grading_of, letters, require_tiers
-from leadscore_cli.model.schema import Model
+from leadscore_cli.model.schema import Model, category_column
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.nightly import (
     check_run_files,
@@ -44,16 +44,9 @@ from leadscore_cli.score_run import (
     run_guarded,
     shares_scan,
 )
-from leadscore_cli.scoring import (
-    SCORE,
-    TIER,
-    category_column,
-    has_scores,
-    hint_for,
-    plan_from_scores,
-    plan_scoring,
-    without_scores,
-)
+from leadscore_cli.scoring import plan_from_scores, plan_scoring
+from leadscore_cli.scoring.columns import SCORE, TIER
+from leadscore_cli.scoring.inputs import has_scores, hint_for, without_scores
 from leadscore_cli.writers import (
     check_destination,
     check_segment_folder,

@@ -10,16 +10,10 @@ from __future__ import annotations
 import polars as pl
 
 from leadscore_cli.errors import ModelError
-from leadscore_cli.model.schema import GradeBand, Grading, Model
+from leadscore_cli.model.schema import GradeBand, Grading, Model, category_column
 from leadscore_cli.model.score_tables import DEFAULT_GRADE_BANDS
-from leadscore_cli.scoring import (
-    DECIMALS,
-    SCORE,
-    TIER,
-    category_column,
-    percent_of_range,
-    tier_expr,
-)
+from leadscore_cli.scoring.columns import SCORE, TIER
+from leadscore_cli.scoring.totals import DECIMALS, percent_of_range, tier_expr
 
 GRADE = "grade"
 PRIORITY = "priority"

@@ -23,7 +23,9 @@ import polars as pl
 from leadscore_cli.errors import DataError
 from leadscore_cli.fields import iter_leaves, parse_field, resolve_field_types
 from leadscore_cli.model.schema import Model, Rule
-from leadscore_cli.scoring import rule_points, value_column, with_stages
+from leadscore_cli.scoring.columns import value_column
+from leadscore_cli.scoring.plan import with_stages
+from leadscore_cli.scoring.rules import rule_points
 
 _HIT = "__lsp_hit_"
 _POINTS = "__lsp_points_"

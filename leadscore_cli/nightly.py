@@ -30,7 +30,8 @@ from leadscore_cli.errors import (
 )
 from leadscore_cli.model.schema import Model
 from leadscore_cli.model.writer import model_sha256
-from leadscore_cli.scoring import SCORE, TIER, tier_expr
+from leadscore_cli.scoring.columns import SCORE, TIER
+from leadscore_cli.scoring.totals import tier_expr
 from leadscore_cli.writers import (
     atomic_path,
     check_destination,

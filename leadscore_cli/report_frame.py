@@ -16,19 +16,13 @@ import polars as pl
 from leadscore_cli.errors import DataError, LeadscoreError, UsageError
 from leadscore_cli.fields import parse_field
 from leadscore_cli.grading import grade_expr, grading_of
-from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, Model
+from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, Model, category_column
 from leadscore_cli.readers import Source
 from leadscore_cli.score_run import invalid_values_check
-from leadscore_cli.scoring import (
-    SCORE,
-    TIER,
-    category_column,
-    has_scores,
-    hint_for,
-    plan_scoring,
-    restore_sources,
-    tier_expr,
-)
+from leadscore_cli.scoring import plan_scoring
+from leadscore_cli.scoring.columns import SCORE, TIER
+from leadscore_cli.scoring.inputs import has_scores, hint_for, restore_sources
+from leadscore_cli.scoring.totals import tier_expr
 
 GRADE = "grade"
 _P = "__rep_"

@@ -50,7 +50,7 @@ from leadscore_cli.report_frame import (
 )
 from leadscore_cli.report_outcome import comparison, outcome_section, velocity
 from leadscore_cli.score_run import ReadOptions, run_guarded
-from leadscore_cli.scoring import hint_for
+from leadscore_cli.scoring.inputs import hint_for
 
 SCHEMA_VERSION = 1
 

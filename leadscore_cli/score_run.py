@@ -29,12 +29,8 @@ from leadscore_cli.nightly import (
     write_handoff,
 )
 from leadscore_cli.readers import Source, explain_polars_error, open_source
-from leadscore_cli.scoring import (
-    ScoringPlan,
-    has_scores,
-    plan_scoring,
-    without_scores,
-)
+from leadscore_cli.scoring import ScoringPlan, plan_scoring
+from leadscore_cli.scoring.inputs import has_scores, without_scores
 from leadscore_cli.summary import ScoreSummary, summarise
 from leadscore_cli.writers import check_destination, output_format, sink_atomic
 

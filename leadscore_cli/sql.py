@@ -33,8 +33,11 @@ from leadscore_cli.model.schema import (
     Model,
     Not,
     Rule,
+    category_column,
 )
-from leadscore_cli.scoring import category_column, number_key, reciprocal, source_of
+from leadscore_cli.scoring.inputs import source_of
+from leadscore_cli.scoring.rules import number_key
+from leadscore_cli.scoring.totals import reciprocal
 
 INTERNAL = "__ls_"
 STRFTIME = re.compile(r"%(\.f|[YmdHMSybBjpIaAe%])")
@@ -428,14 +431,14 @@ def band_points(b: Builder, rule: Rule) -> exp.Expression:
 
 
 def percent_of_range(points: exp.Expression, low: float, high: float) -> exp.Expression:
-    """scoring.percent_of_range before its clip, with the same constant factor."""
+    """scoring.totals.percent_of_range before its clip, with the same constant factor."""
     span = high - low if high > low else 1.0
     shifted = exp.Sub(this=points, expression=sp.num(low))
     return exp.Mul(this=shifted, expression=sp.num(100.0 * reciprocal(span)))
 
 
 def decay_factor(b: Builder, rule: Rule) -> exp.Expression:
-    """scoring.decay_factor: 0.5^(age * 1/h) or max(0, 1 - age * 1/L), age from the as-of
+    """scoring.rules.decay_factor: 0.5^(age * 1/h) or max(0, 1 - age * 1/L), age from the as-of
     date; multiplied by the same reciprocals, so both round alike."""
     decay = rule.decay
     assert decay is not None
@@ -577,13 +580,14 @@ def add_grade(b: Builder) -> None:
 
 
 def add_reasons(b: Builder, raw: dict[str, str], capped: dict[str, str]) -> None:
-    """scoring.reasons_stages: each entry's rank (|points| descending,
+    """scoring.reasons.reasons_stages: each entry's rank (|points| descending,
     ties in model order) is counted, then entries are placed by rank and joined."""
     model = b.model
     entries: list[tuple[str, exp.Expression]] = [
         (rule.name, sp.ident(points_name(i))) for i, rule in enumerate(model.rules)
     ]
-    # As scoring.reason_entries: cap entries compare the unrounded capped subtotals with the raw.
+    # As scoring.reasons.reason_entries: cap entries compare the unrounded capped subtotals
+    # with the raw.
     for category in model.categories:
         if model.cap(category) != Limits():
             adjust = exp.Sub(this=sp.ident(capped[category]), expression=sp.ident(raw[category]))

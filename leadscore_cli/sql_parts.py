@@ -169,7 +169,7 @@ def total(parts: list[exp.Expression]) -> exp.Expression:
 
 
 def format_points(rounded: exp.Expression) -> exp.Expression:
-    """`+12`, `-5`, `+4.33` from points already rounded: scoring.format_points in SQL."""
+    """`+12`, `-5`, `+4.33` from points already rounded: scoring.reasons.format_points in SQL."""
     whole = exp.EQ(this=rounded.copy(), expression=exp.Floor(this=rounded.copy()))
     as_int = exp.cast(exp.cast(rounded.copy(), "bigint"), "text")
     text = case((whole, as_int), default=exp.cast(rounded.copy(), "text"))

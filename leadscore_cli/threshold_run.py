@@ -26,7 +26,9 @@ from leadscore_cli.outcome import (
 )
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import ReadOptions, invalid_values_check, run_guarded
-from leadscore_cli.scoring import SCORE, has_scores, hint_for, plan_scoring, source_of
+from leadscore_cli.scoring import plan_scoring
+from leadscore_cli.scoring.columns import SCORE
+from leadscore_cli.scoring.inputs import has_scores, hint_for, source_of
 from leadscore_cli.thresholds import (
     Cutoff,
     CutoffTable,

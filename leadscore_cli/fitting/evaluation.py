@@ -13,7 +13,8 @@ from leadscore_cli.errors import DataError
 from leadscore_cli.fitting.history import History
 from leadscore_cli.model.schema import Model
 from leadscore_cli.score_run import invalid_values_check
-from leadscore_cli.scoring import SCORE, plan_scoring
+from leadscore_cli.scoring import plan_scoring
+from leadscore_cli.scoring.columns import SCORE
 from leadscore_cli.thresholds import (
     CutoffTable,
     TierPick,

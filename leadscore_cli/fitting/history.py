@@ -25,7 +25,7 @@ from leadscore_cli.fitting.columns import (
 from leadscore_cli.outcome import check_outcome, outcome_check_frame, outcome_expr, require_column
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import ReadOptions, run_guarded
-from leadscore_cli.scoring import hint_for
+from leadscore_cli.scoring.inputs import hint_for
 
 MIN_POSITIVES = 20  # fewer converted (or other) training leads than this cannot be fitted
 

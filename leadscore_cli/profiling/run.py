@@ -36,7 +36,7 @@ from leadscore_cli.profiling.stats import column_stats
 from leadscore_cli.profiling.target import History, target_profile
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import ReadOptions, run_guarded
-from leadscore_cli.scoring import apply_renames, check_columns, required_columns
+from leadscore_cli.scoring.inputs import apply_renames, check_columns, required_columns
 
 DEFAULT_NULL_MARKERS: tuple[str, ...] = (*DEFAULT_NULL_VALUES, "Select")
 

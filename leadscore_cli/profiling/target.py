@@ -41,7 +41,7 @@ from leadscore_cli.profiling.columns import (
     ColumnFacts,
 )
 from leadscore_cli.profiling.results import format_value
-from leadscore_cli.scoring import value_column
+from leadscore_cli.scoring.columns import value_column
 
 
 @dataclass

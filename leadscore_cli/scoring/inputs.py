@@ -1,0 +1,112 @@
+"""What scoring asks of its input's columns, checked before any row is read.
+
+Which export column each field comes from, the columns the model needs, the renames from
+export headers to field names (and back, for a file `score` wrote), and whether a file
+already holds scores.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import polars as pl
+
+from leadscore_cli.errors import DataError
+from leadscore_cli.fields import field_uses
+from leadscore_cli.model.schema import Model, added_columns, category_column
+from leadscore_cli.scoring.columns import PREFIX, SCORE
+
+
+def required_columns(model: Model) -> dict[str, str]:
+    """Map each field the rules read to the export column it comes from."""
+    columns: dict[str, str] = {}
+    for name, _, _ in field_uses(model.rules):
+        spec = model.field_spec(name)
+        columns[name] = spec.source if spec else name
+    if model.id_column:
+        columns.setdefault(model.id_column, source_of(model, model.id_column))
+    return columns
+
+
+def source_of(model: Model, field: str) -> str:
+    spec = model.field_spec(field)
+    return spec.source if spec else field
+
+
+def check_working_names(columns: list[str], source_name: str) -> None:
+    """Scoring names its working columns `__ls_...`; an input column named so would be
+    overwritten or dropped from the output, so it stops the run instead."""
+    taken = [c for c in columns if c.startswith(PREFIX)]
+    if taken:
+        raise DataError(
+            f"column {taken[0]!r} starts with {PREFIX!r}, which leadscore keeps for its "
+            "working columns; rename it in the export",
+            path=source_name,
+        )
+
+
+def check_columns(model: Model, available: list[str], source_name: str) -> None:
+    """Report every column the model needs but the data lacks, before reading any rows.
+
+    A renamed field may come under its export name or, in a file leadscore wrote, its
+    field name: such a file can be scored again with the same model."""
+    missing = []
+    for field, column in required_columns(model).items():
+        # A file leadscore wrote holds a renamed field under the field's name already.
+        if column not in available and field not in available:
+            close = difflib.get_close_matches(column, available, n=3, cutoff=0.5)
+            hint = f" (closest: {', '.join(repr(c) for c in close)})" if close else ""
+            read_as = f" (read as field {field!r})" if field != column else ""
+            missing.append(f"missing column {column!r}{read_as}{hint}")
+    if missing:
+        raise DataError("; ".join(missing), path=source_name, problems=missing)
+
+
+def apply_renames(
+    frame: pl.LazyFrame, schema: pl.Schema, model: Model, source_name: str
+) -> tuple[pl.LazyFrame, pl.Schema]:
+    """Rename export headers to the model's field names (`Annual Revenue` -> `annual_revenue`)."""
+    renames = {s.source: s.name for s in model.fields if s.source != s.name and s.source in schema}
+    clashes = [new for old, new in renames.items() if new in schema and new not in renames]
+    if clashes:
+        raise DataError(
+            f"cannot rename to {clashes[0]!r}: the input already has a column of that name",
+            path=source_name,
+        )
+    if not renames:
+        return frame, schema
+    frame = frame.rename(renames)
+    return frame, frame.collect_schema()
+
+
+def hint_for(column: str, available: list[str]) -> str:
+    close = difflib.get_close_matches(column, available, n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def has_scores(columns: list[str], model: Model) -> bool:
+    """Whether a file already holds the scores this model writes (so it is not scored twice)."""
+    return all(c in columns for c in (SCORE, *(category_column(c) for c in model.categories)))
+
+
+def restore_sources(frame: pl.LazyFrame, model: Model) -> pl.LazyFrame:
+    """A scored file names renamed fields by field name; give `model` its export names back."""
+    names = frame.collect_schema().names()
+    renames = {
+        spec.name: spec.source
+        for spec in model.fields
+        if spec.source != spec.name and spec.source not in names and spec.name in names
+    }
+    return frame.rename(renames) if renames else frame
+
+
+def without_scores(frame: pl.LazyFrame, model: Model) -> tuple[pl.LazyFrame, list[str]]:
+    """A scored file as an export again, to score it afresh with `model`; and the names
+    of the columns it dropped, for the warning that says so.
+
+    Drops the columns `score` and `grade` write (stale `reasons` and last run's
+    `previous_score` included) and gives renamed fields their export names back.
+    """
+    added = added_columns(model.categories)
+    dropped = [c for c in frame.collect_schema().names() if c in added]
+    return restore_sources(frame.drop(dropped), model), dropped

@@ -1,0 +1,76 @@
+"""From rule points to the score: category subtotals, caps, the 0-100 scale and the tier.
+
+Grading builds on this arithmetic and `leadscore_cli.sql` copies it, so the constants they
+share with it (`DECIMALS`, `reciprocal`) live here.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from leadscore_cli.model.schema import TOTAL, Limits, Model, category_column
+from leadscore_cli.scoring.columns import SCORE, TIER, points_column, raw_category_column
+
+DECIMALS = 2
+
+
+def reciprocal(divisor: float) -> float:
+    """1 / divisor, for multiplying instead of dividing a column by a constant.
+
+    polars divides a long column by a constant by multiplying with its reciprocal, but a
+    one-row column by true division: the last bit of a result (and so which way a .xx5
+    value rounds) would depend on the length of the file, and SQL could not copy it.
+    Multiplying by a reciprocal computed here is one exactly specified operation that
+    every engine performs alike; `leadscore_cli.sql` uses the same constants.
+    """
+    return 1.0 / float(divisor)
+
+
+def percent_of_range(points: pl.Expr, low: float, high: float) -> pl.Expr:
+    """Points placed on 0-100 between the lowest and highest attainable, clipped."""
+    span = high - low if high > low else 1.0
+    return ((points - low) * (100.0 * reciprocal(span))).clip(0.0, 100.0)
+
+
+def clamp(expr: pl.Expr, limits: Limits) -> pl.Expr:
+    if limits.min is None and limits.max is None:
+        return expr
+    return expr.clip(lower_bound=limits.min, upper_bound=limits.max)
+
+
+def category_totals(model: Model) -> list[pl.Expr]:
+    exprs = []
+    for category in model.categories:
+        indexes = [i for i, r in enumerate(model.rules) if r.category == category]
+        raw = pl.sum_horizontal([pl.col(points_column(i)) for i in indexes])
+        exprs.append(raw.alias(raw_category_column(category)))
+        exprs.append(clamp(raw, model.cap(category)).alias(category_column(category)))
+    return exprs
+
+
+def total_points(model: Model) -> pl.Expr:
+    return pl.sum_horizontal([pl.col(category_column(c)) for c in model.categories])
+
+
+def final_scores(model: Model) -> list[pl.Expr]:
+    """The 0-100 score and the rounded category subtotals."""
+    total = clamp(total_points(model), model.cap(TOTAL))
+    if model.scale == "rescale":
+        score = percent_of_range(total, *model.attainable_range())
+    else:
+        score = total.clip(0.0, 100.0)
+    exprs = [score.round(DECIMALS).alias(SCORE)]
+    exprs += [pl.col(category_column(c)).round(DECIMALS) for c in model.categories]
+    return exprs
+
+
+def tier_expr(model: Model, score: pl.Expr) -> pl.Expr:
+    """The tier (an ordered Enum, top tier first) from the 0-100 score."""
+    names = pl.Enum([t.name for t in model.tiers])
+    chain = None
+    for tier in model.tiers:
+        cond = score >= tier.min_score
+        name = pl.lit(tier.name, dtype=names)  # an Enum literal: no text to cast per row
+        chain = (pl.when(cond) if chain is None else chain.when(cond)).then(name)
+    assert chain is not None
+    return chain.otherwise(pl.lit(model.tiers[-1].name, dtype=names)).alias(TIER)
