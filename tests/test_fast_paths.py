@@ -38,7 +38,7 @@ from leadscore_cli.fields import (
 )
 from leadscore_cli.model import parse_model
 from leadscore_cli.model.schema import FieldSpec, Leaf
-from leadscore_cli.readers import CSV_CHUNK_BYTES, limit_csv_chunks
+from leadscore_cli.readers.scans import CSV_CHUNK_BYTES, limit_csv_chunks
 from leadscore_cli.scoring.rules import lowered_fields
 
 SETTINGS = settings(max_examples=150, deadline=None)

@@ -19,7 +19,7 @@ from leadscore_cli.cli.sql import sql
 from leadscore_cli.cli.threshold import threshold
 from leadscore_cli.cli.validate import validate
 from leadscore_cli.errors import EXIT_USAGE
-from leadscore_cli.readers import limit_csv_chunks
+from leadscore_cli.readers.scans import limit_csv_chunks
 
 # What each option's value is, as --help shows it: `--model FILE`, not `--model <path>`.
 METAVARS = {

@@ -16,7 +16,7 @@ from leadscore_cli.cli.common import (
 )
 from leadscore_cli.writers import atomic_path
 
-# The keys of leadscore_cli.sql.DIALECTS, spelled out so that start-up does not load
+# The keys of leadscore_cli.sql.dialects.DIALECTS, spelled out so that start-up does not load
 # sqlglot for commands that never compile SQL (a test keeps the two in step).
 DIALECT_NAMES = ("duckdb", "snowflake", "bigquery", "databricks", "spark", "postgres")
 

@@ -1,0 +1,179 @@
+"""CSV sniffing on the sample: encoding and BOM, delimiter, header, and row checks.
+
+Note on polars 2.1 behaviour worked around here: `scan_csv` raises on rows with *more*
+fields than the header, but silently pads rows with *fewer* fields with nulls. Only the
+first `SAMPLE_BYTES` are checked for short rows (see `_check_rows`); later short rows
+cannot be detected without a second pass.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from leadscore_cli.errors import InputError
+from leadscore_cli.readers.messages import ENCODING_HINT, _describe_delimiter
+
+DELIMITERS = (",", ";", "\t", "|")
+UTF8_BOM = codecs.BOM_UTF8
+
+
+def _check_sample(
+    sample: bytes, at_eof: bool, name: str, forced_delimiter: str | None
+) -> tuple[str, list[str] | None]:
+    """Validate encoding, header and the first rows; return (delimiter, header)."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError("file looks like UTF-16 text; pass --encoding utf-16", path=name)
+    if sample.startswith(UTF8_BOM):
+        sample = sample[len(UTF8_BOM) :]
+    if not sample.strip():
+        raise InputError("file is empty", path=name)
+    nul = sample.find(b"\x00")
+    if nul != -1:  # valid UTF-8, so it would pass as one odd header; never text in an export
+        line = sample[:nul].count(b"\n") + 1
+        raise InputError(
+            f"file holds binary data (a NUL byte on line {line}), not CSV text; "
+            "if it is UTF-16 without a BOM, pass --encoding utf-16-le (or utf-16-be)",
+            path=name,
+        )
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=at_eof)
+    except UnicodeDecodeError as exc:
+        line = sample[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"file is not valid UTF-8 text (line {line}); {ENCODING_HINT}", path=name
+        ) from None
+    if "\r" in text and "\n" not in text and (at_eof or len(text) > 4096):
+        raise InputError(
+            "lines end with a bare carriage return (old Mac format); "
+            "convert the file to LF or CRLF line endings",
+            path=name,
+        )
+    sep = forced_delimiter or detect_delimiter(text)
+    header = _check_rows(text, at_eof, sep, name)
+    return sep, header
+
+
+def detect_delimiter(text: str) -> str:
+    """Pick the candidate that occurs most often outside quotes in the header line."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    in_quotes = False
+    started = False
+    for char in text:
+        if char == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and char in "\r\n":
+            if started:
+                break
+            continue  # polars skips leading blank lines
+        elif not in_quotes and char in counts:
+            counts[char] += 1
+        started = True
+    best = max(DELIMITERS, key=lambda d: counts[d])  # ties go to the earlier candidate
+    return best if counts[best] else ","
+
+
+def _check_rows(text: str, at_eof: bool, sep: str, name: str) -> list[str] | None:
+    """Check the header, then every complete row of the sample, naming the line at fault.
+
+    polars reports these faults late and without a line number (and pads short rows
+    silently), so the sample is parsed here with polars' quoting rules: a quote is only
+    special at the start of a value; an unquoted value with an odd number of quotes
+    derails polars' row splitting.
+    """
+    lines = text.split("\n")
+    if not at_eof:
+        lines.pop()  # the sample may have cut the last line short
+    header: list[str] | None = None
+    index = 0
+    while index < len(lines):
+        number = index + 1
+        line = lines[index]
+        if '"' in line:
+            record, index = _parse_quoted_record(lines, index, sep, at_eof, name)
+            if record is None:
+                break  # a quoted value runs past the end of the sample
+        else:
+            record = line.removesuffix("\r").split(sep)
+            index += 1
+        if record == [""]:
+            continue  # blank line: polars skips it at the top, and null rows are dropped
+        if header is None:
+            header = record
+            _check_header(header, name)
+        elif len(record) != len(header):
+            fewer_more = "fewer" if len(record) < len(header) else "more"
+            raise InputError(
+                f"line {number} has {len(record)} field(s) but the header has {len(header)} "
+                f"({fewer_more} fields than columns; check quoting and the "
+                f"{_describe_delimiter(sep)} delimiter)",
+                path=name,
+            )
+    if header is None and at_eof:
+        raise InputError("file is empty", path=name)
+    return header  # None only if the header alone is longer than the sample
+
+
+def _parse_quoted_record(
+    lines: list[str], index: int, sep: str, at_eof: bool, name: str
+) -> tuple[list[str] | None, int]:
+    """Split one record that contains quotes; it may span lines. Returns (fields, next)."""
+    number = index + 1
+    line = lines[index]
+    fields: list[str] = []
+    pos = 0
+    while True:
+        if line.startswith('"', pos):
+            search = pos + 1
+            while True:
+                close = line.find('"', search)
+                if close == -1:
+                    if index + 1 >= len(lines):
+                        if not at_eof:
+                            return None, index + 1
+                        raise InputError(
+                            f"line {number} opens a quoted value that is never closed",
+                            path=name,
+                        )
+                    index += 1
+                    line = line + "\n" + lines[index]
+                elif line.startswith('"', close + 1):
+                    search = close + 2  # "" is an escaped quote
+                else:
+                    break
+            fields.append(line[pos + 1 : close].replace('""', '"'))
+            pos = close + 1
+            rest = line[pos:]
+            if rest in ("", "\r"):
+                return fields, index + 1
+            if not rest.startswith(sep):
+                raise InputError(
+                    f"line {index + 1} has text right after a closing quote", path=name
+                )
+            pos += len(sep)
+        else:
+            end = line.find(sep, pos)
+            value = line[pos:] if end == -1 else line[pos:end]
+            if value.count('"') % 2:
+                raise InputError(
+                    f'line {index + 1} has a stray quote (") inside an unquoted value; '
+                    "values containing quotes must be quoted, with inner quotes doubled",
+                    path=name,
+                )
+            if end == -1:
+                fields.append(value.removesuffix("\r"))
+                return fields, index + 1
+            fields.append(value)
+            pos = end + len(sep)
+
+
+def _check_header(header: list[str], name: str) -> None:
+    seen: dict[str, int] = {}
+    for position, column in enumerate(header, start=1):
+        if not column.strip():
+            raise InputError(f"column {position} has a blank name in the header", path=name)
+        if column in seen:
+            raise InputError(
+                f"duplicate column name {column!r} (columns {seen[column]} and {position})",
+                path=name,
+            )
+        seen[column] = position

@@ -1,0 +1,98 @@
+"""From the bytes on disk to UTF-8 text: compression, the up-front sample and transcoding.
+
+The sample is what the CSV checks read; a file in another encoding is transcoded to a
+UTF-8 temp copy, which is what the scan reads.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+import zlib
+from pathlib import Path
+from typing import IO
+
+from leadscore_cli.errors import InputError
+from leadscore_cli.readers.messages import _COMPRESSION_FAULTS, _first_line, _os_reason
+from leadscore_cli.readers.source import Compression
+from leadscore_cli.readers.temp_files import _COPY_CHUNK, _TempFiles
+
+SAMPLE_BYTES = 1 << 20
+"""How much of the (decompressed) input is read up front for detection and checks."""
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def _compression_from_magic(head: bytes) -> Compression | None:
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    return None
+
+
+def _open_decompressed(path: Path, compression: Compression | None) -> IO[bytes]:
+    if compression == "gzip":
+        return gzip.open(path, "rb")
+    if compression == "zstd":
+        import pyarrow as pa  # loaded only for zstd input: it takes a tenth of a second
+
+        raw = pa.CompressedInputStream(pa.OSFile(str(path)), "zstd")
+        return io.BufferedReader(raw, _COPY_CHUNK)  # type: ignore[arg-type]
+    return path.open("rb")
+
+
+def _decompress_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (EOFError, zlib.error, gzip.BadGzipFile)
+    arrow = sys.modules.get("pyarrow")  # without it loaded, no arrow error can be raised
+    return (*errors, arrow.ArrowException) if arrow else errors
+
+
+def _read_sample(path: Path, compression: Compression | None, name: str) -> tuple[bytes, bool]:
+    """Read up to SAMPLE_BYTES of decompressed data; also say whether that is all of it."""
+    try:
+        with _open_decompressed(path, compression) as handle:
+            data = handle.read(SAMPLE_BYTES + 1)
+    except _decompress_errors() as exc:
+        raise InputError(
+            f"the compressed file is corrupt or truncated ({_first_line(exc)})", path=name
+        ) from exc
+    except OSError as exc:
+        # pyarrow's zstd stream raises a plain OSError ("Truncated compressed stream")
+        if compression is not None and any(k in str(exc).lower() for k in _COMPRESSION_FAULTS):
+            raise InputError(
+                f"the compressed file is corrupt or truncated ({_first_line(exc)})", path=name
+            ) from exc
+        raise InputError(f"cannot read file: {_os_reason(exc)}", path=name) from exc
+    return data[:SAMPLE_BYTES], len(data) <= SAMPLE_BYTES
+
+
+def _transcode(
+    path: Path,
+    compression: Compression | None,
+    codec: str,
+    encoding: str,
+    name: str,
+    temps: _TempFiles,
+) -> Path:
+    """Stream `path` from `codec` to a UTF-8 temp file, chunk by chunk."""
+    out, tmp = temps.new(".csv")
+    try:
+        with (
+            out,
+            _open_decompressed(path, compression) as raw,
+            io.TextIOWrapper(raw, encoding=codec, newline="") as text,
+        ):
+            while chunk := text.read(_COPY_CHUNK):
+                out.write(chunk.encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"file is not valid {encoding} text ({exc.reason})", path=name) from exc
+    except _decompress_errors() as exc:
+        raise InputError(
+            f"the compressed file is corrupt or truncated ({_first_line(exc)})", path=name
+        ) from exc
+    except OSError as exc:
+        raise InputError(f"cannot transcode file: {_os_reason(exc)}", path=name) from exc
+    return tmp

@@ -1,0 +1,106 @@
+"""Engine errors raised while streaming an input, turned into one-line messages.
+
+Faults that only show up once polars reads the data (a long row far down the file, a
+corrupt Parquet page, a truncated compressed stream) reach the user in the same words as
+the checks made up front; the helpers here phrase both.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from leadscore_cli.errors import DataError, InputError, LeadscoreError
+from leadscore_cli.readers.source import Source
+
+ENCODING_HINT = "pass its encoding, e.g. --encoding latin-1"
+
+_COMPRESSION_FAULTS = (
+    "unexpected end of file",
+    "incomplete frame",
+    "data corruption",
+    "corrupt deflate",
+    "invalid gzip",
+    "invalid deflate",
+    "unknown frame descriptor",
+    "truncated compressed stream",
+)
+
+
+def explain_polars_error(exc: Exception, source: Source) -> LeadscoreError:
+    """Turn an exception raised while streaming `source` into a one-line user error."""
+    if isinstance(exc, LeadscoreError):
+        return exc
+    name = source.name
+    text = str(exc)
+    lower = text.lower()
+    first = _first_line(exc)
+
+    if isinstance(exc, FileNotFoundError):
+        return InputError("no such file (was it moved or deleted while reading?)", path=name)
+    if isinstance(exc, pl.exceptions.NoDataError) or lower.startswith("empty csv"):
+        return InputError("file is empty", path=name)
+    if "invalid utf-8" in lower or "invalid utf8" in lower:
+        return InputError(f"file is not valid UTF-8 text; {ENCODING_HINT}", path=name)
+    if "found more fields than defined" in lower or "more fields than" in lower:
+        line = _line_number(text)
+        where = f"line {line}" if line else "a row"
+        sep = _describe_delimiter(source.delimiter)
+        return InputError(
+            f"{where} has more fields than the header has columns; a value probably "
+            f"contains an unquoted {sep} or line break",
+            path=name,
+        )
+    if "not properly escaped" in lower or "unterminated quote" in lower:
+        near = _quoted_snippet(text)
+        where = f" near {near}" if near else ""
+        return InputError(f"malformed quoted field (unclosed or stray quote){where}", path=name)
+    if "csv malformed" in lower:
+        match = re.search(r"row_offset (\d+)", text)
+        where = f" after data row {match.group(1)}" if match and match.group(1) != "0" else ""
+        return InputError(
+            f'malformed CSV{where}: probably a stray or unclosed quote (")', path=name
+        )
+    if "parquet" in lower and any(
+        key in lower for key in ("out of specification", "corrupt", "thrift", "magic")
+    ):
+        return InputError(f"the Parquet file is corrupt or truncated ({first})", path=name)
+    if isinstance(exc, OSError) and any(key in lower for key in _COMPRESSION_FAULTS):
+        return InputError(f"the compressed file is corrupt or truncated ({first})", path=name)
+    if isinstance(exc, pl.exceptions.ColumnNotFoundError):
+        return DataError(f"column not found: {first}", path=name)
+    if isinstance(exc, PermissionError):
+        return InputError("permission denied", path=name)
+    return InputError(first or type(exc).__name__, path=name)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else _first_line(exc)
+
+
+def _line_number(text: str) -> int | None:
+    match = re.search(r"\b(?:line|row)\s*(?:number\s*)?:?\s*(\d+)", text, re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
+def _quoted_snippet(text: str) -> str | None:
+    match = re.search(r"Field `(.*?)` is not properly escaped", text, re.DOTALL)
+    if not match:
+        return None
+    snippet = match.group(1)
+    if len(snippet) > 40:
+        snippet = snippet[:40] + "..."
+    return repr(snippet)
+
+
+def _describe_delimiter(sep: str | None) -> str:
+    names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+    if sep is None:
+        return "delimiter"
+    return names.get(sep, repr(sep))

@@ -1,0 +1,107 @@
+"""Reading the fields the rules use from text columns, as `score` reads them.
+
+Each field becomes a trimmed text column, then a typed value (number, boolean or date),
+then, where an unreadable value must stop the run, a flag that it was unreadable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlglot import exp
+
+from leadscore_cli.fields import AUTO_DATETIME_FORMATS, null_markers, resolve_field_types
+from leadscore_cli.model.schema import FieldSpec
+from leadscore_cli.sql import parts as sp
+from leadscore_cli.sql.builder import INTERNAL, Builder
+from leadscore_cli.sql.dialects import refuse
+
+STRFTIME = re.compile(r"%(\.f|[YmdHMSybBjpIaAe%])")
+
+
+def text_name(index: int) -> str:
+    return f"{INTERNAL}t{index}"
+
+
+def value_name(index: int) -> str:
+    return f"{INTERNAL}v{index}"
+
+
+def bad_name(index: int) -> str:
+    return f"{INTERNAL}bad{index}"
+
+
+def add_fields(b: Builder) -> None:
+    """Trimmed text, then typed values, then invalid flags, for every field the rules read."""
+    types = resolve_field_types(b.model.rules, b.model.fields)
+    b.types = types
+    b.index = {name: i for i, name in enumerate(types)}
+    texts, numbers, values, bads = [], [], [], []
+    for i, (name, ftype) in enumerate(types.items()):
+        spec = b.model.field_spec(name)
+        markers = null_markers(spec, b.model.null_values)
+        texts.append((text_name(i), sp.cleaned(b.source(name), markers)))
+        text = sp.ident(text_name(i))
+        if ftype in ("int", "float"):
+            numbers.append((f"{INTERNAL}d{i}", sp.sign_fix(sp.without_junk(text.copy()))))
+            number = sp.guarded_number(sp.ident(f"{INTERNAL}d{i}"), b.dialect.try_cast)
+            values.append((f"{INTERNAL}n{i}", number))
+        elif ftype == "bool":
+            defaults = FieldSpec("", "")
+            trues = list((spec or defaults).true_values)
+            falses = list((spec or defaults).false_values)
+            values.append((value_name(i), sp.boolean(text, trues, falses)))
+        elif ftype in ("date", "datetime"):
+            values.append((value_name(i), parse_date(b, name, spec, text)))
+        else:
+            values.append((value_name(i), text))
+    b.layer(texts)
+    b.layer(numbers)
+    b.layer(values)
+    finals = [
+        (value_name(i), sp.finite_number(sp.ident(f"{INTERNAL}n{i}"), ftype == "int"))
+        for i, ftype in enumerate(types.values())
+        if ftype in ("int", "float")
+    ]
+    b.layer(finals)
+    for i, (name, ftype) in enumerate(types.items()):
+        spec = b.model.field_spec(name)
+        if ftype != "string" and (spec is None or spec.on_invalid == "error"):
+            bad = exp.and_(
+                exp.Not(this=exp.Is(this=sp.ident(text_name(i)), expression=exp.null())),
+                exp.Is(this=sp.ident(value_name(i)), expression=exp.null()),
+            )
+            bads.append((bad_name(i), bad))
+    b.layer(bads)
+    flagged = {n for n, _ in bads}
+    b.checked = [(name, i) for name, i in b.index.items() if bad_name(i) in flagged]
+
+
+def parse_date(
+    b: Builder, name: str, spec: FieldSpec | None, text: exp.Expression
+) -> exp.Expression:
+    """First format that reads the text, as a DATE (every use of a date compares days)."""
+    formats = (spec.format,) if spec and spec.format else AUTO_DATETIME_FORMATS
+    where = f"fields.{name}"
+    if b.dialect.dates == "none":
+        raise refuse(
+            f"{where}: {b.dialect.name} has no date parser that returns NULL on bad text "
+            "(its TO_DATE/TO_TIMESTAMP fail the query), so dates cannot be read faithfully",
+            b.model,
+        )
+    parsed = []
+    for fmt in formats:
+        directives = STRFTIME.findall(fmt)
+        if len(directives) != fmt.count("%") - fmt.count("%%"):
+            raise refuse(f"{where}.format: {fmt!r} uses a directive SQL does not know", b.model)
+        if ".f" in directives:
+            if b.dialect.dates != "all":
+                hint = "" if spec and spec.format else "; give the field a `format`"
+                raise refuse(
+                    f"{where}: fractional seconds (%.f) cannot be parsed in {b.dialect.name}{hint}",
+                    b.model,
+                )
+            fmt = fmt.replace("%.f", ".%n")
+        stamp = exp.StrToTime(this=text.copy(), format=sp.lit(fmt), safe=True)
+        parsed.append(exp.cast(stamp, "date"))
+    return parsed[0] if len(parsed) == 1 else exp.func("COALESCE", *parsed)

@@ -1,0 +1,137 @@
+"""The whole query: the layers as a chain of CTEs or of LATERAL subqueries, over a table.
+
+`compile_model` is the entry point; `build_query` returns the tree before it is printed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlglot import exp
+
+from leadscore_cli.errors import UsageError
+from leadscore_cli.model.schema import Model
+from leadscore_cli.scoring.inputs import source_of
+from leadscore_cli.sql.builder import INTERNAL, Builder
+from leadscore_cli.sql.dialects import DIALECTS, Dialect, refuse
+from leadscore_cli.sql.fields import add_fields
+from leadscore_cli.sql.rules import add_points
+from leadscore_cli.sql.scores import add_scores
+
+
+def compile_model(
+    model: Model,
+    dialect: str = "duckdb",
+    table: str = "leads",
+    as_of: dt.date | None = None,
+    explain: bool = False,
+) -> str:
+    """The model as one SELECT over `table` in `dialect`; raises ModelError/UsageError."""
+    target = DIALECTS.get(dialect.lower())
+    if target is None:
+        raise UsageError(f"--dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
+    return build_query(model, target, table, as_of or dt.date.today(), explain).sql(
+        dialect=target.name, pretty=True
+    )
+
+
+def build_query(
+    model: Model, target: Dialect, table: str, as_of: dt.date, explain: bool, *, shape: str = ""
+) -> exp.Select:
+    """The expression tree; `shape` overrides the dialect's (tests run both in DuckDB)."""
+    shape = shape or target.shape
+    if explain and not target.explain:
+        raise UsageError(
+            f"--explain needs an array join that skips NULLs, which {target.name} lacks "
+            "(ARRAY_TO_STRING keeps them); drop --explain for this dialect"
+        )
+    renames = [(s.source, s.name) for s in model.fields if s.source != s.name]
+    if renames and shape == "lateral":
+        raise refuse(
+            f"fields.{renames[0][1]}: {target.name} cannot rename columns in SELECT *; "
+            f"create a view that names {renames[0][0]!r} {renames[0][1]!r} and leave out "
+            "`source`",
+            model,
+        )
+    alias = "__ls_t" if shape == "lateral" else None
+
+    def source(field_name: str) -> exp.Expression:
+        return exp.column(source_of(model, field_name), table=alias, quoted=True)
+
+    builder = Builder(model, target, as_of, source)
+    add_fields(builder)
+    add_points(builder)
+    add_scores(builder, explain)
+    return parenthesize(assemble(builder, table_expr(table), renames, shape, alias))
+
+
+def parenthesize(tree: exp.Select) -> exp.Select:
+    """Wrap every operator operand that is itself an operator: sqlglot prints a tree as
+    built, so `Div(Sub(a, b), c)` would otherwise read back as `a - b / c`."""
+    for node in list(tree.walk()):
+        if isinstance(node, exp.Binary | exp.Not | exp.Between | exp.In):
+            for key in ("this", "expression"):
+                child = node.args.get(key)
+                if isinstance(child, exp.Binary | exp.Not | exp.Between | exp.In):
+                    node.set(key, exp.Paren(this=child))
+    return tree
+
+
+def table_expr(table: str) -> exp.Table:
+    """`catalog.schema.table`, each part a quoted identifier."""
+    parts = [p for p in table.split(".")]
+    if not table or any(not p for p in parts) or len(parts) > 3:
+        raise UsageError(f"--table must be NAME, SCHEMA.NAME or CATALOG.SCHEMA.NAME, not {table!r}")
+    parts = [*([None] * (3 - len(parts))), *parts]
+    return exp.table_(parts[2], db=parts[1], catalog=parts[0], quoted=True)
+
+
+def assemble(
+    b: Builder, table: exp.Table, renames: list[tuple[str, str]], shape: str, alias: str | None
+) -> exp.Select:
+    if shape == "lateral":
+        return assemble_lateral(b, table, alias or "__ls_t")
+    star_args: dict = {}
+    first: list[exp.Expression] = []
+    if renames and b.dialect.rename:
+        star_args["rename"] = [
+            exp.alias_(exp.column(old, quoted=True), new, quoted=True) for old, new in renames
+        ]
+    elif renames:
+        star_args["except_"] = [exp.column(old, quoted=True) for old, _ in renames]
+        first = [exp.alias_(exp.column(old, quoted=True), new, quoted=True) for old, new in renames]
+    ctes: list[tuple[str, exp.Select]] = []
+    previous: exp.Expression = table
+    for index, columns in enumerate(b.layers):
+        star = exp.Star(**star_args) if index == 0 else exp.Star()
+        select = exp.select(star, *(first if index == 0 else [])).from_(previous)
+        select = select.select(*(exp.alias_(e, n, quoted=True) for n, e in columns), append=True)
+        name = f"{INTERNAL}l{index}"
+        ctes.append((name, select))
+        previous = exp.table_(name, quoted=True)
+    query = exp.select(exp.Star(except_=[exp.column(h, quoted=True) for h in b.helpers])).from_(
+        previous
+    )
+    for name, select in ctes:
+        query = query.with_(exp.to_identifier(name, quoted=True), as_=select)
+    return query
+
+
+def assemble_lateral(b: Builder, table: exp.Table, alias: str) -> exp.Select:
+    """t.* beside a chain of LATERAL subqueries, one per layer: for dialects without
+    SELECT * EXCEPT. Flat, not nested: nested lateral subqueries are slow to plan."""
+    query = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(alias, quoted=True)))
+    query = query.from_(table.as_(alias, quoted=True))
+    home: dict[str, str] = {}
+    for index, columns in enumerate(b.layers):
+        name = f"{INTERNAL}l{index}"
+        select = exp.select(*(exp.alias_(e, n, quoted=True) for n, e in columns))
+        lateral = exp.Lateral(
+            this=select.subquery(),
+            alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True)),
+        )
+        query = query.join(lateral, join_type="cross")
+        home.update((n, name) for n, _ in columns)
+    return query.select(
+        *(exp.column(n, table=home[n], quoted=True) for n in b.outputs), append=True
+    )
