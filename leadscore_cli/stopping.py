@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,14 @@ from typing import TypeVar
 
 from leadscore_cli.errors import Terminated
 
-__all__ = ["committing", "handling_sigterm", "stoppable", "stopped_late"]
+__all__ = [
+    "committing",
+    "handling_sigterm",
+    "ignore_stops_if_committed",
+    "note_late_stop",
+    "stoppable",
+    "until_exit",
+]
 
 T = TypeVar("T")
 
@@ -40,10 +48,35 @@ class _State:
         self.raised = False  # Terminated was raised: later SIGTERMs are ignored
         self.committed = False  # an output is in place: a stop now waits for the run's end
         self.late = False  # a stop was asked for after that
+        self.noted = False  # and stderr said so
         self.sigint_handler: object = None  # the SIGINT handler `committing` replaced
 
 
 _state = _State()
+# Whether handlers stay after a committed run (see `until_exit`); off in a library call,
+# whose caller expects its own handlers back.
+_until_exit = False
+
+
+def until_exit() -> None:
+    """For a process that ends when its one run does (the `leadscore` command): after a
+    run has committed its output, keep noting stops until the process exits, instead of
+    restoring the default handlers. Otherwise a SIGTERM while the summary prints or the
+    interpreter shuts down would end the process with 143, which says "no output was
+    written", and a nightly retry would then compare against today's scores."""
+    global _until_exit
+    _until_exit = True
+
+
+def ignore_stops_if_committed() -> None:
+    """At the end of the process: once a run has committed, ignore stops outright.
+
+    Python puts back the default handlers while it shuts down (which can take a moment
+    for a process that held a large polars query), so a noting handler is not enough
+    there: SIG_IGN is the one setting shutdown keeps."""
+    if _until_exit and _state.committed:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -89,6 +122,7 @@ def handling_sigterm() -> Iterator[None]:
     # otherwise swallow a SIGTERM that lands right away.
     _state.active, _state.queries, _state.terminate, _state.raised = True, 0, False, False
     _state.committed, _state.late, _state.sigint_handler = False, False, None
+    _state.noted = False
     previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
     previous_fd = signal.set_wakeup_fd(sender.fileno(), warn_on_full_buffer=False)
     watcher = threading.Thread(target=_watch, args=(receiver,), name="sigterm", daemon=True)
@@ -97,9 +131,13 @@ def handling_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.set_wakeup_fd(previous_fd)
-        signal.signal(signal.SIGTERM, previous_handler)
-        if _state.sigint_handler is not None:
-            signal.signal(signal.SIGINT, _state.sigint_handler)  # type: ignore[arg-type]
+        if _state.committed and _until_exit:
+            signal.signal(signal.SIGTERM, _on_stop_after_run)
+            signal.signal(signal.SIGINT, _on_stop_after_run)
+        else:
+            signal.signal(signal.SIGTERM, previous_handler)
+            if _state.sigint_handler is not None:
+                signal.signal(signal.SIGINT, _state.sigint_handler)  # type: ignore[arg-type]
         _state.active = False
         sender.close()  # the watcher sees the end of the stream and returns
         watcher.join(timeout=1.0)
@@ -110,7 +148,7 @@ def committing() -> None:
     """Called just before an output replaces its destination. From then on a stop (SIGTERM
     or Ctrl-C) no longer aborts the run: it would report "no output was written" over a
     file already replaced, and a retry would then compare against today's scores. The
-    run finishes its last steps (handoff list, manifest) instead; `stopped_late` says so.
+    run finishes its last steps (handoff list, manifest) instead; `note_late_stop` says so.
     """
     if not _state.active or _state.committed:
         return
@@ -124,9 +162,19 @@ def _on_late_sigint(signum: int, frame: object) -> None:
     _state.late = True
 
 
-def stopped_late() -> bool:
-    """Whether a stop was asked for after an output was in place (the run completed)."""
-    return _state.late
+def _on_stop_after_run(signum: int, frame: object) -> None:
+    _state.late = True
+    note_late_stop()
+
+
+def note_late_stop() -> None:
+    """Say once on stderr that a stop came after the output was written, if one did."""
+    if _state.late and not _state.noted:
+        _state.noted = True
+        sys.stderr.write(
+            "leadscore: a stop was asked for after the output was written; the run finished first\n"
+        )
+        sys.stderr.flush()
 
 
 class _Query:

@@ -20,6 +20,7 @@ from leadscore_cli.cli.threshold import threshold
 from leadscore_cli.cli.validate import validate
 from leadscore_cli.errors import EXIT_USAGE
 from leadscore_cli.readers.scans import limit_csv_chunks
+from leadscore_cli.stopping import ignore_stops_if_committed, until_exit
 
 # What each option's value is, as --help shows it: `--model FILE`, not `--model <path>`.
 METAVARS = {
@@ -172,4 +173,8 @@ app.command("sample", cls=FlagsCommand)(sample)
 
 
 def main() -> None:
-    app()
+    until_exit()
+    try:
+        app()
+    finally:
+        ignore_stops_if_committed()

@@ -30,7 +30,7 @@ from leadscore_cli.errors import (
 )
 from leadscore_cli.model import Model, load_model
 from leadscore_cli.score_run import ReadOptions
-from leadscore_cli.stopping import handling_sigterm, stopped_late
+from leadscore_cli.stopping import handling_sigterm, note_late_stop
 
 stderr = Console(stderr=True)
 
@@ -195,11 +195,7 @@ def reporting_errors(debug: bool, *, nightly: bool = False) -> Iterator[None]:
     try:
         with handling_sigterm() if nightly else contextlib.nullcontext():
             yield
-        if stopped_late():
-            sys.stderr.write(
-                "leadscore: a stop was asked for after the output was written; "
-                "the run finished first\n"
-            )
+        note_late_stop()
     except LeadscoreError as error:
         if debug:
             traceback.print_exc()
