@@ -25,6 +25,7 @@ from leadscore_cli.model.schema import (
     NULL_OPERATORS,
     OPERATORS,
     ORDER_OPERATORS,
+    RESERVED_CATEGORIES,
     TEXT_OPERATORS,
     TOTAL,
     AllOf,
@@ -35,6 +36,7 @@ from leadscore_cli.model.schema import (
     Leaf,
     Not,
     Rule,
+    category_column,
 )
 
 RULE_COMMON_KEYS = ("name", "category", "description", "decay")
@@ -81,6 +83,8 @@ def parse_rule(raw: Mapping[str, Any], path: str, problems: Problems) -> Rule | 
         category = "fit"
     elif category == TOTAL:
         problems.add(join(path, "category"), f"{TOTAL!r} is reserved for the cap on the total")
+    elif category in RESERVED_CATEGORIES:
+        problems.add(join(path, "category"), reserved_category_problem(category))
     kinds = [k for k in ("when", "map", "bands") if k in raw]
     if len(kinds) != 1:
         found = " and ".join(kinds) if kinds else "none"
@@ -125,6 +129,14 @@ def parse_rule(raw: Mapping[str, Any], path: str, problems: Problems) -> Rule | 
         bands=parse_bands(raw["bands"], join(path, "bands"), problems),
         **lookup,
         **common,
+    )
+
+
+def reserved_category_problem(category: str) -> str:
+    column = category_column(category)
+    return (
+        f"{category!r} is reserved: its subtotal column {column!r} is also the column "
+        f"`score --previous` adds, so one would overwrite the other; name the category otherwise"
     )
 
 
