@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import Result
 
 from leadscore_cli.errors import EXIT_MODEL
+from leadscore_cli.model import parse_model
 from tests.test_model_loader import HEADER, RULE, only, problems_of
 
 # ------------------------------------------------------------- reserved categories
@@ -35,3 +37,50 @@ def test_reserved_category_is_reported_with_every_other_problem(
     assert "model.colour: unknown key" in result.stderr
     assert "rules[0].category: 'change' is reserved" in result.stderr
     assert result.stdout == ""
+
+
+# -------------------------------------------------------------------- grade bands
+
+
+@pytest.mark.parametrize(
+    ("bands", "expected"),
+    [
+        (
+            "{ A = 80, B = 50 }",
+            "grading.bands.B: the lowest band must start at 0 so every lead gets a letter: "
+            "set B = 0, or add a band after B that starts at 0, e.g. F = 0",
+        ),
+        (
+            "{ A = 80, F = 10 }",
+            "grading.bands.F: the lowest band must start at 0 so every lead gets a letter: "
+            "set F = 0, or add a band after F that starts at 0",
+        ),
+        (
+            "{ A = 180, F = 0 }",
+            "grading.bands.A: 180 is outside the 0-100 percent scale (cutoffs are percents of "
+            'the graded categories\' attainable range; for raw points set scale = "points")',
+        ),
+    ],
+)
+def test_percent_bands_cover_every_lead_on_the_0_100_scale(bands: str, expected: str) -> None:
+    assert only(problems_of(HEADER + f"[grading]\nbands = {bands}\n" + RULE)) == expected
+
+
+def test_a_negative_percent_cutoff_is_out_of_range_only() -> None:
+    problem = only(problems_of(HEADER + "[grading]\nbands = { A = 50, F = -5 }\n" + RULE))
+    assert problem.startswith("grading.bands.F: -5 is outside the 0-100 percent scale")
+
+
+def test_lowest_band_check_survives_other_problems() -> None:
+    problems = problems_of(HEADER + "colour = 1\n[grading]\nbands = { A = 80, B = 50 }\n" + RULE)
+    assert problems[0] == "model.colour: unknown key"
+    assert problems[1].startswith("grading.bands.B: the lowest band must start at 0")
+    assert len(problems) == 2
+
+
+def test_points_bands_give_the_lowest_letter_to_every_lead_below() -> None:
+    # raw points have no floor: the lowest band takes every lead below the one above it
+    grading = '[grading]\nbands = { A = 40, B = 20, F = 0 }\nscale = "points"\n'
+    negative = RULE.replace("points = 10", "points = -10")
+    model = parse_model(HEADER + grading + RULE + negative.replace('"r"', '"r2"'))
+    assert model.grading is not None and model.grading.bands[-1].min_score == 0

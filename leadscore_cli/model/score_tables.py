@@ -117,17 +117,43 @@ def parse_grading(data: Any, categories: tuple[str, ...], problems: Problems) ->
                 problems.add(f"grading.bands.{letter}", f"must be a number, not {low!r}")
                 continue
             bands.append(GradeBand(letter=letter, min_score=float(low)))
+    before_order = len(problems.items)
     for before, after in itertools.pairwise(bands):
         if after.min_score >= before.min_score:
             problems.add(
                 f"grading.bands.{after.letter}",
                 "bands must be listed from best to worst with strictly falling cutoffs",
             )
+    if scale == "percent":
+        complete = isinstance(raw_bands, dict) and len(bands) == len(raw_bands)
+        ordered = complete and len(problems.items) == before_order
+        check_percent_bands(tuple(bands), ordered, problems)
     plus_minus = data.get("plus_minus", False)
     if not isinstance(plus_minus, bool):
         problems.add("grading.plus_minus", "must be true or false")
         plus_minus = False
     return Grading(categories=cat_tuple, bands=tuple(bands), plus_minus=plus_minus, scale=scale)
+
+
+def check_percent_bands(bands: tuple[GradeBand, ...], ordered: bool, problems: Problems) -> None:
+    """Percent cutoffs lie on 0-100, and the lowest starts at 0: a lead below every cutoff
+    would otherwise get the lowest letter without having earned it."""
+    for band in bands:
+        if not 0 <= band.min_score <= 100:
+            problems.add(
+                f"grading.bands.{band.letter}",
+                f"{band.min_score:g} is outside the 0-100 percent scale (cutoffs are percents "
+                f"of the graded categories' attainable range; for raw points set "
+                f'scale = "points")',
+            )
+    lowest = bands[-1] if bands else None
+    if ordered and lowest is not None and 0 < lowest.min_score <= 100:
+        example = "" if any(band.letter == "F" for band in bands) else ", e.g. F = 0"
+        problems.add(
+            f"grading.bands.{lowest.letter}",
+            f"the lowest band must start at 0 so every lead gets a letter: set "
+            f"{lowest.letter} = 0, or add a band after {lowest.letter} that starts at 0{example}",
+        )
 
 
 def parse_handoff(data: Any, tiers: tuple[Tier, ...], problems: Problems) -> tuple[str, ...]:
