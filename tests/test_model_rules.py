@@ -84,3 +84,40 @@ def test_points_bands_give_the_lowest_letter_to_every_lead_below() -> None:
     negative = RULE.replace("points = 10", "points = -10")
     model = parse_model(HEADER + grading + RULE + negative.replace('"r"', '"r2"'))
     assert model.grading is not None and model.grading.bands[-1].min_score == 0
+
+
+# ------------------------------------------------------------- true/false values
+
+BOOL_RULE = '[[rules]]\nname = "r"\npoints = 1\nwhen = { field = "x", op = "eq", value = true }\n'
+
+
+@pytest.mark.parametrize(
+    ("spellings", "expected"),
+    [
+        (
+            'true_values = ["Yes"]\nfalse_values = [" yes ", "no"]',
+            "fields.x.false_values: ' yes ' is also in true_values once case and surrounding "
+            "spaces are ignored, so a cell holding it would read as true",
+        ),
+        (
+            'false_values = ["no", "Y"]',
+            "fields.x.false_values: 'Y' is also in the default true_values (true, t, yes, y, 1) "
+            "once case and surrounding spaces are ignored, so a cell holding it would read as "
+            "true; set true_values without it",
+        ),
+        (
+            'true_values = ["ja", "0"]',
+            "fields.x.true_values: '0' is also in the default false_values (false, f, no, n, 0) "
+            "once case and surrounding spaces are ignored, so a cell holding it would read as "
+            "true; set false_values without it",
+        ),
+    ],
+)
+def test_a_spelling_cannot_be_both_true_and_false(spellings: str, expected: str) -> None:
+    text = HEADER + f'[fields.x]\ntype = "bool"\n{spellings}\n' + BOOL_RULE
+    assert only(problems_of(text)) == expected
+
+
+def test_separate_true_and_false_spellings_load() -> None:
+    text = HEADER + '[fields.x]\ntrue_values = ["ja"]\nfalse_values = ["nein"]\n' + BOOL_RULE
+    assert parse_model(text).fields[0].false_values == ("nein",)

@@ -66,6 +66,9 @@ def parse_fields(
         if on_invalid not in ("error", "null"):
             problems.add(join(path, "on_invalid"), f"must be 'error' or 'null', not {on_invalid!r}")
             on_invalid = "error"
+        true_values = lowered(spec, "true_values", path, problems, DEFAULT_TRUE_VALUES)
+        false_values = lowered(spec, "false_values", path, problems, DEFAULT_FALSE_VALUES)
+        check_true_false_overlap(spec, path, true_values, false_values, problems)
         specs.append(
             FieldSpec(
                 name=name,
@@ -75,8 +78,8 @@ def parse_fields(
                 if "null_values" in spec
                 else (),
                 format=fmt,
-                true_values=lowered(spec, "true_values", path, problems, DEFAULT_TRUE_VALUES),
-                false_values=lowered(spec, "false_values", path, problems, DEFAULT_FALSE_VALUES),
+                true_values=true_values,
+                false_values=false_values,
                 on_invalid=on_invalid,
             )
         )
@@ -89,3 +92,33 @@ def lowered(
     if key not in spec:
         return default
     return tuple(v.strip().lower() for v in string_list(spec[key], join(path, key), problems))
+
+
+def check_true_false_overlap(
+    spec: Mapping[str, Any],
+    path: str,
+    true_values: tuple[str, ...],
+    false_values: tuple[str, ...],
+    problems: Problems,
+) -> None:
+    """A spelling in both lists would silently read as true: cells are compared with them
+    ignoring case and surrounding spaces, and true is tested first."""
+    key, other = (
+        ("false_values", "true_values")
+        if "false_values" in spec
+        else ("true_values", "false_values")
+    )
+    listed = spec.get(key)
+    given = [v for v in listed if isinstance(v, str)] if isinstance(listed, list) else []
+    if other in spec:
+        where, fix = other, ""
+    else:
+        defaults = DEFAULT_TRUE_VALUES if other == "true_values" else DEFAULT_FALSE_VALUES
+        where, fix = f"the default {other} ({', '.join(defaults)})", f"; set {other} without it"
+    for value in dict.fromkeys(v for v in false_values if v in true_values):
+        written = next((v for v in given if v.strip().lower() == value), value)
+        problems.add(
+            join(path, key),
+            f"{written!r} is also in {where} once case and surrounding spaces are ignored, "
+            f"so a cell holding it would read as true{fix}",
+        )
