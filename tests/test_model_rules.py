@@ -121,3 +121,31 @@ def test_a_spelling_cannot_be_both_true_and_false(spellings: str, expected: str)
 def test_separate_true_and_false_spellings_load() -> None:
     text = HEADER + '[fields.x]\ntrue_values = ["ja"]\nfalse_values = ["nein"]\n' + BOOL_RULE
     assert parse_model(text).fields[0].false_values == ("nein",)
+
+
+# ------------------------------------------------------------------ type conflicts
+
+
+def contains_rule(name: str, field: str = "x") -> str:
+    return (
+        f'[[rules]]\nname = "{name}"\npoints = 1\n'
+        f'when = {{ field = "{field}", op = "contains", value = "y" }}\n'
+    )
+
+
+def test_every_use_conflicting_with_the_declared_type_is_reported() -> None:
+    rules = "".join(contains_rule(f"r{i}") for i in range(12))
+    problems = problems_of(HEADER + '[fields.x]\ntype = "int"\n' + rules)
+    assert problems == [
+        f"rules[{i}].when (contains): field 'x' is declared int but this use needs a text value"
+        for i in range(12)
+    ]
+
+
+def test_every_use_of_each_kind_is_listed_when_uses_disagree() -> None:
+    gte = '[[rules]]\nname = "n"\npoints = 1\nwhen = { field = "x", op = "gte", value = 5 }\n'
+    text = HEADER + contains_rule("a") + gte + contains_rule("b")
+    assert only(problems_of(text)) == (
+        "fields.x: used as text in rules[0].when (contains) and rules[2].when (contains), "
+        "number in rules[1].when (gte); declare its type in [fields.x]"
+    )
