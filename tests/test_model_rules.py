@@ -149,3 +149,91 @@ def test_every_use_of_each_kind_is_listed_when_uses_disagree() -> None:
         "fields.x: used as text in rules[0].when (contains) and rules[2].when (contains), "
         "number in rules[1].when (gte); declare its type in [fields.x]"
     )
+
+
+# ------------------------------------------------- values shown as the model wrote them
+
+ONE_RULE = '[[rules]]\nname = "r"\n'
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            "points = 1000001\nwhen = { field = 'x', op = 'not_null' }",
+            "rules[0].points: must be between -1,000,000 and 1,000,000, not 1,000,001",
+        ),
+        (
+            "points = -1_234_567.5\nwhen = { field = 'x', op = 'not_null' }",
+            "rules[0].points: must be between -1,000,000 and 1,000,000, not -1,234,567.5",
+        ),
+        (
+            "points = 2026-03-04\nwhen = { field = 'x', op = 'not_null' }",
+            "rules[0].points: must be a number, not 2026-03-04",
+        ),
+        (
+            "points = 1\nwhen = { field = 'x', op = 'gte', value = true }",
+            "rules[0].when.value: 'gte' needs a number or a date, not true",
+        ),
+        (
+            "points = 1\nwhen = { field = 'x', op = 'eq', value = [false, 2026-03-04T10:00:00] }",
+            "rules[0].when.value: 'eq' needs a string, number or boolean, "
+            "not [false, 2026-03-04T10:00:00]",
+        ),
+        (
+            "points = 1\nwhen = { field = 'x', op = 'matches', value = '(a)\\1' }",
+            "rules[0].when.value: invalid regular expression '(a)\\1': "
+            "error: backreferences are not supported",
+        ),
+        (
+            "field = 'x'\nmap = { a = 1 }\ndecay = { field = 'd', lifespan_days = 30, "
+            "if_missing = false }",
+            "rules[0].decay.if_missing: must be 'full' or 'none', not false",
+        ),
+    ],
+)
+def test_values_are_shown_as_toml_writes_them(rule: str, expected: str) -> None:
+    assert only(problems_of(HEADER + ONE_RULE + rule + "\n")) == expected
+
+
+def test_missing_points_say_missing_and_a_near_key_is_suggested_once() -> None:
+    text = HEADER + ONE_RULE + "pionts = 3\nwhen = { field = 'x', op = 'is_null' }\n"
+    assert problems_of(text) == [
+        "rules[0].pionts: unknown key (did you mean 'points'?)",
+        "rules[0].points: missing",
+    ]
+    band = HEADER + ONE_RULE + "field = 'x'\nbands = [{ min = 1 }]\n"
+    assert only(problems_of(band)) == "rules[0].bands[0].points: missing"
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            "field = 'x'\nbands = [{ points = 1 }, { min = 1, max = 0, points = 2 }]",
+            [
+                "rules[0].bands[0]: needs a min, a max, or both",
+                "rules[0].bands[1]: min (1) must be below max (0)",
+            ],
+        ),
+        (
+            "field = 'x'\nbands = [{ max = true, points = 1 }]",
+            ["rules[0].bands[0].max: must be a number, not true"],
+        ),
+        (
+            "points = 1\nwhen = { field = 'x', op = 'is_null' }\n"
+            "decay = { field = 'd', half_life_days = true }",
+            ["rules[0].decay.half_life_days: must be a number of days, not true"],
+        ),
+        (
+            "points = 1\nwhen = { field = 'x', op = 'is_null' }\n"
+            "decay = { field = 'd', half_life_days = '30', lifespan_days = 9 }",
+            [
+                "rules[0].decay.half_life_days: must be a number of days, not '30'",
+                "rules[0].decay: needs exactly one of half_life_days or lifespan_days",
+            ],
+        ),
+    ],
+)
+def test_no_follow_on_errors_after_a_bad_value(rule: str, expected: list[str]) -> None:
+    assert problems_of(HEADER + ONE_RULE + rule + "\n") == expected

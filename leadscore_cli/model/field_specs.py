@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from leadscore_cli.model.problems import Problems, did_you_mean, join, string_list, text_value
+from leadscore_cli.model.problems import (
+    Problems,
+    did_you_mean,
+    join,
+    shown,
+    string_list,
+    text_value,
+)
 from leadscore_cli.model.schema import (
     DEFAULT_FALSE_VALUES,
     DEFAULT_NULL_VALUES,
@@ -55,7 +62,7 @@ def parse_fields(
         if ftype is not None and ftype not in FIELD_TYPES:
             problems.add(
                 join(path, "type"),
-                f"unknown type {ftype!r}{did_you_mean(ftype, FIELD_TYPES)} "
+                f"unknown type {shown(ftype)}{did_you_mean(ftype, FIELD_TYPES)} "
                 f"(expected one of {', '.join(FIELD_TYPES)})",
             )
             ftype = None
@@ -64,7 +71,9 @@ def parse_fields(
             problems.add(join(path, "format"), "only applies to fields of type date or datetime")
         on_invalid = spec.get("on_invalid", "error")
         if on_invalid not in ("error", "null"):
-            problems.add(join(path, "on_invalid"), f"must be 'error' or 'null', not {on_invalid!r}")
+            problems.add(
+                join(path, "on_invalid"), f"must be 'error' or 'null', not {shown(on_invalid)}"
+            )
             on_invalid = "error"
         true_values = lowered(spec, "true_values", path, problems, DEFAULT_TRUE_VALUES)
         false_values = lowered(spec, "false_values", path, problems, DEFAULT_FALSE_VALUES)
@@ -119,6 +128,6 @@ def check_true_false_overlap(
         written = next((v for v in given if v.strip().lower() == value), value)
         problems.add(
             join(path, key),
-            f"{written!r} is also in {where} once case and surrounding spaces are ignored, "
+            f"{shown(written)} is also in {where} once case and surrounding spaces are ignored, "
             f"so a cell holding it would read as true{fix}",
         )

@@ -15,7 +15,14 @@ from typing import Any
 
 from leadscore_cli.errors import ModelError
 from leadscore_cli.model.field_specs import parse_fields
-from leadscore_cli.model.problems import Problems, did_you_mean, is_number, table, text_value
+from leadscore_cli.model.problems import (
+    Problems,
+    did_you_mean,
+    is_number,
+    shown,
+    table,
+    text_value,
+)
 from leadscore_cli.model.rules import parse_rules
 from leadscore_cli.model.schema import (
     AGE_OPERATORS,
@@ -74,7 +81,7 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     id_column = text_value(meta, "id_column", "model", problems)
     scale = meta.get("scale", "clip")
     if scale not in SCALES:
-        problems.add("model.scale", f"must be one of {', '.join(SCALES)}, not {scale!r}")
+        problems.add("model.scale", f"must be one of {', '.join(SCALES)}, not {shown(scale)}")
         scale = "clip"
 
     null_values, fields = parse_fields(table(data, "fields", problems), problems)
@@ -107,7 +114,7 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     low, high = model.attainable_range()
     if scale == "rescale" and high <= low:
         raise ModelError(
-            f"model.scale: rescale needs points that can vary, but every lead gets {low:g}",
+            f"model.scale: rescale needs points that can vary, but every lead gets {shown(low)}",
             path=source,
         )
     return model
@@ -131,7 +138,7 @@ def check_output_names(
                 f"fields.{spec.name}",
                 f"{spec.name!r} is a column leadscore adds to the output, so the export's "
                 f"{spec.source!r} would be lost: name the field otherwise "
-                f"([fields.crm_{spec.name}] with source = {spec.source!r})",
+                f"([fields.crm_{spec.name}] with source = {shown(spec.source)})",
             )
     reported: set[str] = set()
     for index, rule in enumerate(rules):
@@ -142,7 +149,7 @@ def check_output_names(
             problems.add(
                 f"rules[{index}]",
                 f"reads {name!r}, a column leadscore adds to the output: read the export's "
-                f"column under another name ([fields.crm_{name}] with source = {name!r})",
+                f"column under another name ([fields.crm_{name}] with source = {shown(name)})",
             )
 
 

@@ -17,6 +17,7 @@ from leadscore_cli.model.problems import (
     did_you_mean,
     is_number,
     number_value,
+    shown,
     string_list,
 )
 from leadscore_cli.model.schema import TOTAL, GradeBand, Grading, Limits, Tier
@@ -43,7 +44,7 @@ def parse_caps(data: Mapping[str, Any], categories: tuple[str, ...], problems: P
         low = number_value(raw, "min", path, problems)
         high = number_value(raw, "max", path, problems)
         if low is not None and high is not None and low > high:
-            problems.add(path, f"min ({low:g}) is above max ({high:g})")
+            problems.add(path, f"min ({shown(low)}) is above max ({shown(high)})")
         caps.append((name, Limits(min=low, max=high)))
     return tuple(caps)
 
@@ -61,17 +62,18 @@ def parse_tiers(data: Any, problems: Problems) -> tuple[Tier, ...]:
         if not NAME_PATTERN.match(name):
             problems.add(path, "tier names must be letters, digits and underscores")
         if not is_number(low):
-            problems.add(path, f"must be a number (the tier's lowest score), not {low!r}")
+            problems.add(path, f"must be a number (the tier's lowest score), not {shown(low)}")
             continue
         if not 0 <= low <= 100:
-            problems.add(path, f"{low} is outside the 0-100 score scale")
+            problems.add(path, f"{shown(low)} is outside the 0-100 score scale")
         tiers.append(Tier(name=name, min_score=float(low)))
     for before, after in itertools.pairwise(tiers):
         if after.min_score >= before.min_score:
             problems.add(
                 f"tiers.{after.name}",
                 f"tiers must be listed from highest to lowest with strictly falling scores "
-                f"({after.min_score:g} is not below {before.name} = {before.min_score:g})",
+                f"({shown(after.min_score)} is not below "
+                f"{before.name} = {shown(before.min_score)})",
             )
     if tiers and tiers[-1].min_score != 0 and len(problems.items) == before_tiers:
         problems.add(
@@ -100,7 +102,7 @@ def parse_grading(data: Any, categories: tuple[str, ...], problems: Problems) ->
             )
     scale = data.get("scale", "percent")
     if scale not in ("percent", "points"):
-        problems.add("grading.scale", f"must be 'percent' or 'points', not {scale!r}")
+        problems.add("grading.scale", f"must be 'percent' or 'points', not {shown(scale)}")
         scale = "percent"
     raw_bands = data.get("bands", dict(DEFAULT_GRADE_BANDS))
     bands: list[GradeBand] = []
@@ -114,7 +116,7 @@ def parse_grading(data: Any, categories: tuple[str, ...], problems: Problems) ->
                     "a grade is a letter, optionally followed by letters or digits (e.g. A, B2)",
                 )
             if not is_number(low):
-                problems.add(f"grading.bands.{letter}", f"must be a number, not {low!r}")
+                problems.add(f"grading.bands.{letter}", f"must be a number, not {shown(low)}")
                 continue
             bands.append(GradeBand(letter=letter, min_score=float(low)))
     before_order = len(problems.items)
@@ -142,7 +144,7 @@ def check_percent_bands(bands: tuple[GradeBand, ...], ordered: bool, problems: P
         if not 0 <= band.min_score <= 100:
             problems.add(
                 f"grading.bands.{band.letter}",
-                f"{band.min_score:g} is outside the 0-100 percent scale (cutoffs are percents "
+                f"{shown(band.min_score)} is outside the 0-100 percent scale (cutoffs are percents "
                 f"of the graded categories' attainable range; for raw points set "
                 f'scale = "points")',
             )
