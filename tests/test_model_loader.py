@@ -63,7 +63,7 @@ def test_valid_model_loads_with_expected_values() -> None:
             """
             [model]
             name = "demo"
-            version = 2
+            version = "2"
             description = "A test model."
             id_column = "lead_id"
             scale = "rescale"

@@ -237,3 +237,18 @@ def test_missing_points_say_missing_and_a_near_key_is_suggested_once() -> None:
 )
 def test_no_follow_on_errors_after_a_bad_value(rule: str, expected: list[str]) -> None:
     assert problems_of(HEADER + ONE_RULE + rule + "\n") == expected
+
+
+# ------------------------------------------------------------------------- version
+
+
+@pytest.mark.parametrize("version", ["1.10", "2", "1e3"])
+def test_a_version_written_as_a_number_is_refused(version: str) -> None:
+    assert only(problems_of(HEADER + f"version = {version}\n" + RULE)) == (
+        'model.version: must be a string: write it in quotes, e.g. version = "1.10" '
+        "(as a number, 1.10 would read as 1.1)"
+    )
+
+
+def test_a_version_in_quotes_is_kept_as_written() -> None:
+    assert parse_model(HEADER + 'version = "1.10"\n' + RULE).version == "1.10"

@@ -18,7 +18,6 @@ from leadscore_cli.model.field_specs import parse_fields
 from leadscore_cli.model.problems import (
     Problems,
     did_you_mean,
-    is_number,
     shown,
     table,
     text_value,
@@ -72,10 +71,8 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     problems.unknown_keys(meta, MODEL_KEYS, "model")
     name = text_value(meta, "name", "model", problems, required=True) or "unnamed"
     version = meta.get("version", "0")
-    if is_number(version):
-        version = str(version)
     if not isinstance(version, str):
-        problems.add("model.version", 'must be a string such as "1.0.0"')
+        problems.add("model.version", version_problem(version))
         version = "0"
     description = text_value(meta, "description", "model", problems) or ""
     id_column = text_value(meta, "id_column", "model", problems)
@@ -118,6 +115,16 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
             path=source,
         )
     return model
+
+
+def version_problem(version: Any) -> str:
+    """A version written as a number loses its trailing zeros (1.10 reads as 1.1)."""
+    if isinstance(version, int | float) and not isinstance(version, bool):
+        return (
+            'must be a string: write it in quotes, e.g. version = "1.10" '
+            "(as a number, 1.10 would read as 1.1)"
+        )
+    return 'must be a string such as "1.0.0"'
 
 
 def check_output_names(
