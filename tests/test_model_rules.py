@@ -252,3 +252,84 @@ def test_a_version_written_as_a_number_is_refused(version: str) -> None:
 
 def test_a_version_in_quotes_is_kept_as_written() -> None:
     assert parse_model(HEADER + 'version = "1.10"\n' + RULE).version == "1.10"
+
+
+# ----------------------------------------- values that never (or always) match a cell
+
+
+def rule_problems(rule: str, fields: str = "") -> list[str]:
+    return problems_of(HEADER + fields + ONE_RULE + rule + "\n")
+
+
+def test_a_map_key_that_is_a_null_marker_or_empty_points_at_missing() -> None:
+    fields = "[fields.x]\nnull_values = ['Unknown']\n"
+    problems = rule_problems(
+        "field = 'x'\nmap = { 'N/A' = 40, a = 1, '' = 3, unknown = 2 }", fields
+    )
+    assert problems == [
+        "rules[0].map.N/A: 'N/A' is a null marker: a cell holding it is missing, so this key "
+        "never matches (give missing cells points with missing = 40)",
+        "rules[0].map.'': an empty cell is missing, so this key never matches "
+        "(give missing cells points with missing = 3)",
+        "rules[0].map.unknown: 'unknown' is a null marker: a cell holding it is missing, so this "
+        "key never matches (give missing cells points with missing = 2)",
+    ]
+
+
+def test_a_marker_of_another_field_or_replaced_default_is_a_fine_key() -> None:
+    fields = "[fields]\nnull_values = ['']\n[fields.y]\nnull_values = ['Unknown']\n"
+    model = parse_model(
+        HEADER + fields + ONE_RULE + "field = 'x'\nmap = { 'N/A' = 1, unknown = 2 }\n"
+    )
+    assert model.rules[0].mapping == (("N/A", 1.0), ("unknown", 2.0))
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        (
+            "{ field = 'x', op = 'eq', value = '' }",
+            "rules[0].when.value: an empty cell is missing, so 'eq' never finds it in a cell "
+            '(test for a missing value with op = "is_null")',
+        ),
+        (
+            "{ all = [{ field = 'x', op = 'eq', value = 'b' }, "
+            "{ not = { field = 'x', op = 'in', value = ['a', ' '] } }] }",
+            "rules[0].when.all[1].not.value: an empty cell is missing, so 'in' never finds it in "
+            'a cell (test for a missing value with op = "is_null")',
+        ),
+        (
+            "{ any = [{ field = 'x', op = 'eq', value = 'b' }, "
+            "{ field = 'x', op = 'ne', value = 'NULL' }] }",
+            "rules[0].when.any[1].value: 'NULL' is a null marker: a cell holding it is missing, so "
+            "'ne' never finds it in a cell (test for a present value with op = \"not_null\")",
+        ),
+        (
+            "{ field = 'x', op = 'contains', value = '' }",
+            "rules[0].when.value: '' is in every text, so 'contains' fires on every present value "
+            '(test for a present value with op = "not_null")',
+        ),
+        (
+            "{ field = 'x', op = 'starts_with', value = ['a', '  '] }",
+            "rules[0].when.value: '  ' is in every text, so 'starts_with' fires on every present "
+            'value (test for a present value with op = "not_null")',
+        ),
+        (
+            "{ field = 'x', op = 'ends_with', value = '' }",
+            "rules[0].when.value: '' is in every text, so 'ends_with' fires on every present value "
+            '(test for a present value with op = "not_null")',
+        ),
+    ],
+)
+def test_a_value_no_cell_can_hold_is_refused(condition: str, expected: str) -> None:
+    assert only(rule_problems(f"points = 1\nwhen = {condition}")) == expected
+
+
+def test_never_matching_values_are_reported_with_every_other_problem() -> None:
+    problems = rule_problems(
+        "points = 'x'\nwhen = { field = 'x', op = 'in', value = ['-', 'a'] }", "colour = 1\n"
+    )
+    assert problems[0] == "model.colour: unknown key"
+    assert problems[1] == "rules[0].points: must be a number, not 'x'"
+    assert problems[2].startswith("rules[0].when.value: '-' is a null marker")
+    assert len(problems) == 3

@@ -22,7 +22,7 @@ from leadscore_cli.model.problems import (
     table,
     text_value,
 )
-from leadscore_cli.model.rules import parse_rules
+from leadscore_cli.model.rules import leaves_with_paths, parse_rules
 from leadscore_cli.model.schema import (
     AGE_OPERATORS,
     EQUALITY_OPERATORS,
@@ -89,6 +89,7 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     grading = parse_grading(data.get("grading"), categories, problems)
     handoff = parse_handoff(data.get("handoff"), tiers, problems)
     check_field_usage(rules, fields, problems)
+    check_null_marker_values(rules, fields, null_values, problems)
     check_output_names(fields, rules, categories, problems)
 
     if problems.items:
@@ -158,6 +159,51 @@ def check_output_names(
                 f"reads {name!r}, a column leadscore adds to the output: read the export's "
                 f"column under another name ([fields.crm_{name}] with source = {shown(name)})",
             )
+
+
+def check_null_marker_values(
+    rules: tuple[Rule, ...],
+    fields: tuple[FieldSpec, ...],
+    null_values: tuple[str, ...],
+    problems: Problems,
+) -> None:
+    """A cell that is empty or holds a null marker is missing, so a map key or an equality
+    value equal to one never matches: point at what does test missing cells."""
+    from leadscore_cli.fields import null_markers
+
+    def marker_problem(field: str, value: object) -> str | None:
+        if not isinstance(value, str):
+            return None
+        spec = next((spec for spec in fields if spec.name == field), None)
+        if value.strip() and value.strip().lower() not in null_markers(spec, null_values):
+            return None
+        if not value.strip():
+            return "an empty cell is missing, so"
+        return f"{shown(value)} is a null marker: a cell holding it is missing, so"
+
+    for index, rule in enumerate(rules):
+        path = f"rules[{index}]"
+        for key, points in rule.mapping:
+            if start := marker_problem(rule.field or "", key):
+                problems.add(
+                    f"{path}.map.{key if key.strip() else shown(key)}",
+                    f"{start} this key never matches (give missing cells points with "
+                    f"missing = {shown(points)})",
+                )
+        leaves = leaves_with_paths(rule.when, f"{path}.when") if rule.when is not None else ()
+        for leaf, leaf_path in leaves:
+            if leaf.op not in EQUALITY_OPERATORS:
+                continue
+            values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+            instead = 'a missing value with op = "is_null"'
+            if leaf.op in ("ne", "not_in"):
+                instead = 'a present value with op = "not_null"'
+            for value in values:
+                if start := marker_problem(leaf.field, value):
+                    problems.add(
+                        f"{leaf_path}.value",
+                        f"{start} '{leaf.op}' never finds it in a cell (test for {instead})",
+                    )
 
 
 def check_field_usage(rules: tuple[Rule, ...], fields: tuple[FieldSpec, ...], problems: Problems):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import polars as pl
@@ -257,6 +257,18 @@ def parse_condition(data: Any, path: str, problems: Problems) -> Condition:
     return parse_leaf(data, path, problems)
 
 
+def leaves_with_paths(condition: Condition, path: str) -> Iterator[tuple[Leaf, str]]:
+    """Each leaf of a parsed condition with the key path `parse_condition` read it at."""
+    if isinstance(condition, Leaf):
+        yield condition, path
+    elif isinstance(condition, Not):
+        yield from leaves_with_paths(condition.item, join(path, "not"))
+    else:
+        key = "all" if isinstance(condition, AllOf) else "any"
+        for index, item in enumerate(condition.items):
+            yield from leaves_with_paths(item, f"{join(path, key)}[{index}]")
+
+
 def parse_leaf(data: Mapping[str, Any], path: str, problems: Problems) -> Condition:
     problems.unknown_keys(data, (*LEAF_KEYS, "all", "any", "not"), path)
     field = text_value(data, "field", path, problems, required=True)
@@ -329,6 +341,19 @@ def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
         problems.add(path, f"low ({shown(value[0])}) is above high ({shown(value[1])})")
     elif op == "matches":
         check_regex(value, path, problems)
+    elif op in TEXT_OPERATORS:
+        check_needles(op, value, path, problems)
+
+
+def check_needles(op: str, value: str | list[str], path: str, problems: Problems) -> None:
+    """Needles are trimmed like cells, and an empty one is found in every text."""
+    for needle in value if isinstance(value, list) else [value]:
+        if not needle.strip():
+            problems.add(
+                path,
+                f"{shown(needle)} is in every text, so '{op}' fires on every present value "
+                f'(test for a present value with op = "not_null")',
+            )
 
 
 def value_kind(value: Any) -> str:
