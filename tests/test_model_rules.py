@@ -4,13 +4,18 @@ values the way the model file wrote them."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import Result
 
 from leadscore_cli.errors import EXIT_MODEL
+from leadscore_cli.fields import AUTO_DATETIME_FORMATS, to_temporal
 from leadscore_cli.model import parse_model
 from tests.test_model_loader import HEADER, RULE, only, problems_of
 
@@ -333,3 +338,38 @@ def test_never_matching_values_are_reported_with_every_other_problem() -> None:
     assert problems[1] == "rules[0].points: must be a number, not 'x'"
     assert problems[2].startswith("rules[0].when.value: '-' is a null marker")
     assert len(problems) == 3
+
+
+# ------------------------------------------------------------------- docs/model.md
+
+MODEL_DOC = Path(__file__).resolve().parent.parent / "docs" / "model.md"
+
+
+def test_every_toml_example_in_the_model_doc_parses() -> None:
+    blocks = re.findall(r"```toml\n(.*?)```", MODEL_DOC.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) > 5
+    for block in blocks:
+        tomllib.loads(block)  # a block pasted as it is must be valid TOML
+
+
+def test_the_model_doc_lists_every_date_form_read_without_a_format() -> None:
+    doc = MODEL_DOC.read_text(encoding="utf-8")
+    moment = dt.datetime(2026, 3, 4, 10, 0, 0)
+    for fmt in AUTO_DATETIME_FORMATS:
+        example = moment.strftime(fmt.replace("%.f", ".123"))
+        assert f"`{example}`" in doc, example
+        frame = pl.DataFrame({"t": [example]})
+        assert frame.select(to_temporal(AUTO_DATETIME_FORMATS, True)(pl.col("t"))).item()
+
+
+def test_a_reason_that_rounds_to_0_is_left_out_without_decay(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    model = tmp_path / "m.toml"
+    tiny = RULE.replace('"r"', '"tiny"').replace("points = 10", "points = 0.004")
+    model.write_text(HEADER + RULE + tiny, encoding="utf-8")
+    data = tmp_path / "leads.csv"
+    data.write_text("x\na\n", encoding="utf-8")
+    result = run("score", data, "-m", model, "-o", "-", "--explain", "--as-of", "2026-01-01", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1] == "a,10,10,r +10"
