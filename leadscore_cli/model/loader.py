@@ -174,12 +174,13 @@ def check_null_marker_values(
     def marker_problem(field: str, value: object) -> str | None:
         if not isinstance(value, str):
             return None
-        spec = next((spec for spec in fields if spec.name == field), None)
-        if value.strip() and value.strip().lower() not in null_markers(spec, null_values):
-            return None
-        if not value.strip():
+        text = value.strip()
+        if not text:
             return "an empty cell is missing, so"
-        return f"{shown(value)} is a null marker: a cell holding it is missing, so"
+        spec = next((spec for spec in fields if spec.name == field), None)
+        if text.lower() in null_markers(spec, null_values):
+            return f"{shown(value)} is a null marker: a cell holding it is missing, so"
+        return None
 
     for index, rule in enumerate(rules):
         path = f"rules[{index}]"
