@@ -124,29 +124,34 @@ def field_uses(rules: tuple[Rule, ...]) -> Iterator[tuple[str, str | None, str]]
 def resolve_field_types(
     rules: tuple[Rule, ...], fields: tuple[FieldSpec, ...]
 ) -> dict[str, FieldType]:
-    """Decide each used field's type; raise ValueError([messages]) on conflicting uses."""
+    """Decide each used field's type; raise ValueError([messages]) on conflicting uses.
+
+    Every conflicting use is reported, not only the first of each kind, so that one
+    round of fixes clears them all."""
     declared = {spec.name: spec.type for spec in fields}
-    needs: dict[str, dict[str, str]] = {}
+    uses: dict[str, dict[tuple[str, str], None]] = {}  # field -> (where, need), model order
     for name, need, where in field_uses(rules):
-        needs.setdefault(name, {})
+        found = uses.setdefault(name, {})
         if need is not None:
-            needs[name].setdefault(need, where)
+            found[(where, need)] = None
     problems: list[str] = []
     types: dict[str, FieldType] = {}
-    for name, by_need in needs.items():
+    for name, found in uses.items():
         ftype = declared.get(name)
+        by_need: dict[str, list[str]] = {}
+        for where, need in found:
+            by_need.setdefault(need, []).append(where)
         if ftype is not None:
             have = NEEDS_BY_TYPE[ftype]
-            for need, where in by_need.items():
-                if need != have:
-                    problems.append(
-                        f"{where}: field {name!r} is declared {ftype} "
-                        f"but this use needs a {need} value"
-                    )
+            problems.extend(
+                f"{where}: field {name!r} is declared {ftype} but this use needs a {need} value"
+                for where, need in found
+                if need != have
+            )
             types[name] = ftype
         elif len(by_need) > 1:
-            uses = ", ".join(f"{need} in {where}" for need, where in by_need.items())
-            problems.append(f"fields.{name}: used as {uses}; declare its type in [fields.{name}]")
+            listed = ", ".join(f"{need} in {' and '.join(at)}" for need, at in by_need.items())
+            problems.append(f"fields.{name}: used as {listed}; declare its type in [fields.{name}]")
         else:
             need = next(iter(by_need), "text")
             types[name] = TYPE_FOR_NEED[need]

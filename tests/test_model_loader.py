@@ -63,7 +63,7 @@ def test_valid_model_loads_with_expected_values() -> None:
             """
             [model]
             name = "demo"
-            version = 2
+            version = "2"
             description = "A test model."
             id_column = "lead_id"
             scale = "rescale"
@@ -423,7 +423,7 @@ def test_unknown_operator_suggests_the_closest() -> None:
 
 def test_missing_operator_and_field() -> None:
     assert only(leaf_problems("{ field = 'x' }")).startswith(
-        "rules[0].when.op: unknown operator None"
+        "rules[0].when.op: missing (expected one of eq, ne,"
     )
     assert only(leaf_problems("{ op = 'is_null' }")) == "rules[0].when.field: missing"
 
@@ -453,7 +453,7 @@ def test_regex_valid_in_rust_is_accepted() -> None:
         ),
         (
             "{ field = 'x', op = 'ne', value = { a = 1 } }",
-            "'ne' needs a string, number or boolean, not {'a': 1}",
+            "'ne' needs a string, number or boolean, not { a = 1 }",
         ),
         (
             "{ field = 'x', op = 'in', value = 'a' }",
@@ -468,7 +468,7 @@ def test_regex_valid_in_rust_is_accepted() -> None:
             "'not_in' needs a non-empty list of strings, numbers or booleans, not [[1]]",
         ),
         ("{ field = 'x', op = 'gt', value = 'ten' }", "'gt' needs a number or a date, not 'ten'"),
-        ("{ field = 'x', op = 'gte', value = true }", "'gte' needs a number or a date, not True"),
+        ("{ field = 'x', op = 'gte', value = true }", "'gte' needs a number or a date, not true"),
         ("{ field = 'x', op = 'lt' }", "missing: 'lt' needs a number or a date"),
         ("{ field = 'x', op = 'lte', value = [1] }", "'lte' needs a number or a date, not [1]"),
         (
@@ -673,7 +673,7 @@ def test_when_rule_points_must_be_a_number() -> None:
     text = HEADER + RULE.replace("points = 10", 'points = "10"')
     assert only(problems_of(text)) == "rules[0].points: must be a number, not '10'"
     text = HEADER + RULE.replace("points = 10\n", "")
-    assert only(problems_of(text)) == "rules[0].points: must be a number, not None"
+    assert only(problems_of(text)) == "rules[0].points: missing"
 
 
 def test_map_rule_problems() -> None:
@@ -723,13 +723,7 @@ def test_case_sensitive_map_allows_keys_differing_in_case() -> None:
         ),
         ("[{ points = 1 }]", ["rules[0].bands[0]: needs a min, a max, or both"]),
         ("[{ min = 1, points = 'x' }]", ["rules[0].bands[0].points: must be a number, not 'x'"]),
-        (
-            "[{ min = 'a', points = 1 }]",
-            [
-                "rules[0].bands[0].min: must be a number, not 'a'",
-                "rules[0].bands[0]: needs a min, a max, or both",
-            ],
-        ),
+        ("[{ min = 'a', points = 1 }]", ["rules[0].bands[0].min: must be a number, not 'a'"]),
         ("[]", ["rules[0].bands: must be a non-empty array of { min, max, points } tables"]),
         ("[1]", ["rules[0].bands[0]: must be a table { min = ..., max = ..., points = ... }"]),
     ],

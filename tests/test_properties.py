@@ -472,8 +472,9 @@ def full_models(draw: st.DrawFn) -> dict[str, Any]:
             doc["handoff"] = {"tiers": draw(st.lists(st.sampled_from(list(tiers)), max_size=2))}
     if draw(st.booleans()):
         used = list(dict.fromkeys(rule["category"] for rule in rule_list))
-        cutoffs = st.sets(st.floats(min_value=0, max_value=100), min_size=1, max_size=4)
-        letters = sorted(draw(cutoffs), reverse=True)
+        # the lowest percent band starts at 0 (required); on the points scale it may not
+        cutoffs = st.sets(st.floats(min_value=0, max_value=100), max_size=3)
+        letters = sorted(draw(cutoffs) | {0.0}, reverse=True)
         doc["grading"] = {
             "categories": draw(st.lists(st.sampled_from(used), unique=True, min_size=1)),
             "bands": {"ABCD"[i]: low for i, low in enumerate(letters)},

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from leadscore_cli.model.problems import Problems, did_you_mean, join, string_list, text_value
+from leadscore_cli.model.problems import (
+    Problems,
+    did_you_mean,
+    join,
+    shown,
+    string_list,
+    text_value,
+)
 from leadscore_cli.model.schema import (
     DEFAULT_FALSE_VALUES,
     DEFAULT_NULL_VALUES,
@@ -55,7 +62,7 @@ def parse_fields(
         if ftype is not None and ftype not in FIELD_TYPES:
             problems.add(
                 join(path, "type"),
-                f"unknown type {ftype!r}{did_you_mean(ftype, FIELD_TYPES)} "
+                f"unknown type {shown(ftype)}{did_you_mean(ftype, FIELD_TYPES)} "
                 f"(expected one of {', '.join(FIELD_TYPES)})",
             )
             ftype = None
@@ -64,8 +71,13 @@ def parse_fields(
             problems.add(join(path, "format"), "only applies to fields of type date or datetime")
         on_invalid = spec.get("on_invalid", "error")
         if on_invalid not in ("error", "null"):
-            problems.add(join(path, "on_invalid"), f"must be 'error' or 'null', not {on_invalid!r}")
+            problems.add(
+                join(path, "on_invalid"), f"must be 'error' or 'null', not {shown(on_invalid)}"
+            )
             on_invalid = "error"
+        true_values = lowered(spec, "true_values", path, problems, DEFAULT_TRUE_VALUES)
+        false_values = lowered(spec, "false_values", path, problems, DEFAULT_FALSE_VALUES)
+        check_true_false_overlap(spec, path, true_values, false_values, problems)
         specs.append(
             FieldSpec(
                 name=name,
@@ -75,8 +87,8 @@ def parse_fields(
                 if "null_values" in spec
                 else (),
                 format=fmt,
-                true_values=lowered(spec, "true_values", path, problems, DEFAULT_TRUE_VALUES),
-                false_values=lowered(spec, "false_values", path, problems, DEFAULT_FALSE_VALUES),
+                true_values=true_values,
+                false_values=false_values,
                 on_invalid=on_invalid,
             )
         )
@@ -89,3 +101,33 @@ def lowered(
     if key not in spec:
         return default
     return tuple(v.strip().lower() for v in string_list(spec[key], join(path, key), problems))
+
+
+def check_true_false_overlap(
+    spec: Mapping[str, Any],
+    path: str,
+    true_values: tuple[str, ...],
+    false_values: tuple[str, ...],
+    problems: Problems,
+) -> None:
+    """A spelling in both lists would silently read as true: cells are compared with them
+    ignoring case and surrounding spaces, and true is tested first."""
+    key, other = (
+        ("false_values", "true_values")
+        if "false_values" in spec
+        else ("true_values", "false_values")
+    )
+    listed = spec.get(key)
+    given = [v for v in listed if isinstance(v, str)] if isinstance(listed, list) else []
+    if other in spec:
+        where, fix = other, ""
+    else:
+        defaults = DEFAULT_TRUE_VALUES if other == "true_values" else DEFAULT_FALSE_VALUES
+        where, fix = f"the default {other} ({', '.join(defaults)})", f"; set {other} without it"
+    for value in dict.fromkeys(v for v in false_values if v in true_values):
+        written = next((v for v in given if v.strip().lower() == value), value)
+        problems.add(
+            join(path, key),
+            f"{shown(written)} is also in {where} once case and surrounding spaces are ignored, "
+            f"so a cell holding it would read as true{fix}",
+        )

@@ -15,8 +15,14 @@ from typing import Any
 
 from leadscore_cli.errors import ModelError
 from leadscore_cli.model.field_specs import parse_fields
-from leadscore_cli.model.problems import Problems, did_you_mean, is_number, table, text_value
-from leadscore_cli.model.rules import parse_rules
+from leadscore_cli.model.problems import (
+    Problems,
+    did_you_mean,
+    shown,
+    table,
+    text_value,
+)
+from leadscore_cli.model.rules import leaves_with_paths, parse_rules
 from leadscore_cli.model.schema import (
     AGE_OPERATORS,
     EQUALITY_OPERATORS,
@@ -65,16 +71,14 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     problems.unknown_keys(meta, MODEL_KEYS, "model")
     name = text_value(meta, "name", "model", problems, required=True) or "unnamed"
     version = meta.get("version", "0")
-    if is_number(version):
-        version = str(version)
     if not isinstance(version, str):
-        problems.add("model.version", 'must be a string such as "1.0.0"')
+        problems.add("model.version", version_problem(version))
         version = "0"
     description = text_value(meta, "description", "model", problems) or ""
     id_column = text_value(meta, "id_column", "model", problems)
     scale = meta.get("scale", "clip")
     if scale not in SCALES:
-        problems.add("model.scale", f"must be one of {', '.join(SCALES)}, not {scale!r}")
+        problems.add("model.scale", f"must be one of {', '.join(SCALES)}, not {shown(scale)}")
         scale = "clip"
 
     null_values, fields = parse_fields(table(data, "fields", problems), problems)
@@ -85,6 +89,7 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     grading = parse_grading(data.get("grading"), categories, problems)
     handoff = parse_handoff(data.get("handoff"), tiers, problems)
     check_field_usage(rules, fields, problems)
+    check_null_marker_values(rules, fields, null_values, problems)
     check_output_names(fields, rules, categories, problems)
 
     if problems.items:
@@ -107,10 +112,20 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     low, high = model.attainable_range()
     if scale == "rescale" and high <= low:
         raise ModelError(
-            f"model.scale: rescale needs points that can vary, but every lead gets {low:g}",
+            f"model.scale: rescale needs points that can vary, but every lead gets {shown(low)}",
             path=source,
         )
     return model
+
+
+def version_problem(version: Any) -> str:
+    """A version written as a number loses its trailing zeros (1.10 reads as 1.1)."""
+    if isinstance(version, int | float) and not isinstance(version, bool):
+        return (
+            'must be a string: write it in quotes, e.g. version = "1.10" '
+            "(as a number, 1.10 would read as 1.1)"
+        )
+    return 'must be a string such as "1.0.0"'
 
 
 def check_output_names(
@@ -131,7 +146,7 @@ def check_output_names(
                 f"fields.{spec.name}",
                 f"{spec.name!r} is a column leadscore adds to the output, so the export's "
                 f"{spec.source!r} would be lost: name the field otherwise "
-                f"([fields.crm_{spec.name}] with source = {spec.source!r})",
+                f"([fields.crm_{spec.name}] with source = {shown(spec.source)})",
             )
     reported: set[str] = set()
     for index, rule in enumerate(rules):
@@ -142,8 +157,54 @@ def check_output_names(
             problems.add(
                 f"rules[{index}]",
                 f"reads {name!r}, a column leadscore adds to the output: read the export's "
-                f"column under another name ([fields.crm_{name}] with source = {name!r})",
+                f"column under another name ([fields.crm_{name}] with source = {shown(name)})",
             )
+
+
+def check_null_marker_values(
+    rules: tuple[Rule, ...],
+    fields: tuple[FieldSpec, ...],
+    null_values: tuple[str, ...],
+    problems: Problems,
+) -> None:
+    """A cell that is empty or holds a null marker is missing, so a map key or an equality
+    value equal to one never matches: point at what does test missing cells."""
+    from leadscore_cli.fields import null_markers
+
+    def marker_problem(field: str, value: object) -> str | None:
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        if not text:
+            return "an empty cell is missing, so"
+        spec = next((spec for spec in fields if spec.name == field), None)
+        if text.lower() in null_markers(spec, null_values):
+            return f"{shown(value)} is a null marker: a cell holding it is missing, so"
+        return None
+
+    for index, rule in enumerate(rules):
+        path = f"rules[{index}]"
+        for key, points in rule.mapping:
+            if start := marker_problem(rule.field or "", key):
+                problems.add(
+                    f"{path}.map.{key if key.strip() else shown(key)}",
+                    f"{start} this key never matches (give missing cells points with "
+                    f"missing = {shown(points)})",
+                )
+        leaves = leaves_with_paths(rule.when, f"{path}.when") if rule.when is not None else ()
+        for leaf, leaf_path in leaves:
+            if leaf.op not in EQUALITY_OPERATORS:
+                continue
+            values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+            instead = 'a missing value with op = "is_null"'
+            if leaf.op in ("ne", "not_in"):
+                instead = 'a present value with op = "not_null"'
+            for value in values:
+                if start := marker_problem(leaf.field, value):
+                    problems.add(
+                        f"{leaf_path}.value",
+                        f"{start} '{leaf.op}' never finds it in a cell (test for {instead})",
+                    )
 
 
 def check_field_usage(rules: tuple[Rule, ...], fields: tuple[FieldSpec, ...], problems: Problems):

@@ -6,7 +6,9 @@ reported with its key path and the same wording wherever it appears.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -43,16 +45,64 @@ def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+# Characters a TOML literal string ('...') cannot hold: a basic string ("...") escapes them.
+NOT_LITERAL = re.compile(r"['\x00-\x08\x0a-\x1f\x7f]")
+
+
+def shown(value: Any) -> str:
+    """A value as TOML writes it (`true`, `2026-03-04`, `'(a)\\1'`, `[1, 'b']`), for
+    messages: what the user wrote, not how Python prints it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, str):
+        return shown_text(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(shown(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        items = (f"{shown_key(key)} = {shown(item)}" for key, item in value.items())
+        return "{ " + ", ".join(items) + " }"
+    return repr(value)
+
+
+def shown_text(text: str) -> str:
+    """A literal string when TOML can write it so (backslashes as typed), else a basic one."""
+    if not NOT_LITERAL.search(text):
+        return f"'{text}'"
+    return json.dumps(text, ensure_ascii=False)
+
+
+def shown_key(key: str) -> str:
+    return key if BARE_KEY.match(key) else shown_text(key)
+
+
+def shown_number(value: float) -> str:
+    """A number with thousands separators, as the bounds it is compared with are shown."""
+    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e16):
+        return f"{int(value):,}"
+    return f"{value:,}" if abs(value) < 1e16 else shown(value)
+
+
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def points_problem(value: Any) -> str | None:
     """Why `value` cannot be a number of points, or None when it can."""
+    if value is None:
+        return "missing"
     if not is_number(value):
-        return f"must be a number, not {value!r}"
+        return f"must be a number, not {shown(value)}"
     if abs(value) > MAX_POINTS:
-        return f"must be between -{MAX_POINTS:,} and {MAX_POINTS:,}, not {value:g}"
+        return f"must be between -{MAX_POINTS:,} and {MAX_POINTS:,}, not {shown_number(value)}"
     return None
 
 
@@ -94,12 +144,15 @@ def text_value(
     return value
 
 
-def number_value(data: Mapping[str, Any], key: str, path: str, problems: Problems) -> float | None:
+def number_value(
+    data: Mapping[str, Any], key: str, path: str, problems: Problems, *, what: str = "a number"
+) -> float | None:
+    """An optional number (None when absent or wrong); `what` names it in the message."""
     value = data.get(key)
     if value is None:
         return None
     if not is_number(value):
-        problems.add(join(path, key), f"must be a number, not {value!r}")
+        problems.add(join(path, key), f"must be {what}, not {shown(value)}")
         return None
     return float(value)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import polars as pl
@@ -19,12 +19,14 @@ from leadscore_cli.model.problems import (
     number_value,
     points_problem,
     points_value,
+    shown,
     text_value,
 )
 from leadscore_cli.model.schema import (
     NULL_OPERATORS,
     OPERATORS,
     ORDER_OPERATORS,
+    RESERVED_CATEGORIES,
     TEXT_OPERATORS,
     TOTAL,
     AllOf,
@@ -35,6 +37,7 @@ from leadscore_cli.model.schema import (
     Leaf,
     Not,
     Rule,
+    category_column,
 )
 
 RULE_COMMON_KEYS = ("name", "category", "description", "decay")
@@ -76,11 +79,13 @@ def parse_rule(raw: Mapping[str, Any], path: str, problems: Problems) -> Rule | 
     category = raw.get("category", "fit")
     if not isinstance(category, str) or not NAME_PATTERN.match(category):
         problems.add(
-            join(path, "category"), f"{category!r} must be letters, digits and underscores"
+            join(path, "category"), f"{shown(category)} must be letters, digits and underscores"
         )
         category = "fit"
     elif category == TOTAL:
         problems.add(join(path, "category"), f"{TOTAL!r} is reserved for the cap on the total")
+    elif category in RESERVED_CATEGORIES:
+        problems.add(join(path, "category"), reserved_category_problem(category))
     kinds = [k for k in ("when", "map", "bands") if k in raw]
     if len(kinds) != 1:
         found = " and ".join(kinds) if kinds else "none"
@@ -128,6 +133,14 @@ def parse_rule(raw: Mapping[str, Any], path: str, problems: Problems) -> Rule | 
     )
 
 
+def reserved_category_problem(category: str) -> str:
+    column = category_column(category)
+    return (
+        f"{category!r} is reserved: its subtotal column {column!r} is also the column "
+        f"`score --previous` adds, so one would overwrite the other; name the category otherwise"
+    )
+
+
 def parse_map(
     data: Any, path: str, case_sensitive: bool, problems: Problems
 ) -> tuple[tuple[str, float], ...]:
@@ -144,7 +157,8 @@ def parse_map(
         normal = key.strip() if case_sensitive else key.strip().lower()
         if normal in seen:
             problems.add(
-                join(path, key), f"same value as {seen[normal]!r} once case and spaces are ignored"
+                join(path, key),
+                f"same value as {shown(seen[normal])} once case and spaces are ignored",
             )
         seen[normal] = key
         entries.append((key, float(points)))
@@ -156,6 +170,7 @@ def parse_bands(data: Any, path: str, problems: Problems) -> tuple[Band, ...]:
         problems.add(path, "must be a non-empty array of { min, max, points } tables")
         return ()
     bands: list[Band] = []
+    sound: list[Band] = []  # bands without a problem of their own: only they can overlap
     for index, raw in enumerate(data):
         band_path = f"{path}[{index}]"
         if not isinstance(raw, dict):
@@ -167,14 +182,18 @@ def parse_bands(data: Any, path: str, problems: Problems) -> tuple[Band, ...]:
         if problem:
             problems.add(join(band_path, "points"), problem)
             continue
+        before = len(problems.items)
         low = number_value(raw, "min", band_path, problems)
         high = number_value(raw, "max", band_path, problems)
-        if low is None and high is None:
+        if "min" not in raw and "max" not in raw:
             problems.add(band_path, "needs a min, a max, or both")
         if low is not None and high is not None and low >= high:
-            problems.add(band_path, f"min ({low:g}) must be below max ({high:g})")
-        bands.append(Band(points=float(points), min=low, max=high))
-    ordered = sorted(bands, key=lambda b: -math.inf if b.min is None else b.min)
+            problems.add(band_path, f"min ({shown(low)}) must be below max ({shown(high)})")
+        band = Band(points=float(points), min=low, max=high)
+        bands.append(band)
+        if len(problems.items) == before:
+            sound.append(band)
+    ordered = sorted(sound, key=lambda b: -math.inf if b.min is None else b.min)
     for before, after in itertools.pairwise(ordered):
         before_end = math.inf if before.max is None else before.max
         after_start = -math.inf if after.min is None else after.min
@@ -184,8 +203,8 @@ def parse_bands(data: Any, path: str, problems: Problems) -> tuple[Band, ...]:
 
 
 def band_label(band: Band) -> str:
-    low = "-inf" if band.min is None else f"{band.min:g}"
-    high = "inf" if band.max is None else f"{band.max:g}"
+    low = "-inf" if band.min is None else shown(band.min)
+    high = "inf" if band.max is None else shown(band.max)
     return f"[{low}, {high})"
 
 
@@ -195,16 +214,17 @@ def parse_decay(data: Any, path: str, problems: Problems) -> Decay | None:
         return None
     problems.unknown_keys(data, DECAY_KEYS, path)
     field = text_value(data, "field", path, problems, required=True)
-    half_life = number_value(data, "half_life_days", path, problems)
-    lifespan = number_value(data, "lifespan_days", path, problems)
-    if (half_life is None) == (lifespan is None):
+    days = "a number of days"
+    half_life = number_value(data, "half_life_days", path, problems, what=days)
+    lifespan = number_value(data, "lifespan_days", path, problems, what=days)
+    if ("half_life_days" in data) == ("lifespan_days" in data):
         problems.add(path, "needs exactly one of half_life_days or lifespan_days")
     for key, value in (("half_life_days", half_life), ("lifespan_days", lifespan)):
         if value is not None and value <= 0:
             problems.add(join(path, key), "must be above 0")
     if_missing = data.get("if_missing", "full")
     if if_missing not in ("full", "none"):
-        problems.add(join(path, "if_missing"), f"must be 'full' or 'none', not {if_missing!r}")
+        problems.add(join(path, "if_missing"), f"must be 'full' or 'none', not {shown(if_missing)}")
         if_missing = "full"
     if field is None:
         return None
@@ -237,14 +257,27 @@ def parse_condition(data: Any, path: str, problems: Problems) -> Condition:
     return parse_leaf(data, path, problems)
 
 
+def leaves_with_paths(condition: Condition, path: str) -> Iterator[tuple[Leaf, str]]:
+    """Each leaf of a parsed condition with the key path `parse_condition` read it at."""
+    if isinstance(condition, Leaf):
+        yield condition, path
+    elif isinstance(condition, Not):
+        yield from leaves_with_paths(condition.item, join(path, "not"))
+    else:
+        key = "all" if isinstance(condition, AllOf) else "any"
+        for index, item in enumerate(condition.items):
+            yield from leaves_with_paths(item, f"{join(path, key)}[{index}]")
+
+
 def parse_leaf(data: Mapping[str, Any], path: str, problems: Problems) -> Condition:
     problems.unknown_keys(data, (*LEAF_KEYS, "all", "any", "not"), path)
     field = text_value(data, "field", path, problems, required=True)
     op = data.get("op")
     if not isinstance(op, str) or op not in OPERATORS:
+        what = "missing" if op is None else f"unknown operator {shown(op)}"
         problems.add(
             join(path, "op"),
-            f"unknown operator {op!r}{did_you_mean(str(op), OPERATORS)} "
+            f"{what}{did_you_mean(str(op), OPERATORS) if op is not None else ''} "
             f"(expected one of {', '.join(OPERATORS)})",
         )
         return AllOf(())
@@ -300,14 +333,27 @@ def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
     if value is None:
         problems.add(path, f"missing: '{op}' needs {wanted}")
     elif not check(value):
-        problems.add(path, f"'{op}' needs {wanted}, not {value!r}")
+        problems.add(path, f"'{op}' needs {wanted}, not {shown(value)}")
     elif isinstance(value, list) and len({value_kind(v) for v in value}) > 1:
         kinds = ", ".join(sorted({value_kind(v) for v in value}))
         problems.add(path, f"mixes {kinds}: every value of '{op}' must be of one kind")
     elif op == "between" and value[0] > value[1]:
-        problems.add(path, f"low ({value[0]}) is above high ({value[1]})")
+        problems.add(path, f"low ({shown(value[0])}) is above high ({shown(value[1])})")
     elif op == "matches":
         check_regex(value, path, problems)
+    elif op in TEXT_OPERATORS:
+        check_needles(op, value, path, problems)
+
+
+def check_needles(op: str, value: str | list[str], path: str, problems: Problems) -> None:
+    """Needles are trimmed like cells, and an empty one is found in every text."""
+    for needle in value if isinstance(value, list) else [value]:
+        if not needle.strip():
+            problems.add(
+                path,
+                f"{shown(needle)} is in every text, so '{op}' fires on every present value "
+                f'(test for a present value with op = "not_null")',
+            )
 
 
 def value_kind(value: Any) -> str:
@@ -344,4 +390,4 @@ def check_regex(pattern: str, path: str, problems: Problems) -> None:
     except Exception as exc:  # polars raises ComputeError with the regex parser's text
         detail = [line.strip() for line in str(exc).splitlines()]
         reason = next((line for line in detail if line.startswith("error:")), detail[0])
-        problems.add(path, f"invalid regular expression {pattern!r}: {reason}")
+        problems.add(path, f"invalid regular expression {shown(pattern)}: {reason}")

@@ -47,6 +47,11 @@ ADDED_COLUMNS = (
     "score_change",
     "tier_change",
 )
+# Categories whose `score_<category>` subtotal would be one of those columns (score_change,
+# which --previous adds): subtotal and added column would overwrite each other.
+RESERVED_CATEGORIES: tuple[str, ...] = tuple(
+    column.removeprefix("score_") for column in ADDED_COLUMNS if column.startswith("score_")
+)
 
 
 def category_column(category: str) -> str:

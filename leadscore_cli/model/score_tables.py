@@ -17,6 +17,7 @@ from leadscore_cli.model.problems import (
     did_you_mean,
     is_number,
     number_value,
+    shown,
     string_list,
 )
 from leadscore_cli.model.schema import TOTAL, GradeBand, Grading, Limits, Tier
@@ -43,7 +44,7 @@ def parse_caps(data: Mapping[str, Any], categories: tuple[str, ...], problems: P
         low = number_value(raw, "min", path, problems)
         high = number_value(raw, "max", path, problems)
         if low is not None and high is not None and low > high:
-            problems.add(path, f"min ({low:g}) is above max ({high:g})")
+            problems.add(path, f"min ({shown(low)}) is above max ({shown(high)})")
         caps.append((name, Limits(min=low, max=high)))
     return tuple(caps)
 
@@ -61,17 +62,18 @@ def parse_tiers(data: Any, problems: Problems) -> tuple[Tier, ...]:
         if not NAME_PATTERN.match(name):
             problems.add(path, "tier names must be letters, digits and underscores")
         if not is_number(low):
-            problems.add(path, f"must be a number (the tier's lowest score), not {low!r}")
+            problems.add(path, f"must be a number (the tier's lowest score), not {shown(low)}")
             continue
         if not 0 <= low <= 100:
-            problems.add(path, f"{low} is outside the 0-100 score scale")
+            problems.add(path, f"{shown(low)} is outside the 0-100 score scale")
         tiers.append(Tier(name=name, min_score=float(low)))
     for before, after in itertools.pairwise(tiers):
         if after.min_score >= before.min_score:
             problems.add(
                 f"tiers.{after.name}",
                 f"tiers must be listed from highest to lowest with strictly falling scores "
-                f"({after.min_score:g} is not below {before.name} = {before.min_score:g})",
+                f"({shown(after.min_score)} is not below "
+                f"{before.name} = {shown(before.min_score)})",
             )
     if tiers and tiers[-1].min_score != 0 and len(problems.items) == before_tiers:
         problems.add(
@@ -100,7 +102,7 @@ def parse_grading(data: Any, categories: tuple[str, ...], problems: Problems) ->
             )
     scale = data.get("scale", "percent")
     if scale not in ("percent", "points"):
-        problems.add("grading.scale", f"must be 'percent' or 'points', not {scale!r}")
+        problems.add("grading.scale", f"must be 'percent' or 'points', not {shown(scale)}")
         scale = "percent"
     raw_bands = data.get("bands", dict(DEFAULT_GRADE_BANDS))
     bands: list[GradeBand] = []
@@ -114,20 +116,46 @@ def parse_grading(data: Any, categories: tuple[str, ...], problems: Problems) ->
                     "a grade is a letter, optionally followed by letters or digits (e.g. A, B2)",
                 )
             if not is_number(low):
-                problems.add(f"grading.bands.{letter}", f"must be a number, not {low!r}")
+                problems.add(f"grading.bands.{letter}", f"must be a number, not {shown(low)}")
                 continue
             bands.append(GradeBand(letter=letter, min_score=float(low)))
+    before_order = len(problems.items)
     for before, after in itertools.pairwise(bands):
         if after.min_score >= before.min_score:
             problems.add(
                 f"grading.bands.{after.letter}",
                 "bands must be listed from best to worst with strictly falling cutoffs",
             )
+    if scale == "percent":
+        complete = isinstance(raw_bands, dict) and len(bands) == len(raw_bands)
+        ordered = complete and len(problems.items) == before_order
+        check_percent_bands(tuple(bands), ordered, problems)
     plus_minus = data.get("plus_minus", False)
     if not isinstance(plus_minus, bool):
         problems.add("grading.plus_minus", "must be true or false")
         plus_minus = False
     return Grading(categories=cat_tuple, bands=tuple(bands), plus_minus=plus_minus, scale=scale)
+
+
+def check_percent_bands(bands: tuple[GradeBand, ...], ordered: bool, problems: Problems) -> None:
+    """Percent cutoffs lie on 0-100, and the lowest starts at 0: a lead below every cutoff
+    would otherwise get the lowest letter without having earned it."""
+    for band in bands:
+        if not 0 <= band.min_score <= 100:
+            problems.add(
+                f"grading.bands.{band.letter}",
+                f"{shown(band.min_score)} is outside the 0-100 percent scale (cutoffs are percents "
+                f"of the graded categories' attainable range; for raw points set "
+                f'scale = "points")',
+            )
+    lowest = bands[-1] if bands else None
+    if ordered and lowest is not None and 0 < lowest.min_score <= 100:
+        example = "" if any(band.letter == "F" for band in bands) else ", e.g. F = 0"
+        problems.add(
+            f"grading.bands.{lowest.letter}",
+            f"the lowest band must start at 0 so every lead gets a letter: set "
+            f"{lowest.letter} = 0, or add a band after {lowest.letter} that starts at 0{example}",
+        )
 
 
 def parse_handoff(data: Any, tiers: tuple[Tier, ...], problems: Problems) -> tuple[str, ...]:
