@@ -156,6 +156,21 @@ def test_contains_treats_the_needle_literally() -> None:
     assert fired('{ field = "s", op = "contains", value = "++" }', {"s": values}) == [F, F, T, F]
 
 
+@pytest.mark.parametrize("case_sensitive", ["false", "true"])
+def test_spaces_in_a_needle_are_part_of_it(case_sensitive: str) -> None:
+    """Cells are trimmed, needles are not: `"vp "` is a word, not the start of `vpn`."""
+    titles = {"s": ["vpn engineer", "vp sales", "disco", "acme co", " padded ", "vp"]}
+
+    def test(op: str, value: str) -> list[bool]:
+        condition = f'{{ field = "s", op = "{op}", value = "{value}", '
+        return fired(condition + f"case_sensitive = {case_sensitive} }}", titles)
+
+    assert test("contains", "vp ") == [F, T, F, F, F, F]
+    assert test("ends_with", " co") == [F, F, F, T, F, F]
+    assert test("starts_with", "  ") == [F, F, F, F, F, F]
+    assert test("contains", " ") == [T, T, F, T, F, F]
+
+
 # ---------------------------------------------------------------- case sensitivity
 
 

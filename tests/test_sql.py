@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadscore_cli.errors import DataError, LeadscoreError, ModelError, UsageError
-from leadscore_cli.model import load_model
+from leadscore_cli.model import load_model, parse_model
 from leadscore_cli.model.schema import (
     AnyOf,
     Band,
@@ -354,6 +354,38 @@ def test_accounting_negatives_read_alike(tmp_path: Path) -> None:
     want = engine_output(model, csv, True)
     assert_same(want, duckdb_output(model, csv, True))
     assert want["score"].to_list() == [10.0, 10.0, 10.0, 10.0, 1.0, 1.0, 1.0, 0.0, 1.0]
+
+
+NEEDLES_MODEL = """
+[model]
+name = "needles"
+[[rules]]
+name = "vp"
+points = 1
+when = { field = "t", op = "contains", value = "vp " }
+[[rules]]
+name = "co"
+points = 2
+when = { field = "t", op = "ends_with", value = " CO" }
+[[rules]]
+name = "two_spaces"
+points = 4
+when = { field = "t", op = "starts_with", value = "  " }
+[[rules]]
+name = "exact"
+points = 8
+when = { field = "t", op = "contains", value = ["D ", " Z"], case_sensitive = true }
+"""
+
+
+def test_spaces_in_needles_count_alike(tmp_path: Path) -> None:
+    csv = tmp_path / "needles.csv"
+    values = ["vpn engineer", "VP sales", "disco", "Acme Co", "  padded  ", "ad z", "AD Z"]
+    pl.DataFrame({"t": values}).write_csv(csv)
+    model = parse_model(NEEDLES_MODEL)
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score"].to_list() == [0.0, 1.0, 0.0, 2.0, 0.0, 0.0, 8.0]
 
 
 def test_hostile_table_name_is_quoted() -> None:
