@@ -1050,6 +1050,38 @@ def test_typed_columns_score_like_text() -> None:
     assert run(model, text)["score"].to_list() == expected
 
 
+BOOL_RULE = """
+[fields.b]
+type = "bool"
+[[rules]]
+name = "yes"
+points = 10
+when = { field = "b", op = "eq", value = true }
+[[rules]]
+name = "no"
+points = 1
+when = { field = "b", op = "eq", value = false }
+"""
+
+
+@pytest.mark.parametrize("dtype", [pl.Int64, pl.Int8, pl.UInt32])
+def test_an_integer_column_read_as_bool_takes_only_1_and_0(dtype: pl.DataType) -> None:
+    """As from CSV: 5 is no boolean, whatever the integer type."""
+    values = [1, 0, 5, None, 1, 100]
+    typed = pl.DataFrame({"id": [str(i) for i in range(6)], "b": pl.Series(values, dtype=dtype)})
+    text = frame({"b": ["" if v is None else str(v) for v in values]})
+    for data in (typed, text):
+        figures = stats(make_model(BOOL_RULE), data)
+        assert (figures["invalid:b"], figures["example:b"], figures["row:b"]) == (2, "5", 2)
+        lenient = make_model(BOOL_RULE.replace('"bool"', '"bool"\non_invalid = "null"'))
+        assert run(lenient, data)["score"].to_list() == [10, 1, 0, 0, 10, 0]
+
+
+def test_a_negative_integer_read_as_bool_is_unreadable() -> None:
+    typed = pl.DataFrame({"id": ["a", "b"], "b": [-1, 1]})
+    assert stats(make_model(BOOL_RULE), typed)["invalid:b"] == 1
+
+
 def test_typed_column_of_the_wrong_kind_is_a_data_error() -> None:
     model = make_model(
         '[[rules]]\nname = "r"\npoints = 1\nwhen = { field = "n", op = "gt", value = 1 }\n'
