@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import duckdb
@@ -386,6 +387,34 @@ def test_spaces_in_needles_count_alike(tmp_path: Path) -> None:
     want = engine_output(model, csv, True)
     assert_same(want, duckdb_output(model, csv, True))
     assert want["score"].to_list() == [0.0, 1.0, 0.0, 2.0, 0.0, 0.0, 8.0]
+
+
+ZERO_MODEL = """
+[model]
+name = "zero"
+[[rules]]
+name = "tiny"
+points = -0.001
+when = { field = "t", op = "not_null" }
+[[rules]]
+name = "gone"
+category = "engagement"
+points = -10
+when = { field = "t", op = "not_null" }
+decay = { field = "d", lifespan_days = 10 }
+"""
+
+
+def test_no_score_is_negative_zero(tmp_path: Path) -> None:
+    """-0.001 rounds to -0.0 and -10 points decayed to nothing are -0.0: both print as 0."""
+    csv = tmp_path / "zero.csv"
+    pl.DataFrame({"t": ["x", "x"], "d": ["2020-01-01", "2025-06-30"]}).write_csv(csv)
+    model = parse_model(ZERO_MODEL)
+    want, got = engine_output(model, csv, True), duckdb_output(model, csv, True)
+    assert_same(want, got)
+    for result in (want, got):
+        for column in ("score", "score_fit", "score_engagement"):
+            assert [math.copysign(1.0, v) for v in result[column]] == [1.0, 1.0], column
 
 
 def test_hostile_table_name_is_quoted() -> None:

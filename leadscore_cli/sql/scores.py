@@ -41,11 +41,17 @@ def add_scores(b: Builder, explain: bool) -> None:
     else:
         unscaled = capped_total
     b.layer([(f"{INTERNAL}x", sp.clamp(unscaled, 0.0, 100.0))])
-    score = with_checks(b, sp.round2(sp.ident(f"{INTERNAL}x")))
+    rounded = {c: f"{INTERNAL}rc{i}" for i, c in enumerate(categories)}
     b.layer(
         [
-            ("score", score),
-            *((category_column(c), sp.round2(sp.ident(capped[c]))) for c in categories),
+            (f"{INTERNAL}rs", with_checks(b, sp.round2(sp.ident(f"{INTERNAL}x")))),
+            *((rounded[c], sp.round2(sp.ident(capped[c]))) for c in categories),
+        ]
+    )
+    b.layer(
+        [
+            ("score", sp.unsigned_zero(sp.ident(f"{INTERNAL}rs"))),
+            *((category_column(c), sp.unsigned_zero(sp.ident(rounded[c]))) for c in categories),
         ]
     )
     if model.tiers:
