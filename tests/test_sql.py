@@ -34,7 +34,7 @@ from leadscore_cli.sql import compile_model
 from leadscore_cli.sql.dialects import DIALECTS
 from leadscore_cli.sql.query import build_query
 from leadscore_cli.sql.scores import can_grade
-from tests.conftest import AS_OF, EXAMPLE_MODELS, SAMPLE
+from tests.conftest import AS_OF, B2B_MODEL, EXAMPLE_MODELS, SAMPLE
 
 DAY = dt.date.fromisoformat(AS_OF)
 ADDED = ("score", "tier", "grade", "priority", "reasons")
@@ -415,6 +415,39 @@ def test_no_score_is_negative_zero(tmp_path: Path) -> None:
     for result in (want, got):
         for column in ("score", "score_fit", "score_engagement"):
             assert [math.copysign(1.0, v) for v in result[column]] == [1.0, 1.0], column
+
+
+STALE = {"score": "x", "score_fit": "x", "tier": "crm", "grade": "Z", "priority": "Z9"}
+
+
+@pytest.mark.parametrize("shape", ["except", "lateral"])
+def test_input_columns_named_like_added_ones_are_never_read(tmp_path: Path, shape: str) -> None:
+    """A CRM's own `tier` must not be the tier `priority` is computed from. DuckDB keeps
+    both columns: a table made from the query has the input's under the plain name and
+    the computed one suffixed (`tier_1`), as docs/sql.md says."""
+    model = load_model(B2B_MODEL)
+    leads = pl.read_csv(SAMPLE, infer_schema=False).head(400)
+    if shape == "lateral":
+        model = without_renames(model)
+        leads = leads.rename({"Annual Revenue": "annual_revenue"})
+    plain, crowded = tmp_path / "plain.csv", tmp_path / "crowded.csv"
+    leads.write_csv(plain)
+    leads.with_columns(
+        pl.lit(v).alias(k) for k, v in {**STALE, "reasons": "old"}.items()
+    ).write_csv(crowded)
+    want = engine_output(model, plain, True)
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE leads AS SELECT * FROM read_csv(?, all_varchar = true)", [str(crowded)]
+    )
+    query = build_query(model, DIALECTS["duckdb"], "leads", DAY, True, shape=shape)
+    con.execute(f"CREATE TABLE scored AS {query.sql('duckdb')}")
+    got = con.sql("SELECT * FROM scored").pl()
+    for name, value in {**STALE, "reasons": "old"}.items():
+        assert got[name].unique().to_list() == [value]
+    computed = {f"{name}_1": name for name in (*STALE, "reasons")}
+    assert_same(want, got.drop(*STALE, "reasons").rename(computed).select(want.columns))
+    assert want["priority"].null_count() == 0
 
 
 def test_hostile_table_name_is_quoted() -> None:

@@ -9,7 +9,7 @@ from sqlglot import exp
 from leadscore_cli.model.schema import TOTAL, Limits, Model, category_column
 from leadscore_cli.scoring.inputs import source_of
 from leadscore_cli.sql import parts as sp
-from leadscore_cli.sql.builder import INTERNAL, Builder
+from leadscore_cli.sql.builder import INTERNAL, Builder, output_column
 from leadscore_cli.sql.dialects import fail
 from leadscore_cli.sql.fields import bad_name, text_name
 from leadscore_cli.sql.rules import percent_of_range, points_name
@@ -50,12 +50,15 @@ def add_scores(b: Builder, explain: bool) -> None:
     )
     b.layer(
         [
-            ("score", sp.unsigned_zero(sp.ident(f"{INTERNAL}rs"))),
-            *((category_column(c), sp.unsigned_zero(sp.ident(rounded[c]))) for c in categories),
+            (output_column("score"), sp.unsigned_zero(sp.ident(f"{INTERNAL}rs"))),
+            *(
+                (output_column(category_column(c)), sp.unsigned_zero(sp.ident(rounded[c])))
+                for c in categories
+            ),
         ]
     )
     if model.tiers:
-        b.layer([("tier", tier_sql(model))])
+        b.layer([(output_column("tier"), tier_sql(model))])
     graded = can_grade(model)
     if graded:
         add_grade(b)
@@ -83,7 +86,7 @@ def with_checks(b: Builder, score: exp.Expression) -> exp.Expression:
 
 
 def tier_sql(model: Model) -> exp.Expression:
-    score = sp.ident("score")
+    score = sp.ident(output_column("score"))
     branches = [
         (exp.GTE(this=score.copy(), expression=sp.num(t.min_score)), sp.lit(t.name))
         for t in model.tiers
@@ -101,7 +104,7 @@ def add_grade(b: Builder) -> None:
 
     model = b.model
     grading = grading_of(model)
-    points = sp.total([sp.ident(category_column(c)) for c in grading.categories])
+    points = sp.total([sp.ident(output_column(category_column(c))) for c in grading.categories])
     if grading.scale == "points":
         basis: exp.Expression = points
     else:
@@ -117,11 +120,11 @@ def add_grade(b: Builder) -> None:
         (exp.GTE(this=value.copy(), expression=sp.num(band.min_score)), sp.lit(band.letter))
         for band in bands
     ]
-    b.layer([("grade", sp.case(*branches, default=sp.lit(bands[-1].letter)))])
+    b.layer([(output_column("grade"), sp.case(*branches, default=sp.lit(bands[-1].letter)))])
     base = {band.letter: band.letter for band in grading.bands}
     for band in bands:
         base.setdefault(band.letter, band.letter.rstrip("+-"))
-    grade, tier = sp.ident("grade"), sp.ident("tier")
+    grade, tier = sp.ident(output_column("grade")), sp.ident(output_column("tier"))
     letter = sp.case(
         *((exp.EQ(this=grade.copy(), expression=sp.lit(k)), sp.lit(v)) for k, v in base.items())
     )
@@ -131,7 +134,7 @@ def add_grade(b: Builder) -> None:
             for i, t in enumerate(model.tiers, start=1)
         )
     )
-    b.layer([("priority", exp.DPipe(this=letter, expression=rank))])
+    b.layer([(output_column("priority"), exp.DPipe(this=letter, expression=rank))])
 
 
 def rank_test(theirs: exp.Expression, mine: exp.Expression, earlier: bool) -> exp.Expression:
@@ -199,4 +202,4 @@ def add_reasons(b: Builder, raw: dict[str, str], capped: dict[str, str]) -> None
         exp.ArrayToString(this=exp.Array(expressions=placed), expression=sp.lit("; ")),
         sp.lit(""),
     )
-    b.layer([("reasons", joined)])
+    b.layer([(output_column("reasons"), joined)])
