@@ -30,10 +30,10 @@ from leadscore_cli.model.schema import (
 from leadscore_cli.readers import open_source
 from leadscore_cli.sample import generate_leads
 from leadscore_cli.scoring import plan_scoring
+from leadscore_cli.scoring.columns import can_grade
 from leadscore_cli.sql import compile_model
 from leadscore_cli.sql.dialects import DIALECTS
 from leadscore_cli.sql.query import build_query
-from leadscore_cli.sql.scores import can_grade
 from tests.conftest import AS_OF, B2B_MODEL, EXAMPLE_MODELS, SAMPLE
 
 DAY = dt.date.fromisoformat(AS_OF)

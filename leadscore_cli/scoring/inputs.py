@@ -13,8 +13,8 @@ import polars as pl
 
 from leadscore_cli.errors import DataError
 from leadscore_cli.fields import field_uses
-from leadscore_cli.model.schema import Model, added_columns, category_column
-from leadscore_cli.scoring.columns import PREFIX, SCORE
+from leadscore_cli.model.schema import Model, category_column
+from leadscore_cli.scoring.columns import PREFIX, REASONS, SCORE, TIER, can_grade
 
 
 def required_columns(model: Model) -> dict[str, str]:
@@ -100,13 +100,32 @@ def restore_sources(frame: pl.LazyFrame, model: Model) -> pl.LazyFrame:
     return frame.rename(renames) if renames else frame
 
 
+def model_run_columns(model: Model) -> list[str]:
+    """Every column a `score` or `grade` run with `model` can add: `tier` only with tiers,
+    `grade` and `priority` only when it can grade, the --previous columns only with an
+    id column. A column of the same name that no such run writes (a CRM's own `tier`
+    beside a model without tiers) is the input's own."""
+    from leadscore_cli.nightly import DELTA_COLUMNS  # nightly builds on scoring
+
+    columns = [SCORE, *(category_column(c) for c in model.categories)]
+    if model.tiers:
+        columns.append(TIER)
+    if can_grade(model):
+        columns += ["grade", "priority"]
+    columns.append(REASONS)
+    if model.id_column:
+        columns += DELTA_COLUMNS
+    return columns
+
+
 def without_scores(frame: pl.LazyFrame, model: Model) -> tuple[pl.LazyFrame, list[str]]:
     """A scored file as an export again, to score it afresh with `model`; and the names
     of the columns it dropped, for the warning that says so.
 
-    Drops the columns `score` and `grade` write (stale `reasons` and last run's
-    `previous_score` included) and gives renamed fields their export names back.
+    Drops the columns a run with `model` could have written (stale `reasons` and last
+    run's `previous_score` included), keeps the others, and gives renamed fields their
+    export names back.
     """
-    added = added_columns(model.categories)
-    dropped = [c for c in frame.collect_schema().names() if c in added]
+    written = model_run_columns(model)
+    dropped = [c for c in frame.collect_schema().names() if c in written]
     return restore_sources(frame.drop(dropped), model), dropped

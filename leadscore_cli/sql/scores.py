@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from leadscore_cli.model.schema import TOTAL, Limits, Model, category_column
+from leadscore_cli.scoring.columns import can_grade
 from leadscore_cli.scoring.inputs import source_of
 from leadscore_cli.sql import parts as sp
 from leadscore_cli.sql.builder import INTERNAL, Builder, output_column
@@ -92,11 +93,6 @@ def tier_sql(model: Model) -> exp.Expression:
         for t in model.tiers
     ]
     return sp.case(*branches, default=sp.lit(model.tiers[-1].name))
-
-
-def can_grade(model: Model) -> bool:
-    """`grade` needs tiers and a grading (declared, or the default over `fit`)."""
-    return bool(model.tiers) and (model.grading is not None or "fit" in model.categories)
 
 
 def add_grade(b: Builder) -> None:
