@@ -1166,6 +1166,47 @@ def test_missing_columns_are_reported_at_once_with_closest_names() -> None:
     assert message.count("missing column") == 3
 
 
+def missing_columns(model: Model, data: pl.DataFrame) -> list[str]:
+    with pytest.raises(DataError) as info:
+        run(model, data)
+    return info.value.problems or [str(info.value)]
+
+
+def test_closest_names_ignore_case() -> None:
+    model = make_model(MAP_RULE, id_column="lead_id")
+    data = pl.DataFrame({"Lead ID": ["L1"], "Industry": ["software"]})
+    assert missing_columns(model, data) == [
+        "missing column 'industry' (closest: 'Industry')",
+        "missing column 'lead_id' (closest: 'Lead ID')",
+    ]
+    keep = pl.DataFrame({"lead_id": ["L1"], "industry": ["software"]})
+    with pytest.raises(DataError, match=r"'Industry' \(did you mean 'industry'\?\)"):
+        run(model, keep, keep_columns=["Industry"])
+
+
+def test_a_misspelt_field_is_pointed_at_the_declared_field() -> None:
+    """A rule reading `annual_revenu` beside `[fields.annual_revenue]` has a typo in the
+    field's name: pointing at the export header `Annual Revenue` would mislead."""
+    model = make_model(
+        """
+        [fields.annual_revenue]
+        source = "Annual Revenue"
+        [[rules]]
+        name = "big"
+        points = 1
+        when = { field = "annual_revenu", op = "gt", value = 1 }
+        [[rules]]
+        name = "rich"
+        points = 1
+        when = { field = "annual_revenue", op = "gt", value = 1 }
+        """
+    )
+    data = frame({"Annual Revenue": ["5"]})
+    assert missing_columns(model, data) == [
+        "missing column 'annual_revenu' (closest: field 'annual_revenue')"
+    ]
+
+
 def test_missing_id_column_is_reported() -> None:
     with pytest.raises(DataError, match=r"missing column 'id'"):
         run(make_model(MAP_RULE), pl.DataFrame({"industry": ["software"]}))

@@ -54,12 +54,36 @@ def check_columns(model: Model, available: list[str], source_name: str) -> None:
     for field, column in required_columns(model).items():
         # A file leadscore wrote holds a renamed field under the field's name already.
         if column not in available and field not in available:
-            close = difflib.get_close_matches(column, available, n=3, cutoff=0.5)
-            hint = f" (closest: {', '.join(repr(c) for c in close)})" if close else ""
             read_as = f" (read as field {field!r})" if field != column else ""
+            hint = missing_hint(model, field, column, available)
             missing.append(f"missing column {column!r}{read_as}{hint}")
     if missing:
         raise DataError("; ".join(missing), path=source_name, problems=missing)
+
+
+def missing_hint(model: Model, field: str, column: str, available: list[str]) -> str:
+    """The columns most like a missing one; or, when a field the model declares is more
+    like the name a rule reads (`annual_revenu` beside `[fields.annual_revenue]`), that
+    field: the rule has a typo, and the fix is the field's name, not its header."""
+    columns = closest(column, available, 3)
+    declared = closest(field, [spec.name for spec in model.fields if spec.name != field], 1)
+    if declared and (not columns or likeness(field, declared[0]) > likeness(column, columns[0])):
+        return f" (closest: field {declared[0]!r})"
+    return f" (closest: {', '.join(repr(c) for c in columns)})" if columns else ""
+
+
+def closest(name: str, candidates: list[str], n: int) -> list[str]:
+    """Up to `n` candidates most like `name`, ignoring case (`lead_id` finds `Lead ID`)."""
+    by_lower: dict[str, list[str]] = {}
+    for candidate in candidates:
+        by_lower.setdefault(candidate.lower(), []).append(candidate)
+    matches = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.5)
+    return [candidate for match in matches for candidate in by_lower[match]][:n]
+
+
+def likeness(a: str, b: str) -> float:
+    """How alike two names are, ignoring case, as `closest` ranks them."""
+    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
 
 
 def apply_renames(
@@ -80,7 +104,7 @@ def apply_renames(
 
 
 def hint_for(column: str, available: list[str]) -> str:
-    close = difflib.get_close_matches(column, available, n=1, cutoff=0.5)
+    close = closest(column, available, 1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
