@@ -80,7 +80,14 @@ def needles_of(leaf: Leaf) -> tuple:
 
 
 def normalise_text(value: object, case_sensitive: bool) -> str:
-    text = str(value).strip()
+    """A value compared with whole cells, which are trimmed: so is the value."""
+    return needle_text(str(value).strip(), case_sensitive)
+
+
+def needle_text(value: object, case_sensitive: bool) -> str:
+    """Text `contains`/`starts_with`/`ends_with` look for: its spaces are part of it
+    (`"vp "` must not find `vpn`), so only its case is normalised."""
+    text = str(value)
     return text if case_sensitive else text.lower()
 
 
@@ -132,7 +139,7 @@ def compile_leaf(
         flags = "" if leaf.case_sensitive else "(?i)"
         return value.str.contains(flags + str(leaf.value))
     if op in ("contains", "starts_with", "ends_with"):
-        texts = [normalise_text(n, leaf.case_sensitive) for n in needles_of(leaf)]
+        texts = [needle_text(n, leaf.case_sensitive) for n in needles_of(leaf)]
         if op == "contains":
             pattern = "|".join(re.escape(t) for t in texts)
             return subject.str.contains(pattern)

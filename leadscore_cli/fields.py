@@ -475,7 +475,9 @@ def cast_typed_column(
             present_after(0),
         )
     if ftype == "bool":
-        if not (source_dtype == pl.Boolean or source_dtype.is_integer() or source_dtype == pl.Null):
+        if source_dtype.is_integer():  # 1 and 0, as from CSV: any other number is unreadable
+            return ParsedField(column, source, steps(zero_or_one), present_after(0))
+        if not (source_dtype == pl.Boolean or source_dtype == pl.Null):
             raise TypeError(f"column {column!r} holds {source_dtype}, the model reads it as bool")
         return ParsedField(column, source, steps(cast_step(pl.Boolean())), None)
     if not (source_dtype.is_temporal() or source_dtype == pl.Null):
@@ -491,6 +493,11 @@ def cast_typed_column(
         local = steps(lambda t: t.dt.replace_time_zone(None).dt.cast_time_unit("us"))
         return ParsedField(column, source, local, None)
     return ParsedField(column, source, steps(cast_step(pl.Datetime("us"))), None)
+
+
+def zero_or_one(number: pl.Expr) -> pl.Expr:
+    """An integer read as a boolean: 1 is true, 0 false, anything else null (unreadable)."""
+    return pl.when(number == 1).then(True).when(number == 0).then(False).otherwise(None)
 
 
 def as_text(source_dtype: pl.DataType) -> Step:

@@ -42,6 +42,8 @@ from leadscore_cli.score_run import (
     recorded_model,
     replaced_columns_warning,
     run_guarded,
+    run_writes,
+    scored_input_warning,
     shares_scan,
 )
 from leadscore_cli.scoring import plan_from_scores, plan_scoring
@@ -164,8 +166,10 @@ def grade_to_output(
         if options.rescore:
             frame, dropped = without_scores(frame, model)
             if dropped:
-                names = ", ".join(repr(c) for c in dropped)
-                warnings.append(f"--rescore: the input's column(s) {names} are replaced")
+                writes = run_writes(model, options, grade=True)
+                warnings.append(
+                    scored_input_warning("--rescore:", "the input's", columns, dropped, writes)
+                )
         checks = []
         also: list[pl.LazyFrame] = []
         if rescored:

@@ -18,6 +18,7 @@ from leadscore_cli.errors import DataError, LeadscoreError, UsageError
 from leadscore_cli.model.schema import ADDED_COLUMNS, Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.nightly import (
+    DELTA_COLUMNS,
     check_excel_safe,
     check_run_files,
     excel_safe,
@@ -31,6 +32,7 @@ from leadscore_cli.nightly import (
 from leadscore_cli.readers import Source, explain_polars_error, open_source
 from leadscore_cli.scoring import ScoringPlan, plan_scoring
 from leadscore_cli.scoring.inputs import has_scores, without_scores
+from leadscore_cli.scoring.plan import output_columns
 from leadscore_cli.summary import ScoreSummary, summarise
 from leadscore_cli.writers import check_destination, output_format, sink_atomic
 
@@ -88,17 +90,53 @@ def invalid_values_check(plan: ScoringPlan, source_name: str):
     return check
 
 
-def fresh_export(frame: pl.LazyFrame, model: Model) -> tuple[pl.LazyFrame, list[str]]:
+def run_writes(model: Model, options, *, grade: bool = False) -> list[str]:
+    """The columns a run with these options adds to its input's."""
+    columns = output_columns(model, explain=options.explain, grade=grade)
+    return columns + list(DELTA_COLUMNS) if options.previous is not None else columns
+
+
+def fresh_export(
+    frame: pl.LazyFrame, model: Model, writes: list[str]
+) -> tuple[pl.LazyFrame, list[str]]:
     """A file scored with this model before, as an export again (see `without_scores`).
 
     Otherwise its `reasons`, `grade` or `previous_score` would sit beside the new scores
-    and contradict them. Returns the frame and a warning naming what was dropped.
+    and contradict them. Returns the frame and a warning naming what was dropped, for a
+    run that adds `writes`.
     """
-    if not has_scores(frame.collect_schema().names(), model):
+    columns = frame.collect_schema().names()
+    if not has_scores(columns, model):
         return frame, []
     frame, dropped = without_scores(frame, model)
-    stale = ", ".join(repr(c) for c in dropped)
-    return frame, [f"the input was scored before: its column(s) {stale} are replaced by this run's"]
+    lead = "the input was scored before:"
+    return frame, [scored_input_warning(lead, "its", columns, dropped, writes)]
+
+
+def scored_input_warning(
+    lead: str, owner: str, columns: list[str], dropped: list[str], writes: list[str]
+) -> str:
+    """What became of a scored input's `columns` once `dropped` were: replaced by this
+    run's, dropped though this run does not write them (a stale `reasons`), or kept
+    because this model never writes them (a CRM's own `tier` beside a model without
+    tiers). `owner` names the input in the sentence ("its", "the input's")."""
+    replaced = [c for c in dropped if c in writes]
+    stale = [c for c in dropped if c not in writes]
+    kept = [
+        c for c in columns if c not in dropped and (c in ADDED_COLUMNS or c.startswith("score_"))
+    ]
+    parts = []
+    if replaced:
+        parts.append(f"column(s) {quoted(replaced)} are replaced by this run's")
+    if stale:
+        parts.append(f"column(s) {quoted(stale)} are dropped: this run does not write them")
+    if kept:
+        parts.append(f"column(s) {quoted(kept)} are not this model's and are kept as they were")
+    return f"{lead} {owner} " + f"; {owner} ".join(parts)
+
+
+def quoted(names: list[str]) -> str:
+    return ", ".join(repr(c) for c in names)
 
 
 def replaced_columns_warning(plan: ScoringPlan) -> list[str]:
@@ -252,7 +290,7 @@ def score_to_output(
         check_destination(output, {"input file": source.path, "model file": model.source})
         if options.handoff is not None:
             check_destination(options.handoff, {})
-        frame, warnings = fresh_export(source.frame, model)
+        frame, warnings = fresh_export(source.frame, model, run_writes(model, options))
         plan = plan_scoring(
             frame,
             model,

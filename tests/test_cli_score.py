@@ -354,9 +354,10 @@ def test_rescoring_a_scored_file_replaces_every_column_the_last_run_added(run, t
     assert run("score", SAMPLE, "-m", B2B_MODEL, "-o", first, *args).exit_code == 0
     result = run("score", first, "-m", B2B_MODEL, "-o", second, "--as-of", "2027-06-01", "--json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["warnings"] == [
+    assert json.loads(result.stdout)["warnings"] == [  # this run has no --explain
         "the input was scored before: its column(s) 'score', 'score_fit', "
-        "'score_engagement', 'tier', 'reasons' are replaced by this run's"
+        "'score_engagement', 'tier' are replaced by this run's; its column(s) 'reasons' "
+        "are dropped: this run does not write them"
     ]
     rescored = pl.read_csv(second, infer_schema=False)
     fresh = run(

@@ -676,7 +676,7 @@ def test_rescore_scores_a_scored_file_with_the_given_model(run, tmp_path):
         assert summary["rescored"] is True
         assert summary["warnings"] == [
             "--rescore: the input's column(s) 'score', 'score_fit', 'score_engagement', "
-            "'tier' are replaced"
+            "'tier' are replaced by this run's"
         ]
         again = pl.read_parquet(out)
         assert again.columns == expected.columns

@@ -156,6 +156,21 @@ def test_contains_treats_the_needle_literally() -> None:
     assert fired('{ field = "s", op = "contains", value = "++" }', {"s": values}) == [F, F, T, F]
 
 
+@pytest.mark.parametrize("case_sensitive", ["false", "true"])
+def test_spaces_in_a_needle_are_part_of_it(case_sensitive: str) -> None:
+    """Cells are trimmed, needles are not: `"vp "` is a word, not the start of `vpn`."""
+    titles = {"s": ["vpn engineer", "vp sales", "disco", "acme co", " padded ", "vp"]}
+
+    def test(op: str, value: str) -> list[bool]:
+        condition = f'{{ field = "s", op = "{op}", value = "{value}", '
+        return fired(condition + f"case_sensitive = {case_sensitive} }}", titles)
+
+    assert test("contains", "vp ") == [F, T, F, F, F, F]
+    assert test("ends_with", " co") == [F, F, F, T, F, F]
+    assert test("starts_with", "  ") == [F, F, F, F, F, F]
+    assert test("contains", " ") == [T, T, F, T, F, F]
+
+
 # ---------------------------------------------------------------- case sensitivity
 
 
@@ -1035,6 +1050,38 @@ def test_typed_columns_score_like_text() -> None:
     assert run(model, text)["score"].to_list() == expected
 
 
+BOOL_RULE = """
+[fields.b]
+type = "bool"
+[[rules]]
+name = "yes"
+points = 10
+when = { field = "b", op = "eq", value = true }
+[[rules]]
+name = "no"
+points = 1
+when = { field = "b", op = "eq", value = false }
+"""
+
+
+@pytest.mark.parametrize("dtype", [pl.Int64, pl.Int8, pl.UInt32])
+def test_an_integer_column_read_as_bool_takes_only_1_and_0(dtype: pl.DataType) -> None:
+    """As from CSV: 5 is no boolean, whatever the integer type."""
+    values = [1, 0, 5, None, 1, 100]
+    typed = pl.DataFrame({"id": [str(i) for i in range(6)], "b": pl.Series(values, dtype=dtype)})
+    text = frame({"b": ["" if v is None else str(v) for v in values]})
+    for data in (typed, text):
+        figures = stats(make_model(BOOL_RULE), data)
+        assert (figures["invalid:b"], figures["example:b"], figures["row:b"]) == (2, "5", 2)
+        lenient = make_model(BOOL_RULE.replace('"bool"', '"bool"\non_invalid = "null"'))
+        assert run(lenient, data)["score"].to_list() == [10, 1, 0, 0, 10, 0]
+
+
+def test_a_negative_integer_read_as_bool_is_unreadable() -> None:
+    typed = pl.DataFrame({"id": ["a", "b"], "b": [-1, 1]})
+    assert stats(make_model(BOOL_RULE), typed)["invalid:b"] == 1
+
+
 def test_typed_column_of_the_wrong_kind_is_a_data_error() -> None:
     model = make_model(
         '[[rules]]\nname = "r"\npoints = 1\nwhen = { field = "n", op = "gt", value = 1 }\n'
@@ -1117,6 +1164,47 @@ def test_missing_columns_are_reported_at_once_with_closest_names() -> None:
     assert "missing column 'job_title' (closest: 'JobTitle')" in message
     assert "missing column 'zzz'" in message and "'zzz' (closest" not in message
     assert message.count("missing column") == 3
+
+
+def missing_columns(model: Model, data: pl.DataFrame) -> list[str]:
+    with pytest.raises(DataError) as info:
+        run(model, data)
+    return info.value.problems or [str(info.value)]
+
+
+def test_closest_names_ignore_case() -> None:
+    model = make_model(MAP_RULE, id_column="lead_id")
+    data = pl.DataFrame({"Lead ID": ["L1"], "Industry": ["software"]})
+    assert missing_columns(model, data) == [
+        "missing column 'industry' (closest: 'Industry')",
+        "missing column 'lead_id' (closest: 'Lead ID')",
+    ]
+    keep = pl.DataFrame({"lead_id": ["L1"], "industry": ["software"]})
+    with pytest.raises(DataError, match=r"'Industry' \(did you mean 'industry'\?\)"):
+        run(model, keep, keep_columns=["Industry"])
+
+
+def test_a_misspelt_field_is_pointed_at_the_declared_field() -> None:
+    """A rule reading `annual_revenu` beside `[fields.annual_revenue]` has a typo in the
+    field's name: pointing at the export header `Annual Revenue` would mislead."""
+    model = make_model(
+        """
+        [fields.annual_revenue]
+        source = "Annual Revenue"
+        [[rules]]
+        name = "big"
+        points = 1
+        when = { field = "annual_revenu", op = "gt", value = 1 }
+        [[rules]]
+        name = "rich"
+        points = 1
+        when = { field = "annual_revenue", op = "gt", value = 1 }
+        """
+    )
+    data = frame({"Annual Revenue": ["5"]})
+    assert missing_columns(model, data) == [
+        "missing column 'annual_revenu' (closest: field 'annual_revenue')"
+    ]
 
 
 def test_missing_id_column_is_reported() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadscore_cli.errors import DataError, LeadscoreError, ModelError, UsageError
-from leadscore_cli.model import load_model
+from leadscore_cli.model import load_model, parse_model
 from leadscore_cli.model.schema import (
     AnyOf,
     Band,
@@ -29,11 +30,11 @@ from leadscore_cli.model.schema import (
 from leadscore_cli.readers import open_source
 from leadscore_cli.sample import generate_leads
 from leadscore_cli.scoring import plan_scoring
+from leadscore_cli.scoring.columns import can_grade
 from leadscore_cli.sql import compile_model
 from leadscore_cli.sql.dialects import DIALECTS
 from leadscore_cli.sql.query import build_query
-from leadscore_cli.sql.scores import can_grade
-from tests.conftest import AS_OF, EXAMPLE_MODELS, SAMPLE
+from tests.conftest import AS_OF, B2B_MODEL, EXAMPLE_MODELS, SAMPLE
 
 DAY = dt.date.fromisoformat(AS_OF)
 ADDED = ("score", "tier", "grade", "priority", "reasons")
@@ -354,6 +355,99 @@ def test_accounting_negatives_read_alike(tmp_path: Path) -> None:
     want = engine_output(model, csv, True)
     assert_same(want, duckdb_output(model, csv, True))
     assert want["score"].to_list() == [10.0, 10.0, 10.0, 10.0, 1.0, 1.0, 1.0, 0.0, 1.0]
+
+
+NEEDLES_MODEL = """
+[model]
+name = "needles"
+[[rules]]
+name = "vp"
+points = 1
+when = { field = "t", op = "contains", value = "vp " }
+[[rules]]
+name = "co"
+points = 2
+when = { field = "t", op = "ends_with", value = " CO" }
+[[rules]]
+name = "two_spaces"
+points = 4
+when = { field = "t", op = "starts_with", value = "  " }
+[[rules]]
+name = "exact"
+points = 8
+when = { field = "t", op = "contains", value = ["D ", " Z"], case_sensitive = true }
+"""
+
+
+def test_spaces_in_needles_count_alike(tmp_path: Path) -> None:
+    csv = tmp_path / "needles.csv"
+    values = ["vpn engineer", "VP sales", "disco", "Acme Co", "  padded  ", "ad z", "AD Z"]
+    pl.DataFrame({"t": values}).write_csv(csv)
+    model = parse_model(NEEDLES_MODEL)
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score"].to_list() == [0.0, 1.0, 0.0, 2.0, 0.0, 0.0, 8.0]
+
+
+ZERO_MODEL = """
+[model]
+name = "zero"
+[[rules]]
+name = "tiny"
+points = -0.001
+when = { field = "t", op = "not_null" }
+[[rules]]
+name = "gone"
+category = "engagement"
+points = -10
+when = { field = "t", op = "not_null" }
+decay = { field = "d", lifespan_days = 10 }
+"""
+
+
+def test_no_score_is_negative_zero(tmp_path: Path) -> None:
+    """-0.001 rounds to -0.0 and -10 points decayed to nothing are -0.0: both print as 0."""
+    csv = tmp_path / "zero.csv"
+    pl.DataFrame({"t": ["x", "x"], "d": ["2020-01-01", "2025-06-30"]}).write_csv(csv)
+    model = parse_model(ZERO_MODEL)
+    want, got = engine_output(model, csv, True), duckdb_output(model, csv, True)
+    assert_same(want, got)
+    for result in (want, got):
+        for column in ("score", "score_fit", "score_engagement"):
+            assert [math.copysign(1.0, v) for v in result[column]] == [1.0, 1.0], column
+
+
+STALE = {"score": "x", "score_fit": "x", "tier": "crm", "grade": "Z", "priority": "Z9"}
+
+
+@pytest.mark.parametrize("shape", ["except", "lateral"])
+def test_input_columns_named_like_added_ones_are_never_read(tmp_path: Path, shape: str) -> None:
+    """A CRM's own `tier` must not be the tier `priority` is computed from. DuckDB keeps
+    both columns: a table made from the query has the input's under the plain name and
+    the computed one suffixed (`tier_1`), as docs/sql.md says."""
+    model = load_model(B2B_MODEL)
+    leads = pl.read_csv(SAMPLE, infer_schema=False).head(400)
+    if shape == "lateral":
+        model = without_renames(model)
+        leads = leads.rename({"Annual Revenue": "annual_revenue"})
+    plain, crowded = tmp_path / "plain.csv", tmp_path / "crowded.csv"
+    leads.write_csv(plain)
+    leads.with_columns(
+        pl.lit(v).alias(k) for k, v in {**STALE, "reasons": "old"}.items()
+    ).write_csv(crowded)
+    want = engine_output(model, plain, True)
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE leads AS SELECT * FROM read_csv(?, all_varchar = true)", [str(crowded)]
+    )
+    query = build_query(model, DIALECTS["duckdb"], "leads", DAY, True, shape=shape)
+    con.execute(f"CREATE TABLE scored AS {query.sql('duckdb')}")
+    got = con.sql("SELECT * FROM scored").pl()
+    for name, value in {**STALE, "reasons": "old"}.items():
+        assert got[name].unique().to_list() == [value]
+    computed = {f"{name}_1": name for name in (*STALE, "reasons")}
+    assert_same(want, got.drop(*STALE, "reasons").rename(computed).select(want.columns))
+    assert want["priority"].null_count() == 0
 
 
 def test_hostile_table_name_is_quoted() -> None:

@@ -6,6 +6,8 @@ input column named so can be refused (`inputs.check_working_names`).
 
 from __future__ import annotations
 
+from leadscore_cli.model.schema import Model
+
 PREFIX = "__ls_"
 SCORE = "score"
 TIER = "tier"
@@ -42,3 +44,8 @@ def decay_column(index: int) -> str:
 
 def key_column(index: int) -> str:
     return f"{PREFIX}key_{index}"
+
+
+def can_grade(model: Model) -> bool:
+    """`grade` needs tiers and a grading (declared, or the default over `fit`)."""
+    return bool(model.tiers) and (model.grading is not None or "fit" in model.categories)

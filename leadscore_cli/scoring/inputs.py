@@ -13,8 +13,8 @@ import polars as pl
 
 from leadscore_cli.errors import DataError
 from leadscore_cli.fields import field_uses
-from leadscore_cli.model.schema import Model, added_columns, category_column
-from leadscore_cli.scoring.columns import PREFIX, SCORE
+from leadscore_cli.model.schema import Model, category_column
+from leadscore_cli.scoring.columns import PREFIX, REASONS, SCORE, TIER, can_grade
 
 
 def required_columns(model: Model) -> dict[str, str]:
@@ -54,12 +54,36 @@ def check_columns(model: Model, available: list[str], source_name: str) -> None:
     for field, column in required_columns(model).items():
         # A file leadscore wrote holds a renamed field under the field's name already.
         if column not in available and field not in available:
-            close = difflib.get_close_matches(column, available, n=3, cutoff=0.5)
-            hint = f" (closest: {', '.join(repr(c) for c in close)})" if close else ""
             read_as = f" (read as field {field!r})" if field != column else ""
+            hint = missing_hint(model, field, column, available)
             missing.append(f"missing column {column!r}{read_as}{hint}")
     if missing:
         raise DataError("; ".join(missing), path=source_name, problems=missing)
+
+
+def missing_hint(model: Model, field: str, column: str, available: list[str]) -> str:
+    """The columns most like a missing one; or, when a field the model declares is more
+    like the name a rule reads (`annual_revenu` beside `[fields.annual_revenue]`), that
+    field: the rule has a typo, and the fix is the field's name, not its header."""
+    columns = closest(column, available, 3)
+    declared = closest(field, [spec.name for spec in model.fields if spec.name != field], 1)
+    if declared and (not columns or likeness(field, declared[0]) > likeness(column, columns[0])):
+        return f" (closest: field {declared[0]!r})"
+    return f" (closest: {', '.join(repr(c) for c in columns)})" if columns else ""
+
+
+def closest(name: str, candidates: list[str], n: int) -> list[str]:
+    """Up to `n` candidates most like `name`, ignoring case (`lead_id` finds `Lead ID`)."""
+    by_lower: dict[str, list[str]] = {}
+    for candidate in candidates:
+        by_lower.setdefault(candidate.lower(), []).append(candidate)
+    matches = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.5)
+    return [candidate for match in matches for candidate in by_lower[match]][:n]
+
+
+def likeness(a: str, b: str) -> float:
+    """How alike two names are, ignoring case, as `closest` ranks them."""
+    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
 
 
 def apply_renames(
@@ -80,7 +104,7 @@ def apply_renames(
 
 
 def hint_for(column: str, available: list[str]) -> str:
-    close = difflib.get_close_matches(column, available, n=1, cutoff=0.5)
+    close = closest(column, available, 1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -100,13 +124,32 @@ def restore_sources(frame: pl.LazyFrame, model: Model) -> pl.LazyFrame:
     return frame.rename(renames) if renames else frame
 
 
+def model_run_columns(model: Model) -> list[str]:
+    """Every column a `score` or `grade` run with `model` can add: `tier` only with tiers,
+    `grade` and `priority` only when it can grade, the --previous columns only with an
+    id column. A column of the same name that no such run writes (a CRM's own `tier`
+    beside a model without tiers) is the input's own."""
+    from leadscore_cli.nightly import DELTA_COLUMNS  # nightly builds on scoring
+
+    columns = [SCORE, *(category_column(c) for c in model.categories)]
+    if model.tiers:
+        columns.append(TIER)
+    if can_grade(model):
+        columns += ["grade", "priority"]
+    columns.append(REASONS)
+    if model.id_column:
+        columns += DELTA_COLUMNS
+    return columns
+
+
 def without_scores(frame: pl.LazyFrame, model: Model) -> tuple[pl.LazyFrame, list[str]]:
     """A scored file as an export again, to score it afresh with `model`; and the names
     of the columns it dropped, for the warning that says so.
 
-    Drops the columns `score` and `grade` write (stale `reasons` and last run's
-    `previous_score` included) and gives renamed fields their export names back.
+    Drops the columns a run with `model` could have written (stale `reasons` and last
+    run's `previous_score` included), keeps the others, and gives renamed fields their
+    export names back.
     """
-    added = added_columns(model.categories)
-    dropped = [c for c in frame.collect_schema().names() if c in added]
+    written = model_run_columns(model)
+    dropped = [c for c in frame.collect_schema().names() if c in written]
     return restore_sources(frame.drop(dropped), model), dropped

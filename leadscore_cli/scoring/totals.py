@@ -59,9 +59,19 @@ def final_scores(model: Model) -> list[pl.Expr]:
         score = percent_of_range(total, *model.attainable_range())
     else:
         score = total.clip(0.0, 100.0)
-    exprs = [score.round(DECIMALS).alias(SCORE)]
-    exprs += [pl.col(category_column(c)).round(DECIMALS) for c in model.categories]
+    exprs = [rounded(score).alias(SCORE)]
+    exprs += [
+        rounded(pl.col(category_column(c))).alias(category_column(c)) for c in model.categories
+    ]
     return exprs
+
+
+def rounded(points: pl.Expr) -> pl.Expr:
+    """Points to `DECIMALS` places, and never -0: -0.001 rounds to -0.0 (and -10 points
+    decayed to nothing are -0.0), which files would print as `-0`."""
+    value = points.round(DECIMALS)
+    # when/then: polars skips adding a literal 0.0, which would otherwise turn -0.0 into 0.0
+    return pl.when(value == 0.0).then(pl.lit(0.0)).otherwise(value)
 
 
 def tier_expr(model: Model, score: pl.Expr) -> pl.Expr:

@@ -1,7 +1,10 @@
 """The query under construction: layers of new columns, each over the layer before.
 
-Every module that adds columns (fields, rules, scores) adds them to one `Builder`; helper
-columns carry the `INTERNAL` prefix so the finished query can leave them out.
+Every module that adds columns (fields, rules, scores) adds them to one `Builder`. Every
+column it adds carries the `INTERNAL` prefix, so the finished query can leave them out and
+no expression can read an input column by mistake: an input's own `tier` must not be the
+tier `priority` is computed from. The columns the query returns are computed under
+`output_column` names and take their public names only in its final select.
 """
 
 from __future__ import annotations
@@ -16,6 +19,17 @@ from leadscore_cli.model.schema import FieldType, Model
 from leadscore_cli.sql.dialects import Dialect
 
 INTERNAL = "__ls_"
+OUTPUT = f"{INTERNAL}o_"
+
+
+def output_column(public: str) -> str:
+    """The working name of a column the query returns as `public` (`score`, `tier`, ...)."""
+    return f"{OUTPUT}{public}"
+
+
+def public_name(column: str) -> str:
+    """The name an `output_column` is returned under."""
+    return column.removeprefix(OUTPUT)
 
 
 @dataclass
@@ -27,8 +41,8 @@ class Builder:
     as_of: dt.date
     source: Callable[[str], exp.Expression]
     layers: list[list[tuple[str, exp.Expression]]] = field(default_factory=list)
-    helpers: list[str] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
+    helpers: list[str] = field(default_factory=list)  # every column the layers add
+    outputs: list[str] = field(default_factory=list)  # the `output_column`s among them
     types: dict[str, FieldType] = field(default_factory=dict)
     index: dict[str, int] = field(default_factory=dict)  # field -> number in helper names
     checked: list[tuple[str, int]] = field(default_factory=list)  # on_invalid = "error"
@@ -37,4 +51,7 @@ class Builder:
         if columns:
             self.layers.append(columns)
             for name, _ in columns:
-                (self.helpers if name.startswith(INTERNAL) else self.outputs).append(name)
+                assert name.startswith(INTERNAL), name
+                self.helpers.append(name)
+                if name.startswith(OUTPUT):
+                    self.outputs.append(name)

@@ -150,6 +150,11 @@ def round2(value: exp.Expression) -> exp.Expression:
     return exp.Div(this=exp.paren(rounded), expression=num(100.0))
 
 
+def unsigned_zero(value: exp.Expression) -> exp.Expression:
+    """0 for -0, as scoring.totals.rounded gives (a value of exactly -0 rounds to -0)."""
+    return case((exp.EQ(this=value.copy(), expression=num(0.0)), num(0.0)), default=value)
+
+
 def clamp(value: exp.Expression, low: float | None, high: float | None) -> exp.Expression:
     if low is not None:
         value = exp.Greatest(this=value, expressions=[num(low)], ignore_nulls=True)

@@ -12,7 +12,7 @@ from sqlglot import exp
 from leadscore_cli.errors import UsageError
 from leadscore_cli.model.schema import Model
 from leadscore_cli.scoring.inputs import source_of
-from leadscore_cli.sql.builder import INTERNAL, Builder
+from leadscore_cli.sql.builder import INTERNAL, Builder, public_name
 from leadscore_cli.sql.dialects import DIALECTS, Dialect, refuse
 from leadscore_cli.sql.fields import add_fields
 from leadscore_cli.sql.rules import add_points
@@ -109,9 +109,10 @@ def assemble(
         name = f"{INTERNAL}l{index}"
         ctes.append((name, select))
         previous = exp.table_(name, quoted=True)
-    query = exp.select(exp.Star(except_=[exp.column(h, quoted=True) for h in b.helpers])).from_(
-        previous
-    )
+    query = exp.select(
+        exp.Star(except_=[exp.column(h, quoted=True) for h in b.helpers]),
+        *(exp.alias_(exp.column(n, quoted=True), public_name(n), quoted=True) for n in b.outputs),
+    ).from_(previous)
     for name, select in ctes:
         query = query.with_(exp.to_identifier(name, quoted=True), as_=select)
     return query
@@ -132,6 +133,8 @@ def assemble_lateral(b: Builder, table: exp.Table, alias: str) -> exp.Select:
         )
         query = query.join(lateral, join_type="cross")
         home.update((n, name) for n, _ in columns)
+    outputs = (exp.column(n, table=home[n], quoted=True) for n in b.outputs)
     return query.select(
-        *(exp.column(n, table=home[n], quoted=True) for n in b.outputs), append=True
+        *(exp.alias_(column, public_name(column.name), quoted=True) for column in outputs),
+        append=True,
     )

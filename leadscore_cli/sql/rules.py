@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlglot import exp
 
-from leadscore_cli.conditions import literal_for, normalise_text
+from leadscore_cli.conditions import literal_for, needle_text, needles_of, normalise_text
 from leadscore_cli.model.schema import AllOf, AnyOf, Condition, FieldType, Leaf, Not, Rule
 from leadscore_cli.scoring.rules import number_key
 from leadscore_cli.scoring.totals import reciprocal
@@ -96,8 +96,7 @@ def leaf_sql(
     if op == "matches":
         return regex_match(b, leaf, value, where)
     if op in ("contains", "starts_with", "ends_with"):
-        needles = leaf.value if isinstance(leaf.value, tuple | list) else (leaf.value,)
-        texts = [normalise_text(n, leaf.case_sensitive) for n in needles]
+        texts = [needle_text(n, leaf.case_sensitive) for n in needles_of(leaf)]
         return exp.or_(*(text_test(op, subject, t) for t in texts))
     if op in ("in", "not_in"):
         members = [literal(v, ftype, leaf.case_sensitive) for v in leaf.value]

@@ -7,9 +7,10 @@ from __future__ import annotations
 from sqlglot import exp
 
 from leadscore_cli.model.schema import TOTAL, Limits, Model, category_column
+from leadscore_cli.scoring.columns import can_grade
 from leadscore_cli.scoring.inputs import source_of
 from leadscore_cli.sql import parts as sp
-from leadscore_cli.sql.builder import INTERNAL, Builder
+from leadscore_cli.sql.builder import INTERNAL, Builder, output_column
 from leadscore_cli.sql.dialects import fail
 from leadscore_cli.sql.fields import bad_name, text_name
 from leadscore_cli.sql.rules import percent_of_range, points_name
@@ -41,15 +42,24 @@ def add_scores(b: Builder, explain: bool) -> None:
     else:
         unscaled = capped_total
     b.layer([(f"{INTERNAL}x", sp.clamp(unscaled, 0.0, 100.0))])
-    score = with_checks(b, sp.round2(sp.ident(f"{INTERNAL}x")))
+    rounded = {c: f"{INTERNAL}rc{i}" for i, c in enumerate(categories)}
     b.layer(
         [
-            ("score", score),
-            *((category_column(c), sp.round2(sp.ident(capped[c]))) for c in categories),
+            (f"{INTERNAL}rs", with_checks(b, sp.round2(sp.ident(f"{INTERNAL}x")))),
+            *((rounded[c], sp.round2(sp.ident(capped[c]))) for c in categories),
+        ]
+    )
+    b.layer(
+        [
+            (output_column("score"), sp.unsigned_zero(sp.ident(f"{INTERNAL}rs"))),
+            *(
+                (output_column(category_column(c)), sp.unsigned_zero(sp.ident(rounded[c])))
+                for c in categories
+            ),
         ]
     )
     if model.tiers:
-        b.layer([("tier", tier_sql(model))])
+        b.layer([(output_column("tier"), tier_sql(model))])
     graded = can_grade(model)
     if graded:
         add_grade(b)
@@ -77,7 +87,7 @@ def with_checks(b: Builder, score: exp.Expression) -> exp.Expression:
 
 
 def tier_sql(model: Model) -> exp.Expression:
-    score = sp.ident("score")
+    score = sp.ident(output_column("score"))
     branches = [
         (exp.GTE(this=score.copy(), expression=sp.num(t.min_score)), sp.lit(t.name))
         for t in model.tiers
@@ -85,17 +95,12 @@ def tier_sql(model: Model) -> exp.Expression:
     return sp.case(*branches, default=sp.lit(model.tiers[-1].name))
 
 
-def can_grade(model: Model) -> bool:
-    """`grade` needs tiers and a grading (declared, or the default over `fit`)."""
-    return bool(model.tiers) and (model.grading is not None or "fit" in model.categories)
-
-
 def add_grade(b: Builder) -> None:
     from leadscore_cli.grading import grading_of, letter_bands
 
     model = b.model
     grading = grading_of(model)
-    points = sp.total([sp.ident(category_column(c)) for c in grading.categories])
+    points = sp.total([sp.ident(output_column(category_column(c))) for c in grading.categories])
     if grading.scale == "points":
         basis: exp.Expression = points
     else:
@@ -111,11 +116,11 @@ def add_grade(b: Builder) -> None:
         (exp.GTE(this=value.copy(), expression=sp.num(band.min_score)), sp.lit(band.letter))
         for band in bands
     ]
-    b.layer([("grade", sp.case(*branches, default=sp.lit(bands[-1].letter)))])
+    b.layer([(output_column("grade"), sp.case(*branches, default=sp.lit(bands[-1].letter)))])
     base = {band.letter: band.letter for band in grading.bands}
     for band in bands:
         base.setdefault(band.letter, band.letter.rstrip("+-"))
-    grade, tier = sp.ident("grade"), sp.ident("tier")
+    grade, tier = sp.ident(output_column("grade")), sp.ident(output_column("tier"))
     letter = sp.case(
         *((exp.EQ(this=grade.copy(), expression=sp.lit(k)), sp.lit(v)) for k, v in base.items())
     )
@@ -125,7 +130,7 @@ def add_grade(b: Builder) -> None:
             for i, t in enumerate(model.tiers, start=1)
         )
     )
-    b.layer([("priority", exp.DPipe(this=letter, expression=rank))])
+    b.layer([(output_column("priority"), exp.DPipe(this=letter, expression=rank))])
 
 
 def rank_test(theirs: exp.Expression, mine: exp.Expression, earlier: bool) -> exp.Expression:
@@ -193,4 +198,4 @@ def add_reasons(b: Builder, raw: dict[str, str], capped: dict[str, str]) -> None
         exp.ArrayToString(this=exp.Array(expressions=placed), expression=sp.lit("; ")),
         sp.lit(""),
     )
-    b.layer([("reasons", joined)])
+    b.layer([(output_column("reasons"), joined)])
