@@ -316,8 +316,13 @@ def test_a_marker_of_another_field_or_replaced_default_is_a_fine_key() -> None:
         ),
         (
             "{ field = 'x', op = 'starts_with', value = ['a', '  '] }",
-            "rules[0].when.value: '  ' is in every text, so 'starts_with' fires on every present "
-            'value (test for a present value with op = "not_null")',
+            "rules[0].when.value: '  ' starts with a space, and cells are trimmed: 'starts_with' "
+            "never finds it",
+        ),
+        (
+            "{ field = 'x', op = 'ends_with', value = 'co ' }",
+            "rules[0].when.value: 'co ' ends with a space, and cells are trimmed: 'ends_with' "
+            "never finds it",
         ),
         (
             "{ field = 'x', op = 'ends_with', value = '' }",

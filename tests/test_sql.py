@@ -369,9 +369,9 @@ name = "co"
 points = 2
 when = { field = "t", op = "ends_with", value = " CO" }
 [[rules]]
-name = "two_spaces"
+name = "space"
 points = 4
-when = { field = "t", op = "starts_with", value = "  " }
+when = { field = "t", op = "contains", value = " " }
 [[rules]]
 name = "exact"
 points = 8
@@ -386,7 +386,7 @@ def test_spaces_in_needles_count_alike(tmp_path: Path) -> None:
     model = parse_model(NEEDLES_MODEL)
     want = engine_output(model, csv, True)
     assert_same(want, duckdb_output(model, csv, True))
-    assert want["score"].to_list() == [0.0, 1.0, 0.0, 2.0, 0.0, 0.0, 8.0]
+    assert want["score"].to_list() == [4.0, 5.0, 0.0, 6.0, 0.0, 4.0, 12.0]
 
 
 ZERO_MODEL = """

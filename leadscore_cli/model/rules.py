@@ -346,13 +346,26 @@ def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
 
 
 def check_needles(op: str, value: str | list[str], path: str, problems: Problems) -> None:
-    """Needles are trimmed like cells, and an empty one is found in every text."""
+    """Needles keep their spaces (`"vp "` is not `"vp"`), but cells are trimmed: an empty
+    needle is in every text, and one a trimmed cell cannot start or end with never is."""
     for needle in value if isinstance(value, list) else [value]:
-        if not needle.strip():
+        if not needle:
             problems.add(
                 path,
                 f"{shown(needle)} is in every text, so '{op}' fires on every present value "
                 f'(test for a present value with op = "not_null")',
+            )
+        elif op == "starts_with" and needle != needle.lstrip():
+            problems.add(
+                path,
+                f"{shown(needle)} starts with a space, and cells are trimmed: "
+                "'starts_with' never finds it",
+            )
+        elif op == "ends_with" and needle != needle.rstrip():
+            problems.add(
+                path,
+                f"{shown(needle)} ends with a space, and cells are trimmed: "
+                "'ends_with' never finds it",
             )
 
 
