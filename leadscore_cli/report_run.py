@@ -208,7 +208,7 @@ def assemble(
     baseline: Baseline | None,
     drift_counts: list[tuple[Profile, pl.DataFrame]],
 ) -> Report:
-    warnings: list[str] = []
+    warnings = prepared.notes + (baseline.notes if baseline is not None else [])
     tier_order = prepared.tier_order or order_by_score(cells, T)
     grade_order = prepared.grade_order or sorted_grades(cells)
     rows = int(cells[COUNT].sum())

@@ -445,3 +445,35 @@ def test_scored_csv_without_a_model_orders_tiers_by_score(scored, tmp_path):
     assert result.exit_code == 0, result.stderr
     outcome = json.loads(result.stdout)["outcome"]
     assert [t["tier"] for t in outcome["by_tier"]] == ["sql", "mql", "nurture", "cold"]
+
+
+def report_json(*args: object) -> dict:
+    result = invoke("report", *args, "--outcome", "converted", "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_parquet_scored_by_another_model_is_scored_again(scored):
+    # the file's footer records b2b-saas: its scores must not pass for the simple model's
+    fresh = report_json(SAMPLE, "-m", SIMPLE_MODEL)
+    again = report_json(scored, "-m", SIMPLE_MODEL)
+    assert again["scores"] == "scored"
+    assert again["outcome"]["auc"] == fresh["outcome"]["auc"]
+    assert again["outcome"]["deciles"] == fresh["outcome"]["deciles"]
+    assert any("b2b-saas" in w and "scored again" in w for w in again["warnings"])
+    same = report_json(scored, "-m", B2B_MODEL)
+    assert same["scores"] == "read" and same["warnings"] == []
+
+
+def test_compare_model_on_a_file_scored_by_the_other_model(scored):
+    fresh = report_json(SAMPLE, "-m", SIMPLE_MODEL, "--compare-model", B2B_MODEL)
+    again = report_json(scored, "-m", SIMPLE_MODEL, "--compare-model", B2B_MODEL)
+    assert again["comparison"] == fresh["comparison"]
+    assert again["comparison"]["auc_difference"] > 0
+
+
+def test_baseline_scored_by_another_model_is_scored_again(scored):
+    fresh = report_json(SAMPLE, "-m", SIMPLE_MODEL, "--baseline", SAMPLE)
+    again = report_json(SAMPLE, "-m", SIMPLE_MODEL, "--baseline", scored)
+    assert again["drift"]["score"] == fresh["drift"]["score"]
+    assert any(scored in w and "scored again" in w for w in again["warnings"])
