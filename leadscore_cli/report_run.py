@@ -123,7 +123,7 @@ def build_report(
         frames = [frame.group_by(keys).agg(pl.len().alias(COUNT))]
         if options.created_column is not None:
             frames.append(
-                frame.filter(pl.col(DAYS).is_not_null())
+                frame.filter(pl.col(DAYS).is_not_null() & pl.col(S).is_not_null())
                 .group_by(T, RAW, DAYS)
                 .agg(pl.len().alias(COUNT))
             )

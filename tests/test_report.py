@@ -35,6 +35,7 @@ OUTCOME_KEYS = {
     "known",
     "converted",
     "missing",
+    "unscored",
     "base_rate",
     "auc",
     "gini",
@@ -477,3 +478,43 @@ def test_baseline_scored_by_another_model_is_scored_again(scored):
     again = report_json(SAMPLE, "-m", SIMPLE_MODEL, "--baseline", scored)
     assert again["drift"]["score"] == fresh["drift"]["score"]
     assert any(scored in w and "scored again" in w for w in again["warnings"])
+
+
+def test_outcome_figures_are_over_leads_with_a_score(tmp_path):
+    data = tmp_path / "scored.csv"
+    pl.DataFrame(
+        {
+            "score": ["90", "80", "", "abc", "40", "30", "20", "10", "50", "60"],
+            "tier": ["hot", "hot", "hot", "cold", "cold", "cold", "cold", "cold", "hot", "hot"],
+            "converted": ["t", "t", "t", "t", "f", "f", "f", "", "f", "t"],
+        }
+    ).write_csv(data)
+    result = invoke("report", data, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    outcome = report["outcome"]
+    # 10 rows: 1 without an outcome, 2 with an outcome but no score, 7 in every figure
+    assert (outcome["known"], outcome["missing"], outcome["unscored"]) == (7, 1, 2)
+    assert outcome["converted"] == 3 and outcome["base_rate"] == pytest.approx(3 / 7)
+    assert sum(d["leads"] for d in outcome["deciles"]) == outcome["known"]
+    assert sum(d["converted"] for d in outcome["deciles"]) == outcome["converted"]
+    assert sum(t["leads"] for t in outcome["by_tier"]) == outcome["known"]
+    assert any(
+        "2 lead(s) with a known outcome have no readable score" in w for w in report["warnings"]
+    )
+    text = invoke("report", data, "--outcome", "converted")
+    assert "2 left out (no readable score)" in " ".join(text.stdout.split())
+
+
+def test_compared_models_are_measured_on_the_same_leads(tmp_path):
+    scored_csv = tmp_path / "scored.csv"
+    result = invoke("score", SAMPLE, "-m", B2B_MODEL, "-o", scored_csv, "--as-of", AS_OF, "-q")
+    assert result.exit_code == 0, result.stderr
+    blanked = pl.read_csv(scored_csv, infer_schema=False).with_columns(
+        pl.when(pl.int_range(pl.len()) < 50).then(None).otherwise(pl.col("score")).alias("score")
+    )
+    blanked.write_csv(scored_csv)
+    report = report_json(scored_csv, "-m", B2B_MODEL, "--compare-model", SIMPLE_MODEL)
+    assert report["outcome"]["known"] == 4950 and report["outcome"]["unscored"] == 50
+    for side in report["comparison"]["models"]:
+        assert sum(t["leads"] for t in side["tiers"]) == 4950
