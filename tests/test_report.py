@@ -518,3 +518,12 @@ def test_compared_models_are_measured_on_the_same_leads(tmp_path):
     assert report["outcome"]["known"] == 4950 and report["outcome"]["unscored"] == 50
     for side in report["comparison"]["models"]:
         assert sum(t["leads"] for t in side["tiers"]) == 4950
+
+
+def test_ks_score_is_the_highest_cutoff_on_ties(tmp_path):
+    data = tmp_path / "scored.csv"
+    data.write_text("score,converted\n10,t\n20,f\n30,t\n40,f\n30,f\n30,t\n")
+    result = invoke("report", data, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    outcome = json.loads(result.stdout)["outcome"]
+    assert outcome["ks"] == pytest.approx(1 / 3, abs=1e-6) and outcome["ks_score"] == 40.0
