@@ -49,6 +49,17 @@ def rounded(value: float | None, digits: int = 6) -> float | None:
 # --- ranking quality ---------------------------------------------------------------
 
 
+def counts_per_score(
+    scores: np.ndarray, converted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct scores (ascending) and the converted and other leads at each, from rows."""
+    values, inverse = np.unique(np.asarray(scores, dtype=np.float64), return_inverse=True)
+    flags = np.asarray(converted, dtype=bool)
+    pos = np.bincount(inverse[flags], minlength=values.size).astype(np.int64)
+    neg = np.bincount(inverse[~flags], minlength=values.size).astype(np.int64)
+    return values, pos, neg
+
+
 def auc_from_counts(positives: np.ndarray, negatives: np.ndarray) -> float | None:
     """Exact AUC with ties as half a win, from counts per distinct score (ascending)."""
     pos = np.asarray(positives, dtype=np.float64)

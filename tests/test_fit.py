@@ -149,6 +149,25 @@ def test_score_reproduces_the_holdout_auc(fitted, run, tmp_path):
     )
 
 
+def test_report_on_the_holdout_gives_the_figures_fit_printed(fitted, run, tmp_path):
+    # one definition of AUC, KS and top-decile lift (ties share a decile) for both commands
+    metrics = fitted["report"]["metrics"]
+    scored = tmp_path / "scored.csv"
+    as_of = fitted["report"]["as_of"]
+    result = run("score", fitted["data"], "-m", fitted["model"], "-o", scored, "--as-of", as_of)
+    assert result.exit_code == 0, result.stderr
+    _, _, holdout = holdout_of(fitted["data"])
+    held = tmp_path / "holdout.csv"
+    pl.read_csv(scored, columns=["score", "converted"]).filter(pl.Series(holdout)).write_csv(held)
+    result = run("report", held, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    outcome = parse_json(result.stdout)["outcome"]
+    assert outcome["known"] == metrics["leads"]
+    assert round(outcome["auc"], 4) == metrics["auc"]
+    assert round(outcome["ks"], 4) == metrics["ks"]
+    assert round(outcome["deciles"][0]["lift"], 4) == metrics["lift"]
+
+
 def test_model_reads_history_like_the_engine(fitted):
     toml = fitted["toml"]
     assert toml["model"]["scale"] == "clip"
