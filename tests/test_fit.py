@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from leadscore_cli.errors import EXIT_DATA, EXIT_USAGE
+from leadscore_cli.errors import EXIT_DATA, EXIT_OUTPUT, EXIT_USAGE
 from leadscore_cli.fitting import split_history
 from leadscore_cli.sample import (
     COUNTRIES,
@@ -23,7 +23,7 @@ from leadscore_cli.sample import (
     SIZE_BAND_UPPER,
     generate_leads,
 )
-from tests.conftest import SAMPLE, parse_json
+from tests.conftest import B2B_MODEL, SAMPLE, parse_json
 
 ROWS = 20_000
 TRUE_VALUES = ["true", "t", "yes", "y", "1"]
@@ -373,9 +373,19 @@ def test_stdin_and_stdout_are_not_the_history_file(run, tmp_path):
     (tmp_path / "sub").mkdir()
     for output in (history, tmp_path / "sub" / ".." / "history.csv"):
         result = run("fit", history, "--outcome", "converted", "-o", output)
-        assert result.exit_code == EXIT_USAGE
-        assert "-o names the history file" in result.stderr
+        assert result.exit_code == EXIT_OUTPUT
+        assert "refusing to write over the history file" in result.stderr
         assert history.read_bytes() == SAMPLE.read_bytes()
+
+
+def test_output_that_names_the_base_model_is_refused(run, tmp_path):
+    # exit 6, as every command refuses to write over a file the run reads
+    base = tmp_path / "base.toml"
+    base.write_bytes(B2B_MODEL.read_bytes())
+    result = run("fit", SAMPLE, "--outcome", "converted", "--base-model", base, "-o", base)
+    assert result.exit_code == EXIT_OUTPUT, result.stderr
+    assert "refusing to write over the base model file" in result.stderr
+    assert base.read_bytes() == B2B_MODEL.read_bytes()
 
 
 def fit_report(run, data: Path, out: Path) -> dict:
