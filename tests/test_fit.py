@@ -168,6 +168,38 @@ def test_report_on_the_holdout_gives_the_figures_fit_printed(fitted, run, tmp_pa
     assert round(outcome["deciles"][0]["lift"], 4) == metrics["lift"]
 
 
+def score_twice_with_previous(run, data: Path, model: Path, as_of: str, folder: Path) -> Path:
+    """Score `data` as last night's run, then again against it with --previous."""
+    previous, current = folder / "previous.csv", folder / "current.csv"
+    for output, extra in ((previous, ()), (current, ("--previous", previous))):
+        result = run("score", data, "-m", model, "-o", output, "--as-of", as_of, "-q", *extra)
+        assert result.exit_code == 0, result.stderr
+    return current
+
+
+def test_fitted_model_names_the_lead_id_so_previous_works(fitted, run, tmp_path):
+    assert fitted["toml"]["model"]["id_column"] == "lead_id"
+    lead_id = next(d for d in fitted["report"]["dropped"] if d["column"] == "lead_id")
+    assert lead_id["kind"] == "id-like"
+    as_of = fitted["report"]["as_of"]
+    current = score_twice_with_previous(run, fitted["data"], fitted["model"], as_of, tmp_path)
+    scored = pl.read_csv(current)
+    assert scored["previous_score"].is_not_null().all()  # every lead found by its id
+    assert (scored["tier_change"] != "new").all()
+
+
+def test_a_renamed_id_header_is_the_models_id_column(run, tmp_path):
+    data = tmp_path / "history.csv"
+    pl.read_csv(SAMPLE, infer_schema=False).rename({"lead_id": "Record ID"}).write_csv(data)
+    model = tmp_path / "fitted.toml"
+    report = fit_report(run, data, model)
+    toml = tomllib.loads(model.read_text())
+    assert toml["model"]["id_column"] == "record_id"
+    assert toml["fields"]["record_id"] == {"source": "Record ID"}
+    current = score_twice_with_previous(run, data, model, report["as_of"], tmp_path)
+    assert pl.read_csv(current)["previous_score"].is_not_null().all()
+
+
 def test_model_reads_history_like_the_engine(fitted):
     toml = fitted["toml"]
     assert toml["model"]["scale"] == "clip"
