@@ -174,6 +174,22 @@ def test_duplicates_emails_constant_and_formula_cells():
     assert (formula.count, formula.rows) == (3, [1, 2, 4])  # not -5, "-" or " =x"
 
 
+def test_a_column_with_unreadable_values_beside_one_value_is_not_constant():
+    # 38 fives and two words: an int column (95% read) whose present values differ
+    profile = profiled({"n": ["5"] * 19 + ["abc", "xyz"] + ["5"] * 19})
+    assert column(profile, "n").type == "int"
+    assert "n" not in findings(profile, "constant_column")
+    assert findings(profile, "unreadable")["n"].count == 2
+    assert findings(profiled({"n": ["5"] * 40}), "constant_column")["n"].count == 40
+
+
+def test_formula_message_names_every_start_it_flags():
+    profile = profiled({"note": ["\tcmd", "\r=1", "=A1", "ok", "fine"]})
+    formula = findings(profile, "formula")["note"]
+    assert formula.count == 3
+    assert "a tab" in formula.message and "carriage return" in formula.message
+
+
 def test_a_foreign_key_that_repeats_by_design_is_not_a_duplicate_id():
     profile = profiled({"account_id": ["A1", "A1", "A1", "A2", "A2", "A2"]})
     assert "account_id" not in findings(profile, "duplicate_id")
