@@ -431,6 +431,11 @@ def test_sample_icp_flags_stage_as_leakage_and_finds_the_demo_signal(sample_repo
     assert "lead_source" in icp["weak"]  # carries no signal by construction
     ivs = [a["iv"] for a in icp["attributes"]]
     assert ivs == sorted(ivs, reverse=True)
+    # signals are ranked by their bin's own IV, as docs/profile.md says
+    bin_iv = {(a["name"], b["label"]): b["iv"] for a in icp["attributes"] for b in a["bins"]}
+    for side in ("positive", "negative"):
+        ranked = [bin_iv[s["attribute"], s["bin"]] for s in icp["signals"][side]]
+        assert ranked == sorted(ranked, reverse=True)
 
 
 def test_json_schema(sample_report):
@@ -525,6 +530,10 @@ def test_terminal_report_goes_to_stderr(run):
     for text in ("Columns", "Data quality", "Ideal customer profile", "Strongest signals"):
         assert text in result.stderr
     assert "converted nearly decides the outcome" in result.stderr
+    text = " ".join(result.stderr.split())
+    assert "Not analysed: lead_id (id-like" in text  # as in the JSON and Markdown
+    assert "stage (the target)" in text
+    assert "Not predictive (IV < 0.02), better left out of a model:" in text
 
 
 def test_markdown_report_and_quiet(run):
