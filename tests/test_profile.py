@@ -543,6 +543,10 @@ def test_markdown_report_and_quiet(run):
     assert result.stdout.startswith("# Profile of `")
     for text in ("## Columns", "## Data quality", "## Ideal customer profile", "| --- |"):
         assert text in result.stdout
+    marked = run("profile", SAMPLE, "-m", B2B_MODEL, "--markdown")
+    assert marked.exit_code == 0, marked.stderr
+    assert "| `email` * |" in marked.stdout  # the model's fields, with no stray backslash
+    assert "\\*" not in marked.stdout
     quiet = run("profile", SAMPLE, "-q")
     assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
 

@@ -527,3 +527,11 @@ def test_ks_score_is_the_highest_cutoff_on_ties(tmp_path):
     assert result.exit_code == 0, result.stderr
     outcome = json.loads(result.stdout)["outcome"]
     assert outcome["ks"] == pytest.approx(1 / 3, abs=1e-6) and outcome["ks_score"] == 40.0
+
+
+def test_drift_bin_shares_are_the_smoothed_shares_psi_uses(full):
+    bins = full["drift"]["score"]["bins"]
+    total = sum(b["current"] for b in bins) + 0.5 * len(bins)
+    for b in bins:
+        assert b["current_share"] == pytest.approx((b["current"] + 0.5) / total, abs=1e-6)
+        assert b["baseline_share"] == pytest.approx((b["baseline"] + 0.5) / total, abs=1e-6)

@@ -311,7 +311,7 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]], right: st
 def md_columns(profile: Profile) -> str:
     rows = []
     for c in profile.columns:
-        name = f"`{c.name}`" + (" \\*" if c.in_model else "")
+        name = f"`{c.name}`" + (" *" if c.in_model else "")  # a lone * is not emphasis
         if c.source != c.name:
             name += f" (`{c.source}`)"
         markers = ", ".join(f"{k!r} {v:,}" for k, v in c.null_markers.items())
