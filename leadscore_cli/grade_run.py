@@ -16,7 +16,6 @@ import polars as pl
 from leadscore_cli.errors import DataError, OutputError, UsageError
 from leadscore_cli.grading import GRADE, PRIORITY, grading_of, letters, require_tiers
 from leadscore_cli.model.schema import Model, category_column
-from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.nightly import (
     check_run_files,
     excel_safe,
@@ -39,7 +38,7 @@ from leadscore_cli.score_run import (
     invalid_values_check,
     main_format,
     model_metadata,
-    recorded_model,
+    other_scoring_model,
     replaced_columns_warning,
     run_guarded,
     run_writes,
@@ -306,14 +305,9 @@ def other_model_warning(source: Source, model: Model) -> list[str]:
 
     Tiers and grades would then mix that model's scores with this model's cutoffs.
     """
-    scored_with = recorded_model(source)
-    if scored_with is None or scored_with["sha256"] == model_sha256(model):
+    which = other_scoring_model(source, model)
+    if which is None:
         return []
-    name, version = scored_with["name"], scored_with["version"]
-    if (name, version) == (model.name, model.version):
-        which = f"another edit of model {name} version {version} (its file differs)"
-    else:
-        which = f"model {name} version {version}, not {model.name} {model.version}"
     return [
         f"the scores in {source.name} came from {which}; they are graded as they are: "
         "pass --rescore to score the leads with the given model"

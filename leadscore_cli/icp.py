@@ -211,8 +211,8 @@ def signal_text(attribute: Attribute, b: Bin) -> str:
 def strongest_signals(attributes: Sequence[Attribute], support: int) -> dict[str, list[Signal]]:
     """The bins that move conversion most, from attributes a model could use.
 
-    Leaky and weak attributes, `(other)` bins and bins under the support are left out;
-    bins are ranked by their share of the attribute's IV (strength times support).
+    Leaky and not predictive (weak) attributes, `(other)` bins and bins under the support
+    are left out; bins are ranked by their own IV (strength times support).
     """
     candidates = [
         (a, b)

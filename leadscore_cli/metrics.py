@@ -9,7 +9,8 @@ Definitions (also in docs/report.md):
 * AUC: the Mann-Whitney statistic with ties counted as half, i.e. the chance that a
   random converted lead scores above a random other one:
   ``sum_i pos_i * (neg_below_i + neg_i / 2) / (P * N)``. Gini = 2 * AUC - 1.
-* KS: the largest |TPR - FPR| over the cutoffs "score >= c", c a distinct score.
+* KS: the largest |TPR - FPR| over the cutoffs "score >= c", c a distinct score,
+  compared exactly (|TP * N - FP * P|); on ties, the highest such c.
 * Deciles: leads ranked by score, highest first; all leads with the same score share
   a decile, that of the first of them: ``decile = floor(10 * above / n) + 1`` where
   ``above`` counts leads with a strictly higher score. Heavy ties can leave a decile
@@ -48,6 +49,17 @@ def rounded(value: float | None, digits: int = 6) -> float | None:
 # --- ranking quality ---------------------------------------------------------------
 
 
+def counts_per_score(
+    scores: np.ndarray, converted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct scores (ascending) and the converted and other leads at each, from rows."""
+    values, inverse = np.unique(np.asarray(scores, dtype=np.float64), return_inverse=True)
+    flags = np.asarray(converted, dtype=bool)
+    pos = np.bincount(inverse[flags], minlength=values.size).astype(np.int64)
+    neg = np.bincount(inverse[~flags], minlength=values.size).astype(np.int64)
+    return values, pos, neg
+
+
 def auc_from_counts(positives: np.ndarray, negatives: np.ndarray) -> float | None:
     """Exact AUC with ties as half a win, from counts per distinct score (ascending)."""
     pos = np.asarray(positives, dtype=np.float64)
@@ -62,17 +74,22 @@ def auc_from_counts(positives: np.ndarray, negatives: np.ndarray) -> float | Non
 def ks_from_counts(
     scores: np.ndarray, positives: np.ndarray, negatives: np.ndarray
 ) -> tuple[float | None, float | None]:
-    """(KS, the cutoff score where it is reached) over cutoffs "score >= c"."""
-    pos = np.asarray(positives, dtype=np.float64)
-    neg = np.asarray(negatives, dtype=np.float64)
-    if pos.sum() == 0 or neg.sum() == 0:
+    """(KS, the cutoff score where it is reached) over cutoffs "score >= c".
+
+    |TPR - FPR| is compared as the whole number |TP * N - FP * P| (the same over P * N),
+    so equal gaps are equal and a tie goes to the highest cutoff, as documented; float
+    division would make 1 - 2/3 and 1/3 differ.
+    """
+    pos = np.asarray(positives, dtype=np.int64)
+    neg = np.asarray(negatives, dtype=np.int64)
+    total_pos, total_neg = int(pos.sum()), int(neg.sum())
+    if total_pos == 0 or total_neg == 0:
         return None, None
-    tpr = pos[::-1].cumsum()[::-1] / pos.sum()  # share of positives at or above each score
-    fpr = neg[::-1].cumsum()[::-1] / neg.sum()
-    gap = np.abs(tpr - fpr)
-    best = int(np.argmax(gap[::-1]))  # on ties, the highest cutoff
-    index = len(gap) - 1 - best
-    return float(gap[index]), float(np.asarray(scores)[index])
+    tp = pos[::-1].cumsum()[::-1]  # positives at or above each score
+    fp = neg[::-1].cumsum()[::-1]
+    gap = np.abs(tp * total_neg - fp * total_pos)
+    index = len(gap) - 1 - int(np.argmax(gap[::-1]))  # on ties, the highest cutoff
+    return int(gap[index]) / (total_pos * total_neg), float(np.asarray(scores)[index])
 
 
 def gini(auc: float | None) -> float | None:

@@ -37,6 +37,7 @@ class Baseline:
     profiles: list[Profile]
     bin_counts: dict[str, pl.DataFrame]  # field -> bin, count
     missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. scored again with the model
 
 
 def profile_baseline(path: str, model: Model | None, as_of: dt.date) -> Baseline:
@@ -76,6 +77,7 @@ def profile_baseline(path: str, model: Model | None, as_of: dt.date) -> Baseline
         tier_counts=tier_counts,
         profiles=profiles,
         bin_counts={p.column.field: df for p, df in zip(profiles, second, strict=True)},
+        notes=prepared.notes,
     )
 
 

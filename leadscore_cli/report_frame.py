@@ -18,10 +18,10 @@ from leadscore_cli.fields import parse_field
 from leadscore_cli.grading import grade_expr, grading_of
 from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, Model, category_column
 from leadscore_cli.readers import Source
-from leadscore_cli.score_run import invalid_values_check
+from leadscore_cli.score_run import invalid_values_check, other_scoring_model
 from leadscore_cli.scoring import plan_scoring
 from leadscore_cli.scoring.columns import SCORE, TIER
-from leadscore_cli.scoring.inputs import has_scores, hint_for, restore_sources
+from leadscore_cli.scoring.inputs import has_scores, hint_for, restore_sources, without_scores
 from leadscore_cli.scoring.totals import tier_expr
 
 GRADE = "grade"
@@ -55,6 +55,7 @@ class Prepared:
     tier_order: list[str] | None
     grade_order: list[str] | None
     checks: list[tuple[pl.LazyFrame, Check]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def validate_options(options: ReportOptions) -> None:
@@ -89,13 +90,15 @@ def prepare(source: Source, model: Model | None, as_of: dt.date) -> Prepared:
         )
         return Prepared(frame, False, enum_order(schema, TIER), enum_order(schema, GRADE))
     checks: list[tuple[pl.LazyFrame, Check]] = []
-    if has_scores(columns, model):
+    notes = other_model_note(source, model)
+    if has_scores(columns, model) and not notes:
         frame = source.frame.with_columns(
             pl.col(c).cast(pl.Float64, strict=False) for c in score_columns(model)
         )
         scored_here = False
     else:
-        plan = plan_scoring(source.frame, model, as_of=as_of, source_name=source.name)
+        export, _ = without_scores(source.frame, model)
+        plan = plan_scoring(export, model, as_of=as_of, source_name=source.name)
         frame = plan.output
         check = invalid_values_check(plan, source.name)
         checks.append((plan.stats, lambda df: check([df])))
@@ -106,7 +109,20 @@ def prepare(source: Source, model: Model | None, as_of: dt.date) -> Prepared:
     grades = model_grades(model)
     grade = grade_expr(model) if grades else pl.lit(None, pl.String)
     frame = frame.with_columns(tier.alias(T), grade.alias(G))
-    return Prepared(frame, scored_here, tiers, grades, checks)
+    return Prepared(frame, scored_here, tiers, grades, checks, notes)
+
+
+def other_model_note(source: Source, model: Model) -> list[str]:
+    """A Parquet file `score` wrote records its model; scores of another model would be
+    reported under this model's name, so the leads are scored again (a CSV has no record:
+    its score columns are trusted)."""
+    which = other_scoring_model(source, model)
+    if which is None:
+        return []
+    return [
+        f"the scores in {source.name} came from {which}: its leads are scored again "
+        "here with the given model"
+    ]
 
 
 def score_columns(model: Model) -> list[str]:

@@ -32,10 +32,17 @@ def outcome_section(
     grades: list[str],
     warnings: list[str],
 ) -> dict:
-    known = cells.filter(pl.col(Y).is_not_null())
+    """Every outcome figure over one population: the leads with a score and a known outcome."""
+    known = cells.filter(pl.col(Y).is_not_null() & pl.col(S).is_not_null())
     positives = int(known.filter(pl.col(Y))[COUNT].sum())
     total = int(known[COUNT].sum())
     missing = int(cells.filter(pl.col(Y).is_null())[COUNT].sum())
+    unscored = int(cells.filter(pl.col(Y).is_not_null() & pl.col(S).is_null())[COUNT].sum())
+    if unscored:
+        warnings.append(
+            f"{unscored:,} lead(s) with a known outcome have no readable score: they are left "
+            "out of every outcome figure"
+        )
     if positives == 0 or positives == total:
         warnings.append(
             f"outcome column {options.outcome!r} has a single class among {total:,} known "
@@ -52,6 +59,7 @@ def outcome_section(
         "known": total,
         "converted": positives,
         "missing": missing,
+        "unscored": unscored,
         "base_rate": rounded(ratio(positives, total)),
         "auc": rounded(auc),
         "gini": rounded(gini(auc)),
@@ -115,13 +123,15 @@ def comparison(
         assert model is not None
         current = {"name": model.name, "version": model.version}
     who = {"name": other.name, "version": other.version}
+    known = cells.filter(
+        pl.col(Y).is_not_null() & pl.col(S).is_not_null() & pl.col(SB).is_not_null()
+    )
     sides = [
-        model_side(cells, S, T, tiers, "current", current),
-        model_side(cells, SB, TB, [t.name for t in other.tiers], "other", who),
+        model_side(cells, known, S, T, tiers, "current", current),
+        model_side(cells, known, SB, TB, [t.name for t in other.tiers], "other", who),
     ]
     paired = (
-        cells.filter(pl.col(Y).is_not_null() & pl.col(S).is_not_null() & pl.col(SB).is_not_null())
-        .group_by(S, SB, Y)
+        known.group_by(S, SB, Y)
         .agg(pl.col(COUNT).sum())
         .sort(S, SB, Y)  # a fixed cell order, so the seeded draws give the same interval
     )
@@ -145,9 +155,16 @@ def comparison(
 
 
 def model_side(
-    cells: pl.DataFrame, score: str, tier: str, tiers: list[str], role: str, who: dict
+    cells: pl.DataFrame,
+    known: pl.DataFrame,
+    score: str,
+    tier: str,
+    tiers: list[str],
+    role: str,
+    who: dict,
 ) -> dict:
-    known = cells.filter(pl.col(Y).is_not_null())
+    """One model's figures: volume over all `cells`, the rest over the `known` leads
+    (a known outcome and both models' scores), the same leads for both models."""
     scores = per_score(known, score)
     values = scores[score].to_numpy()
     pos, neg = scores["pos"].to_numpy(), scores["neg"].to_numpy()

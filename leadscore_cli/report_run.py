@@ -123,7 +123,7 @@ def build_report(
         frames = [frame.group_by(keys).agg(pl.len().alias(COUNT))]
         if options.created_column is not None:
             frames.append(
-                frame.filter(pl.col(DAYS).is_not_null())
+                frame.filter(pl.col(DAYS).is_not_null() & pl.col(S).is_not_null())
                 .group_by(T, RAW, DAYS)
                 .agg(pl.len().alias(COUNT))
             )
@@ -208,7 +208,7 @@ def assemble(
     baseline: Baseline | None,
     drift_counts: list[tuple[Profile, pl.DataFrame]],
 ) -> Report:
-    warnings: list[str] = []
+    warnings = prepared.notes + (baseline.notes if baseline is not None else [])
     tier_order = prepared.tier_order or order_by_score(cells, T)
     grade_order = prepared.grade_order or sorted_grades(cells)
     rows = int(cells[COUNT].sum())

@@ -193,6 +193,18 @@ def recorded_model(source: Source) -> dict[str, str] | None:
     }
 
 
+def other_scoring_model(source: Source, model: Model) -> str | None:
+    """How to name the model a Parquet input records, when it is not `model`: scores
+    from it are not this model's. None when the input records `model` or nothing."""
+    scored_with = recorded_model(source)
+    if scored_with is None or scored_with["sha256"] == model_sha256(model):
+        return None
+    name, version = scored_with["name"], scored_with["version"]
+    if (name, version) == (model.name, model.version):
+        return f"another edit of model {name} version {version} (its file differs)"
+    return f"model {name} version {version}, not {model.name} {model.version}"
+
+
 def score_file(
     input_path: str,
     model: Model,

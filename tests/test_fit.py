@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from leadscore_cli.errors import EXIT_DATA, EXIT_USAGE
+from leadscore_cli.errors import EXIT_DATA, EXIT_OUTPUT, EXIT_USAGE
 from leadscore_cli.fitting import split_history
 from leadscore_cli.sample import (
     COUNTRIES,
@@ -23,7 +23,7 @@ from leadscore_cli.sample import (
     SIZE_BAND_UPPER,
     generate_leads,
 )
-from tests.conftest import SAMPLE, parse_json
+from tests.conftest import B2B_MODEL, SAMPLE, parse_json
 
 ROWS = 20_000
 TRUE_VALUES = ["true", "t", "yes", "y", "1"]
@@ -147,6 +147,57 @@ def test_score_reproduces_the_holdout_auc(fitted, run, tmp_path):
     assert round(roc_auc_score(y[holdout], scores[holdout]), 3) == round(
         report["metrics"]["auc"], 3
     )
+
+
+def test_report_on_the_holdout_gives_the_figures_fit_printed(fitted, run, tmp_path):
+    # one definition of AUC, KS and top-decile lift (ties share a decile) for both commands
+    metrics = fitted["report"]["metrics"]
+    scored = tmp_path / "scored.csv"
+    as_of = fitted["report"]["as_of"]
+    result = run("score", fitted["data"], "-m", fitted["model"], "-o", scored, "--as-of", as_of)
+    assert result.exit_code == 0, result.stderr
+    _, _, holdout = holdout_of(fitted["data"])
+    held = tmp_path / "holdout.csv"
+    pl.read_csv(scored, columns=["score", "converted"]).filter(pl.Series(holdout)).write_csv(held)
+    result = run("report", held, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    outcome = parse_json(result.stdout)["outcome"]
+    assert outcome["known"] == metrics["leads"]
+    assert round(outcome["auc"], 4) == metrics["auc"]
+    assert round(outcome["ks"], 4) == metrics["ks"]
+    assert round(outcome["deciles"][0]["lift"], 4) == metrics["lift"]
+
+
+def score_twice_with_previous(run, data: Path, model: Path, as_of: str, folder: Path) -> Path:
+    """Score `data` as last night's run, then again against it with --previous."""
+    previous, current = folder / "previous.csv", folder / "current.csv"
+    for output, extra in ((previous, ()), (current, ("--previous", previous))):
+        result = run("score", data, "-m", model, "-o", output, "--as-of", as_of, "-q", *extra)
+        assert result.exit_code == 0, result.stderr
+    return current
+
+
+def test_fitted_model_names_the_lead_id_so_previous_works(fitted, run, tmp_path):
+    assert fitted["toml"]["model"]["id_column"] == "lead_id"
+    lead_id = next(d for d in fitted["report"]["dropped"] if d["column"] == "lead_id")
+    assert lead_id["kind"] == "id-like"
+    as_of = fitted["report"]["as_of"]
+    current = score_twice_with_previous(run, fitted["data"], fitted["model"], as_of, tmp_path)
+    scored = pl.read_csv(current)
+    assert scored["previous_score"].is_not_null().all()  # every lead found by its id
+    assert (scored["tier_change"] != "new").all()
+
+
+def test_a_renamed_id_header_is_the_models_id_column(run, tmp_path):
+    data = tmp_path / "history.csv"
+    pl.read_csv(SAMPLE, infer_schema=False).rename({"lead_id": "Record ID"}).write_csv(data)
+    model = tmp_path / "fitted.toml"
+    report = fit_report(run, data, model)
+    toml = tomllib.loads(model.read_text())
+    assert toml["model"]["id_column"] == "record_id"
+    assert toml["fields"]["record_id"] == {"source": "Record ID"}
+    current = score_twice_with_previous(run, data, model, report["as_of"], tmp_path)
+    assert pl.read_csv(current)["previous_score"].is_not_null().all()
 
 
 def test_model_reads_history_like_the_engine(fitted):
@@ -354,9 +405,19 @@ def test_stdin_and_stdout_are_not_the_history_file(run, tmp_path):
     (tmp_path / "sub").mkdir()
     for output in (history, tmp_path / "sub" / ".." / "history.csv"):
         result = run("fit", history, "--outcome", "converted", "-o", output)
-        assert result.exit_code == EXIT_USAGE
-        assert "-o names the history file" in result.stderr
+        assert result.exit_code == EXIT_OUTPUT
+        assert "refusing to write over the history file" in result.stderr
         assert history.read_bytes() == SAMPLE.read_bytes()
+
+
+def test_output_that_names_the_base_model_is_refused(run, tmp_path):
+    # exit 6, as every command refuses to write over a file the run reads
+    base = tmp_path / "base.toml"
+    base.write_bytes(B2B_MODEL.read_bytes())
+    result = run("fit", SAMPLE, "--outcome", "converted", "--base-model", base, "-o", base)
+    assert result.exit_code == EXIT_OUTPUT, result.stderr
+    assert "refusing to write over the base model file" in result.stderr
+    assert base.read_bytes() == B2B_MODEL.read_bytes()
 
 
 def fit_report(run, data: Path, out: Path) -> dict:

@@ -64,6 +64,15 @@ def test_auc_single_class_is_undefined():
     assert ks_from_counts(SCORES, np.array([0, 0, 0]), NEG) == (None, None)
 
 
+def test_ks_ties_go_to_the_highest_cutoff_exactly():
+    # scores 10, 20, 30, 40, 30, 30 converted t, f, t, f, f, t: the gaps at 20 (1 - 2/3)
+    # and at 40 (1/3 - 0) are equal, and the highest cutoff is the one named
+    scores = np.array([10.0, 20.0, 30.0, 40.0])
+    ks, at = ks_from_counts(scores, np.array([1, 0, 2, 0]), np.array([0, 1, 1, 1]))
+    assert ks == pytest.approx(1 / 3)
+    assert at == 40.0
+
+
 def test_ks_is_largest_gap_over_cutoffs():
     # score >= 3: TPR 1/3, FPR 0/3; >= 2: 2/3, 2/3; >= 1: 1, 1. KS = 1/3 at 3.
     ks, at = ks_from_counts(SCORES, POS, NEG)

@@ -174,6 +174,22 @@ def test_duplicates_emails_constant_and_formula_cells():
     assert (formula.count, formula.rows) == (3, [1, 2, 4])  # not -5, "-" or " =x"
 
 
+def test_a_column_with_unreadable_values_beside_one_value_is_not_constant():
+    # 38 fives and two words: an int column (95% read) whose present values differ
+    profile = profiled({"n": ["5"] * 19 + ["abc", "xyz"] + ["5"] * 19})
+    assert column(profile, "n").type == "int"
+    assert "n" not in findings(profile, "constant_column")
+    assert findings(profile, "unreadable")["n"].count == 2
+    assert findings(profiled({"n": ["5"] * 40}), "constant_column")["n"].count == 40
+
+
+def test_formula_message_names_every_start_it_flags():
+    profile = profiled({"note": ["\tcmd", "\r=1", "=A1", "ok", "fine"]})
+    formula = findings(profile, "formula")["note"]
+    assert formula.count == 3
+    assert "a tab" in formula.message and "carriage return" in formula.message
+
+
 def test_a_foreign_key_that_repeats_by_design_is_not_a_duplicate_id():
     profile = profiled({"account_id": ["A1", "A1", "A1", "A2", "A2", "A2"]})
     assert "account_id" not in findings(profile, "duplicate_id")
@@ -415,6 +431,11 @@ def test_sample_icp_flags_stage_as_leakage_and_finds_the_demo_signal(sample_repo
     assert "lead_source" in icp["weak"]  # carries no signal by construction
     ivs = [a["iv"] for a in icp["attributes"]]
     assert ivs == sorted(ivs, reverse=True)
+    # signals are ranked by their bin's own IV, as docs/profile.md says
+    bin_iv = {(a["name"], b["label"]): b["iv"] for a in icp["attributes"] for b in a["bins"]}
+    for side in ("positive", "negative"):
+        ranked = [bin_iv[s["attribute"], s["bin"]] for s in icp["signals"][side]]
+        assert ranked == sorted(ranked, reverse=True)
 
 
 def test_json_schema(sample_report):
@@ -509,6 +530,10 @@ def test_terminal_report_goes_to_stderr(run):
     for text in ("Columns", "Data quality", "Ideal customer profile", "Strongest signals"):
         assert text in result.stderr
     assert "converted nearly decides the outcome" in result.stderr
+    text = " ".join(result.stderr.split())
+    assert "Not analysed: lead_id (id-like" in text  # as in the JSON and Markdown
+    assert "stage (the target)" in text
+    assert "Not predictive (IV < 0.02), better left out of a model:" in text
 
 
 def test_markdown_report_and_quiet(run):
@@ -518,6 +543,10 @@ def test_markdown_report_and_quiet(run):
     assert result.stdout.startswith("# Profile of `")
     for text in ("## Columns", "## Data quality", "## Ideal customer profile", "| --- |"):
         assert text in result.stdout
+    marked = run("profile", SAMPLE, "-m", B2B_MODEL, "--markdown")
+    assert marked.exit_code == 0, marked.stderr
+    assert "| `email` * |" in marked.stdout  # the model's fields, with no stray backslash
+    assert "\\*" not in marked.stdout
     quiet = run("profile", SAMPLE, "-q")
     assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
 

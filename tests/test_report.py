@@ -35,6 +35,7 @@ OUTCOME_KEYS = {
     "known",
     "converted",
     "missing",
+    "unscored",
     "base_rate",
     "auc",
     "gini",
@@ -445,3 +446,92 @@ def test_scored_csv_without_a_model_orders_tiers_by_score(scored, tmp_path):
     assert result.exit_code == 0, result.stderr
     outcome = json.loads(result.stdout)["outcome"]
     assert [t["tier"] for t in outcome["by_tier"]] == ["sql", "mql", "nurture", "cold"]
+
+
+def report_json(*args: object) -> dict:
+    result = invoke("report", *args, "--outcome", "converted", "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_parquet_scored_by_another_model_is_scored_again(scored):
+    # the file's footer records b2b-saas: its scores must not pass for the simple model's
+    fresh = report_json(SAMPLE, "-m", SIMPLE_MODEL)
+    again = report_json(scored, "-m", SIMPLE_MODEL)
+    assert again["scores"] == "scored"
+    assert again["outcome"]["auc"] == fresh["outcome"]["auc"]
+    assert again["outcome"]["deciles"] == fresh["outcome"]["deciles"]
+    assert any("b2b-saas" in w and "scored again" in w for w in again["warnings"])
+    same = report_json(scored, "-m", B2B_MODEL)
+    assert same["scores"] == "read" and same["warnings"] == []
+
+
+def test_compare_model_on_a_file_scored_by_the_other_model(scored):
+    fresh = report_json(SAMPLE, "-m", SIMPLE_MODEL, "--compare-model", B2B_MODEL)
+    again = report_json(scored, "-m", SIMPLE_MODEL, "--compare-model", B2B_MODEL)
+    assert again["comparison"] == fresh["comparison"]
+    assert again["comparison"]["auc_difference"] > 0
+
+
+def test_baseline_scored_by_another_model_is_scored_again(scored):
+    fresh = report_json(SAMPLE, "-m", SIMPLE_MODEL, "--baseline", SAMPLE)
+    again = report_json(SAMPLE, "-m", SIMPLE_MODEL, "--baseline", scored)
+    assert again["drift"]["score"] == fresh["drift"]["score"]
+    assert any(scored in w and "scored again" in w for w in again["warnings"])
+
+
+def test_outcome_figures_are_over_leads_with_a_score(tmp_path):
+    data = tmp_path / "scored.csv"
+    pl.DataFrame(
+        {
+            "score": ["90", "80", "", "abc", "40", "30", "20", "10", "50", "60"],
+            "tier": ["hot", "hot", "hot", "cold", "cold", "cold", "cold", "cold", "hot", "hot"],
+            "converted": ["t", "t", "t", "t", "f", "f", "f", "", "f", "t"],
+        }
+    ).write_csv(data)
+    result = invoke("report", data, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    outcome = report["outcome"]
+    # 10 rows: 1 without an outcome, 2 with an outcome but no score, 7 in every figure
+    assert (outcome["known"], outcome["missing"], outcome["unscored"]) == (7, 1, 2)
+    assert outcome["converted"] == 3 and outcome["base_rate"] == pytest.approx(3 / 7)
+    assert sum(d["leads"] for d in outcome["deciles"]) == outcome["known"]
+    assert sum(d["converted"] for d in outcome["deciles"]) == outcome["converted"]
+    assert sum(t["leads"] for t in outcome["by_tier"]) == outcome["known"]
+    assert any(
+        "2 lead(s) with a known outcome have no readable score" in w for w in report["warnings"]
+    )
+    text = invoke("report", data, "--outcome", "converted")
+    assert "2 left out (no readable score)" in " ".join(text.stdout.split())
+
+
+def test_compared_models_are_measured_on_the_same_leads(tmp_path):
+    scored_csv = tmp_path / "scored.csv"
+    result = invoke("score", SAMPLE, "-m", B2B_MODEL, "-o", scored_csv, "--as-of", AS_OF, "-q")
+    assert result.exit_code == 0, result.stderr
+    blanked = pl.read_csv(scored_csv, infer_schema=False).with_columns(
+        pl.when(pl.int_range(pl.len()) < 50).then(None).otherwise(pl.col("score")).alias("score")
+    )
+    blanked.write_csv(scored_csv)
+    report = report_json(scored_csv, "-m", B2B_MODEL, "--compare-model", SIMPLE_MODEL)
+    assert report["outcome"]["known"] == 4950 and report["outcome"]["unscored"] == 50
+    for side in report["comparison"]["models"]:
+        assert sum(t["leads"] for t in side["tiers"]) == 4950
+
+
+def test_ks_score_is_the_highest_cutoff_on_ties(tmp_path):
+    data = tmp_path / "scored.csv"
+    data.write_text("score,converted\n10,t\n20,f\n30,t\n40,f\n30,f\n30,t\n")
+    result = invoke("report", data, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    outcome = json.loads(result.stdout)["outcome"]
+    assert outcome["ks"] == pytest.approx(1 / 3, abs=1e-6) and outcome["ks_score"] == 40.0
+
+
+def test_drift_bin_shares_are_the_smoothed_shares_psi_uses(full):
+    bins = full["drift"]["score"]["bins"]
+    total = sum(b["current"] for b in bins) + 0.5 * len(bins)
+    for b in bins:
+        assert b["current_share"] == pytest.approx((b["current"] + 0.5) / total, abs=1e-6)
+        assert b["baseline_share"] == pytest.approx((b["baseline"] + 0.5) / total, abs=1e-6)

@@ -24,7 +24,7 @@ from leadscore_cli.cli.common import (
 )
 from leadscore_cli.cli.render import new_table, print_warning
 from leadscore_cli.errors import UsageError
-from leadscore_cli.writers import STDOUT, atomic_path
+from leadscore_cli.writers import STDOUT, atomic_path, check_destination
 
 if TYPE_CHECKING:  # scikit-learn loads only when fit runs
     from leadscore_cli.fitting import FitResult, Metrics
@@ -59,12 +59,12 @@ def features_table(result: FitResult) -> Table:
     return table
 
 
-def writes_over(output: str, history: str) -> bool:
-    """Whether -o names the history file; `-` is stdout for -o and stdin for the history,
-    which are never the same file."""
-    if output == STDOUT or history == "-":
-        return False
-    return Path(output).expanduser().resolve() == Path(history).expanduser().resolve()
+def files_read(history: str, base_model: Path | None) -> dict[str, Path | None]:
+    """The files a fit reads, which -o must not name (`-` is stdin, never a file)."""
+    return {
+        "history file": None if history == STDOUT else Path(history),
+        "base model file": base_model,
+    }
 
 
 def fit(
@@ -98,7 +98,7 @@ def fit(
         int | None,
         typer.Option(
             "--max-features",
-            help="Use at most K columns, the strongest by information value.",
+            help="Use at most N columns, the strongest by information value.",
             show_default=False,
         ),
     ] = None,
@@ -130,8 +130,7 @@ def fit(
         --exclude lead_source --base-model configs/b2b_saas.toml
     """
     with reporting_errors(debug):
-        if writes_over(output, history):
-            raise UsageError("-o names the history file; write the model somewhere else")
+        check_destination(output, files_read(history, base_model))
         if output == "-" and json_out:
             raise UsageError("-o - and --json both write to stdout; choose one")
         base = read_model(base_model) if base_model is not None else None

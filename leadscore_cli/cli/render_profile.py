@@ -6,7 +6,7 @@ so the terminal, the wiki page and the JSON never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -126,9 +126,16 @@ def leakage_lines(icp: Icp) -> list[str]:
 
 
 def weak_text(icp: Icp) -> str:
-    return f"Weak attributes (IV < {WEAK_IV:g}), better left out of a model: " + (
+    """The attributes under WEAK_IV, named as `strength` reads that IV."""
+    return f"Not predictive (IV < {WEAK_IV:g}), better left out of a model: " + (
         ", ".join(icp.weak) if icp.weak else "none"
     )
+
+
+def skipped_text(icp: Icp, quote: Callable[[str], str] = str) -> str:
+    """The columns the profile did not analyse as attributes, each with its reason."""
+    skipped = [f"{quote(s['column'])} ({s['reason']})" for s in icp.skipped]
+    return "Not analysed: " + ", ".join(skipped)
 
 
 def best_bin(attribute: Attribute) -> str:
@@ -258,7 +265,10 @@ def icp_parts(icp: Icp) -> list[RenderableType]:
         parts.append(Text(f"  - {signal.text}", style="red"))
     if not any(icp.signals.values()):
         parts.append(Text("  none with enough support"))
-    parts += [Text(""), Text(weak_text(icp)), Text(""), attributes_table(icp)]
+    parts += [Text(""), Text(weak_text(icp))]
+    if icp.skipped:
+        parts.append(Text(skipped_text(icp)))
+    parts += [Text(""), attributes_table(icp)]
     return parts
 
 
@@ -301,7 +311,7 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]], right: st
 def md_columns(profile: Profile) -> str:
     rows = []
     for c in profile.columns:
-        name = f"`{c.name}`" + (" \\*" if c.in_model else "")
+        name = f"`{c.name}`" + (" *" if c.in_model else "")  # a lone * is not emphasis
         if c.source != c.name:
             name += f" (`{c.source}`)"
         markers = ", ".join(f"{k!r} {v:,}" for k, v in c.null_markers.items())
@@ -338,7 +348,7 @@ def md_icp(icp: Icp) -> list[str]:
     signals = [f"- {s.text}" for s in icp.signals.get("positive", [])]
     signals += [f"- {s.text}" for s in icp.signals.get("negative", [])]
     out += signals or ["None with enough support."]
-    out += ["", "### Weak attributes", "", weak_text(icp) + ".", ""]
+    out += ["", "### Not predictive attributes", "", weak_text(icp) + ".", ""]
     out += ["### Attributes by information value", ""]
     rows = [
         (
@@ -381,8 +391,7 @@ def md_icp(icp: Icp) -> list[str]:
         )
         out.append("")
     if icp.skipped:
-        skipped = ", ".join(f"`{s['column']}` ({s['reason']})" for s in icp.skipped)
-        out += [f"Not analysed: {skipped}.", ""]
+        out += [skipped_text(icp, lambda name: f"`{name}`") + ".", ""]
     return out
 
 

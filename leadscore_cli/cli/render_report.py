@@ -152,6 +152,16 @@ def rate_block(title: str, label: str, rows: list[dict]) -> Block:
     )
 
 
+def population_note(outcome: dict) -> str:
+    """Which leads the outcome figures are over, and which are left out."""
+    note = f"{outcome['known']:,} leads with a score and a known outcome"
+    if outcome["missing"]:
+        note += f", {outcome['missing']:,} left out (no outcome)"
+    if outcome["unscored"]:
+        note += f", {outcome['unscored']:,} left out (no readable score)"
+    return note
+
+
 def outcome_blocks(outcome: dict) -> list[Block]:
     out = [
         Block(
@@ -164,10 +174,7 @@ def outcome_blocks(outcome: dict) -> list[Block]:
                 ["KS reached at score >=", num(outcome["ks_score"], ".2f")],
                 ["base rate", pct(outcome["base_rate"])],
             ],
-            notes=[
-                f"{outcome['known']:,} leads with a known outcome"
-                + (f", {outcome['missing']:,} left out (no outcome)" if outcome["missing"] else "")
-            ],
+            notes=[population_note(outcome)],
             section="outcome",
         )
     ]

@@ -162,6 +162,18 @@ def id_like(column: Column) -> str | None:
     return None
 
 
+def is_lead_id(column: Column) -> bool:
+    """Whether an id-like column is named like an id (`lead_id`, `Record ID`): then it is
+    the lead's id, which the written model names as `id_column` so that later runs can
+    join on it (`score --previous`)."""
+    return bool(ID_NAME.search(column.name))
+
+
+def id_spec(column: Column) -> FieldSpec | None:
+    """The [fields] entry the id needs: only a rename, its values are never compared."""
+    return None if column.name == column.source else FieldSpec(column.name, column.source)
+
+
 def days_before_as_of(dates: list[Column]) -> dt.date | None:
     """Turn date columns into days before the latest date in the data (the as-of date)."""
     latest = [np.nanmax(c.values) for c in dates if not np.isnan(c.values).all()]

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from sklearn.metrics import roc_auc_score, roc_curve
 
 from leadscore_cli.errors import DataError
 from leadscore_cli.fitting.history import History
+from leadscore_cli.metrics import auc_from_counts, counts_per_score, gains_table, ks_from_counts
 from leadscore_cli.model.schema import Model
 from leadscore_cli.score_run import invalid_values_check
 from leadscore_cli.scoring import plan_scoring
@@ -24,14 +24,13 @@ from leadscore_cli.thresholds import (
 )
 
 TIER_CUTOFFS = 3
-TOP_SHARE = 0.1  # lift is measured in the top decile
 
 
 @dataclass
 class Metrics:
     auc: float
     ks: float
-    lift: float  # conversion rate in the top decile over the base rate
+    lift: float  # conversion rate in the top decile over the base rate, as `report` has it
     leads: int
     converted: int
 
@@ -56,27 +55,18 @@ def engine_scores(
 
 
 def metrics(scores: np.ndarray, y: np.ndarray) -> Metrics:
-    """AUC, KS and top-decile lift of scores (ties share the top decile fairly)."""
-    fpr, tpr, _ = roc_curve(y, scores)
-    return Metrics(
-        auc=float(roc_auc_score(y, scores)),
-        ks=float(np.max(tpr - fpr)),
-        lift=top_lift(scores, y, TOP_SHARE),
-        leads=int(y.size),
-        converted=int(y.sum()),
-    )
+    """AUC, KS and top-decile lift exactly as `report` computes them (`leadscore_cli.metrics`:
+    ties share a decile), so both commands give the same figures for the same scores.
 
-
-def top_lift(scores: np.ndarray, y: np.ndarray, share: float) -> float:
-    """Conversion rate of the top `share` of leads over the base rate; a tie that straddles
-    the boundary counts in proportion."""
-    want = share * y.size
-    values, inverse = np.unique(-scores, return_inverse=True)  # best first
-    leads = np.bincount(inverse, minlength=values.size).astype(np.float64)
-    converted = np.bincount(inverse, weights=y.astype(np.float64), minlength=values.size)
-    taken = np.minimum(leads, np.maximum(0.0, want - (np.cumsum(leads) - leads)))
-    rate = float((converted * taken / leads).sum() / want)
-    return rate / float(y.mean())
+    `y` must hold converted and other leads (see `holdout_metrics`).
+    """
+    values, pos, neg = counts_per_score(scores, y)
+    auc = auc_from_counts(pos, neg)
+    ks, _ = ks_from_counts(values, pos, neg)
+    lift = gains_table(values, pos, neg)[0]["lift"]
+    if auc is None or ks is None or not isinstance(lift, float):
+        raise ValueError("metrics need converted and other leads")
+    return Metrics(auc=auc, ks=ks, lift=lift, leads=int(y.size), converted=int(y.sum()))
 
 
 def propose_tiers(scores: np.ndarray, y: np.ndarray) -> list[TierPick]:

@@ -20,6 +20,7 @@ from leadscore_cli.fitting.columns import (
     field_names,
     field_slug,
     id_like,
+    is_lead_id,
     read_column,
 )
 from leadscore_cli.outcome import check_outcome, outcome_check_frame, outcome_expr, require_column
@@ -74,6 +75,7 @@ class History:
     dropped: list[Dropped]
     as_of: dt.date | None  # the latest date in the data: dates are read as days before it
     missing_outcome: int = 0
+    id_column: Column | None = None  # the lead id, written as the model's id_column
 
     @property
     def train(self) -> np.ndarray:
@@ -106,7 +108,7 @@ def read_history(
     check_sizes(y, options.holdout, name)
     holdout = split_history(y, options.holdout, options.seed)
     check_classes(y[~holdout], name)
-    columns, dropped, as_of = read_columns(frame, options, name)
+    columns, dropped, as_of, id_column = read_columns(frame, options, name)
     return History(
         name=name,
         frame=frame,
@@ -116,6 +118,7 @@ def read_history(
         dropped=dropped,
         as_of=as_of,
         missing_outcome=counts.missing,
+        id_column=id_column,
     )
 
 
@@ -180,8 +183,9 @@ def check_excluded(exclude: Sequence[str], names: list[str]) -> None:
 
 def read_columns(
     frame: pl.DataFrame, options: FitOptions, source_name: str
-) -> tuple[list[Column], list[Dropped], dt.date | None]:
-    """Read each candidate column as a category, boolean, number or date."""
+) -> tuple[list[Column], list[Dropped], dt.date | None, Column | None]:
+    """Read each candidate column as a category, boolean, number or date; also return the
+    lead id column (the first id-like column named like an id), if there is one."""
     schema = frame.schema
     names = list(schema.names())
     excluded = set(options.exclude)
@@ -198,6 +202,7 @@ def read_columns(
     fields = field_names(candidates, names)
     columns: list[Column] = []
     dates: list[Column] = []
+    id_column: Column | None = None
     for source in candidates:
         kind = kinds[source]
         if kind in ("empty", "unsupported"):
@@ -207,10 +212,13 @@ def read_columns(
         column = read_column(frame, source, fields[source], kind)
         reason = id_like(column)
         if reason:
+            if id_column is None and is_lead_id(column):
+                id_column = column
+                reason += "; the model's id_column"
             dropped.append(Dropped(source, "id-like", reason))
             continue
         columns.append(column)
         if kind == "date":
             dates.append(column)
     as_of = days_before_as_of(dates)
-    return columns, dropped, as_of
+    return columns, dropped, as_of, id_column

@@ -9,7 +9,7 @@ import numpy as np
 
 from leadscore_cli.binning import Binning
 from leadscore_cli.errors import DataError
-from leadscore_cli.fitting.columns import Column, column_spec, field_slug
+from leadscore_cli.fitting.columns import Column, column_spec, field_slug, id_spec
 from leadscore_cli.fitting.features import Feature
 from leadscore_cli.model.schema import (
     AllOf,
@@ -109,7 +109,8 @@ def feature_rules(feature: Feature, points: np.ndarray, description: str) -> lis
 
 
 def condition_rules(feature: Feature, points: np.ndarray, common: dict) -> list[Rule]:
-    """One condition rule per bin worth points; a lead meets exactly one of them."""
+    """One condition rule per bin worth points; the bins do not overlap, so a lead meets at
+    most one of them (none when its bin is worth 0 points, which gets no rule)."""
     column, binning = feature.column, feature.binning
     rules = []
     for index in range(binning.size):
@@ -150,17 +151,23 @@ def range_condition(column: Column, binning: Binning, index: int) -> tuple[str, 
 
 
 def build_model(
-    name: str, features: list[Feature], points: list[np.ndarray], tiers: tuple[Tier, ...] = ()
+    name: str,
+    features: list[Feature],
+    points: list[np.ndarray],
+    tiers: tuple[Tier, ...] = (),
+    id_column: Column | None = None,
 ) -> Model:
     rules: list[Rule] = []
     for feature, p in zip(features, points, strict=True):
         description = f"fitted: IV {feature.iv:.3f}"
         rules += feature_rules(feature, p, description)
     specs = [column_spec(f.column) for f in features]
+    if id_column is not None:
+        specs.append(id_spec(id_column))
     return Model(
         name=name,
         version="1",
-        id_column=None,
+        id_column=None if id_column is None else id_column.name,
         rules=tuple(rules),
         description="Points learned from history by leadscore fit",
         scale="clip",

@@ -121,7 +121,7 @@ def fit_history(
     weights, c = fit_weights(features, y, train, options.seed)
     leads = [np.bincount(f.codes[train], minlength=f.binning.size) for f in features]
     points, per_point = to_points(weights, leads)
-    model = build_model(model_name(history.name), features, points)
+    model = build_model(model_name(history.name), features, points, id_column=history.id_column)
     as_of = history.as_of or dt.date.today()
     scores = engine_scores(history.frame, model, as_of, history.name)
     result = FitResult(

@@ -60,7 +60,9 @@ def column_findings(c: ColumnFacts, stats: dict[str, Any], rows: int) -> list[Fi
         add("malformed_email", d["count"], message, d)
     present = rows - nulls
     distinct = int(summary.get("distinct", c.raw_distinct))
-    if c.supported and present > 0 and distinct == 1 and rows > 1:
+    invalid = int(summary.get("invalid") or 0)
+    # unreadable values differ from the one readable value: not constant
+    if c.supported and present > 0 and distinct == 1 and invalid == 0 and rows > 1:
         value = stats["top"][VALUE][0] if "top" in stats and stats["top"].height else None
         add(
             "constant_column",
@@ -81,7 +83,6 @@ def column_findings(c: ColumnFacts, stats: dict[str, Any], rows: int) -> list[Fi
             "separators or spaces)",
             d,
         )
-    invalid = int(summary.get("invalid") or 0)
     if invalid:
         message = f"{plural(invalid, 'value')} not readable as {c.type}"
         if c.in_model and (c.spec is None or c.spec.on_invalid == "error"):
@@ -117,8 +118,8 @@ def column_findings(c: ColumnFacts, stats: dict[str, Any], rows: int) -> list[Fi
         add(
             "formula",
             d["count"],
-            f"{plural(d['count'], 'cell')} starting with =, +, - or @, which a spreadsheet "
-            "would run as a formula",
+            f"{plural(d['count'], 'cell')} starting with =, +, -, @, a tab or a carriage "
+            "return, which a spreadsheet would run as a formula",
             d,
         )
     return found
