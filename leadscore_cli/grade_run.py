@@ -15,6 +15,7 @@ import polars as pl
 
 from leadscore_cli.errors import DataError, OutputError, UsageError
 from leadscore_cli.grading import GRADE, PRIORITY, grading_of, letters, require_tiers
+from leadscore_cli.manifest import RunRecord, recorded
 from leadscore_cli.model.schema import Model, category_column
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.nightly import (
@@ -22,7 +23,6 @@ from leadscore_cli.nightly import (
     excel_safe,
     handoff_tiers,
     previous_scores,
-    recorded,
     with_deltas,
     write_handoff,
 )
@@ -42,6 +42,7 @@ from leadscore_cli.score_run import (
     recorded_model,
     replaced_columns_warning,
     run_guarded,
+    run_record,
     shares_scan,
 )
 from leadscore_cli.scoring import plan_from_scores, plan_scoring
@@ -105,6 +106,8 @@ def grade_file(
     output: str,
     options: GradeOptions,
     read: ReadOptions = ReadOptions(),
+    *,
+    record: RunRecord | None = None,
 ) -> GradeSummary:
     """Add tier, grade and priority to `input_path` and write `output` (a file or a folder).
 
@@ -122,21 +125,22 @@ def grade_file(
             "handoff": summary.handoff,
         }
 
-    check_run_files(input_path, model, output, options)
-    return recorded(
-        options.manifest,
-        command="grade",
-        model=model,
-        input_path=input_path,
-        output=output,
-        as_of=options.as_of,
-        run=lambda: grade_to_output(input_path, model, output, options, read),
-        describe=describe,
-    )
+    record = run_record("grade", input_path, model, output, options, record)
+
+    def run() -> GradeSummary:
+        check_run_files(record)
+        return grade_to_output(input_path, model, output, options, read, record)
+
+    return recorded(record, run, describe)
 
 
 def grade_to_output(
-    input_path: str, model: Model, output: str, options: GradeOptions, read: ReadOptions
+    input_path: str,
+    model: Model,
+    output: str,
+    options: GradeOptions,
+    read: ReadOptions,
+    record: RunRecord,
 ) -> GradeSummary:
     started = time.perf_counter()
     require_tiers(model)
@@ -150,6 +154,7 @@ def grade_to_output(
                 input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
             )
         )
+        record.note_input(source)
         if options.handoff is not None:
             check_destination(options.handoff, {})
         if options.split_by is None:

@@ -1,40 +1,22 @@
 """What an unattended nightly run needs beyond scoring.
 
 Handoff deltas (what changed since last night's file), the handoff list of
-leads that just became ready for sales, spreadsheet-safe CSV cells, and a
-JSON manifest that records every run.
+leads that just became ready for sales, spreadsheet-safe CSV cells, and the
+checks on the files a run writes (the manifest itself is in `manifest`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
-import os
-import time
-from collections.abc import Callable, Iterable
-from pathlib import Path
-from typing import TypeVar
+from collections.abc import Iterable
 
 import polars as pl
 
-from leadscore_cli import __version__
-from leadscore_cli.errors import (
-    EXIT_INTERRUPTED,
-    EXIT_TERMINATED,
-    DataError,
-    LeadscoreError,
-    ModelError,
-    Terminated,
-    UsageError,
-)
+from leadscore_cli.errors import DataError, ModelError, UsageError
+from leadscore_cli.manifest import RunRecord
 from leadscore_cli.model.schema import Model
-from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.scoring.columns import SCORE, TIER
 from leadscore_cli.scoring.totals import tier_expr
 from leadscore_cli.writers import (
-    atomic_path,
-    check_destination,
     check_distinct,
     output_format,
     refuse_overwriting,
@@ -48,7 +30,6 @@ PREVIOUS_TIER = "__ls_previous_tier"
 DELTA_COLUMNS = (PREVIOUS_SCORE, SCORE_CHANGE, TIER_CHANGE)
 FORMULA_START = r"^[=+\-@\t\r]"
 PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-Summary = TypeVar("Summary")
 
 
 def require_id(model: Model, option: str) -> str:
@@ -116,32 +97,14 @@ def handoff_tiers(model: Model) -> list[str]:
     return list(model.handoff) or [model.tiers[0].name]
 
 
-def check_run_files(input_path: str, model: Model, output: str, options) -> None:
+def check_run_files(record: RunRecord) -> None:
     """Fail before any work when the files a run writes clash with each other or with a
-    file it reads: a manifest over the input, say, or the handoff list over the output.
-
-    Runs before the manifest is set up: a failed run writes its manifest, which must not
-    land on an input either.
-    """
-    check_distinct({"-o": output, "--handoff": options.handoff, "--manifest": options.manifest})
-    reads = {
-        "input file": None if input_path == "-" else Path(input_path),
-        "model file": model.source,
-        "previous scored file": None if options.previous is None else Path(options.previous),
-    }
-    if options.manifest is not None:  # it records failures, so it must be writable first
-        folder = Path(output).expanduser().resolve()
-        if (
-            getattr(options, "split_by", None)
-            and folder in Path(options.manifest).expanduser().resolve().parents
-        ):
-            raise UsageError(
-                "--manifest inside the --split-by folder would block the next run "
-                "(the folder may hold only segment files): write it beside the folder"
-            )
-        check_destination(options.manifest, reads)
-    if options.handoff is not None:  # the rest of its checks run inside the recorded run
-        refuse_overwriting(options.handoff, reads)
+    file it reads: a manifest over the input, say, or the handoff list over the output."""
+    outputs = {"-o": record.output, "--handoff": record.handoff, "--manifest": record.manifest}
+    check_distinct(outputs)
+    record.check_manifest()
+    if record.handoff is not None:  # the rest of its checks run once the input is open
+        refuse_overwriting(record.handoff, record.reads())
 
 
 def write_handoff(
@@ -195,130 +158,3 @@ def check_excel_safe(formats: Iterable[str]) -> None:
             "--excel-safe applies to CSV files and this run writes none; "
             "Parquet is not opened as text"
         )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def write_manifest(destination: str, record: dict) -> None:
-    with atomic_path(destination) as temp:
-        Path(temp).write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
-
-
-def manifest_record(
-    *,
-    command: str,
-    model: Model,
-    input_path: Path | None,
-    input_name: str,
-    output: str,
-    as_of: dt.date,
-    started: dt.datetime,
-    seconds: float,
-    status: str,
-    rows_in: int | None = None,
-    rows_out: int | None = None,
-    tiers: dict[str, int] | None = None,
-    handoff: dict | None = None,
-    error: str | None = None,
-    exit_code: int = 0,
-) -> dict:
-    """The JSON record of one run: enough to tell later exactly what produced a file."""
-    size = sha = None
-    if input_path is not None and input_path.is_file():
-        size = input_path.stat().st_size
-        sha = file_sha256(input_path)
-    return {
-        "leadscore_version": __version__,
-        "command": command,
-        "status": status,
-        "exit_code": exit_code,
-        "error": error,
-        "started_at": started.isoformat(timespec="seconds"),
-        "seconds": round(seconds, 3),
-        "as_of": as_of.isoformat(),
-        "model": {
-            "name": model.name,
-            "version": model.version,
-            "path": None if model.source is None else os.fspath(model.source),
-            "sha256": model_sha256(model),
-        },
-        "input": {"path": input_name, "bytes": size, "sha256": sha},
-        "output": output,
-        "rows_in": rows_in,
-        "rows_out": rows_out,
-        "tiers": tiers or {},
-        "handoff": handoff,
-    }
-
-
-def recorded(
-    manifest: str | None,
-    *,
-    command: str,
-    model: Model,
-    input_path: str,
-    output: str,
-    as_of: dt.date,
-    run: Callable[[], Summary],
-    describe: Callable[[Summary], dict],
-) -> Summary:
-    """Run a command; with a manifest path, record the run whether it succeeds or fails,
-    including when Ctrl-C or SIGTERM stops it: a nightly job must always leave a trace."""
-    if manifest is None:
-        return run()
-    started_at = dt.datetime.now().astimezone()
-    started = time.perf_counter()
-    input_file = None if input_path == "-" else Path(input_path)
-    common = {
-        "command": command,
-        "model": model,
-        "input_path": input_file,
-        "input_name": input_path,
-        "output": output,
-        "as_of": as_of,
-        "started": started_at,
-    }
-    try:
-        summary = run()
-        # in the try: a stop while the input is hashed (seconds for GBs) is still recorded
-        record = manifest_record(
-            **common,
-            seconds=time.perf_counter() - started,
-            status="ok",
-            **describe(summary),
-        )
-    except LeadscoreError as error:
-        seconds = time.perf_counter() - started
-        write_manifest(
-            manifest,
-            manifest_record(
-                **common,
-                seconds=seconds,
-                status="failed",
-                error=str(error),
-                exit_code=error.exit_code,
-            ),
-        )
-        raise
-    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM from a cron/systemd timeout
-        seconds = time.perf_counter() - started
-        terminated = isinstance(stop, Terminated)
-        write_manifest(
-            manifest,
-            manifest_record(
-                **common,
-                seconds=seconds,
-                status="terminated" if terminated else "interrupted",
-                error="terminated (SIGTERM)" if terminated else "interrupted (SIGINT, Ctrl-C)",
-                exit_code=EXIT_TERMINATED if terminated else EXIT_INTERRUPTED,
-            ),
-        )
-        raise
-    write_manifest(manifest, record)
-    return summary

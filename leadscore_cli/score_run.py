@@ -15,6 +15,7 @@ import polars as pl
 
 from leadscore_cli import __version__
 from leadscore_cli.errors import DataError, LeadscoreError, UsageError
+from leadscore_cli.manifest import RunRecord, recorded
 from leadscore_cli.model.schema import ADDED_COLUMNS, Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.nightly import (
@@ -23,7 +24,6 @@ from leadscore_cli.nightly import (
     excel_safe,
     handoff_tiers,
     previous_scores,
-    recorded,
     require_id,
     with_deltas,
     write_handoff,
@@ -155,12 +155,38 @@ def recorded_model(source: Source) -> dict[str, str] | None:
     }
 
 
+def run_record(
+    command: str,
+    input_path: str,
+    model: Model,
+    output: str,
+    options,
+    record: RunRecord | None = None,
+) -> RunRecord:
+    """The record of this run: `record` (the CLI's, which saw the steps before this one)
+    or a new one, now told the model and the as-of date."""
+    if record is None:
+        record = RunRecord(
+            options.manifest,
+            command,
+            input_path,
+            output,
+            previous=options.previous,
+            handoff=options.handoff,
+            split_by=getattr(options, "split_by", None),
+        )
+    record.model, record.as_of = model, options.as_of
+    return record
+
+
 def score_file(
     input_path: str,
     model: Model,
     output: str,
     options: ScoreOptions,
     read: ReadOptions = ReadOptions(),
+    *,
+    record: RunRecord | None = None,
 ) -> ScoreSummary:
     """Score `input_path` into `output` atomically and return the run's summary.
 
@@ -168,21 +194,17 @@ def score_file(
     succeeds or fails, so a nightly job always leaves a trace.
     """
     started = time.perf_counter()
-    check_run_files(input_path, model, output, options)
+    record = run_record("score", input_path, model, output, options, record)
 
     def run() -> ScoreSummary:
-        summary = score_to_output(input_path, model, output, options, read)
+        check_run_files(record)
+        summary = score_to_output(input_path, model, output, options, read, record)
         summary.seconds = round(time.perf_counter() - started, 3)
         return summary
 
     return recorded(
-        options.manifest,
-        command="score",
-        model=model,
-        input_path=input_path,
-        output=output,
-        as_of=options.as_of,
-        run=run,
+        record,
+        run,
         describe=lambda summary: {
             "rows_in": summary.rows_scored,
             "rows_out": summary.rows_written,
@@ -240,7 +262,12 @@ def shares_scan(output: str, options) -> bool:
 
 
 def score_to_output(
-    input_path: str, model: Model, output: str, options: ScoreOptions, read: ReadOptions
+    input_path: str,
+    model: Model,
+    output: str,
+    options: ScoreOptions,
+    read: ReadOptions,
+    record: RunRecord,
 ) -> ScoreSummary:
     check_nightly_options(output, options, model)
     with ExitStack() as stack:
@@ -249,6 +276,7 @@ def score_to_output(
                 input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
             )
         )
+        record.note_input(source)
         check_destination(output, {"input file": source.path, "model file": model.source})
         if options.handoff is not None:
             check_destination(options.handoff, {})

@@ -27,6 +27,7 @@ from leadscore_cli.errors import (
     LeadscoreError,
     Terminated,
     UsageError,
+    internal_error_text,
 )
 from leadscore_cli.model import Model, load_model
 from leadscore_cli.score_run import ReadOptions
@@ -108,7 +109,7 @@ ManifestOpt = Annotated[
     typer.Option(
         "--manifest",
         help="Write a JSON record of the run (versions, hashes, rows, tiers, timings), "
-        "also when it fails.",
+        "also when it fails, even on a bad option or model (unknown facts are null).",
         show_default=False,
     ),
 ]
@@ -219,9 +220,7 @@ def reporting_errors(debug: bool, *, nightly: bool = False) -> Iterator[None]:
     except Exception as error:
         if debug:
             raise
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         sys.stderr.write(
-            f"leadscore: internal error: {type(error).__name__}: {first} "
-            "(run again with --debug for the traceback)\n"
+            f"leadscore: {internal_error_text(error)} (run again with --debug for the traceback)\n"
         )
         raise typer.Exit(EXIT_INTERNAL) from None
