@@ -14,7 +14,14 @@ from pathlib import Path
 import polars as pl
 
 from leadscore_cli.errors import DataError, OutputError, UsageError
-from leadscore_cli.grading import GRADE, PRIORITY, grading_of, letters, require_tiers
+from leadscore_cli.grading import (
+    GRADE,
+    PRIORITY,
+    grading_of,
+    letters,
+    priority_labels,
+    require_tiers,
+)
 from leadscore_cli.manifest import RunRecord, recorded
 from leadscore_cli.model.schema import Model, category_column
 from leadscore_cli.model.writer import model_sha256
@@ -22,6 +29,7 @@ from leadscore_cli.nightly import (
     check_run_files,
     excel_safe,
     handoff_tiers,
+    model_metadata,
     previous_scores,
     with_deltas,
     write_handoff,
@@ -38,7 +46,6 @@ from leadscore_cli.score_run import (
     check_nightly_options,
     invalid_values_check,
     main_format,
-    model_metadata,
     recorded_model,
     replaced_columns_warning,
     run_guarded,
@@ -160,7 +167,7 @@ def grade_to_output(
         if options.split_by is None:
             check_destination(output, {"input file": source.path, "model file": model.source})
         else:  # a folder, replaced as a whole: it may hold only an earlier run's segments
-            check_folder_destination(output, [source.path, model.source])
+            check_folder_destination(output, [source.path, model.source], model)
         schema = source.frame.collect_schema()
         columns = list(schema.names())
         rescored = options.rescore or not has_scores(columns, model)
@@ -261,7 +268,8 @@ def grade_to_output(
                     format=options.output_format or "csv",
                     also=also,
                     before_commit=before_commit,
-                    replaces=SPLIT_CHOICES,
+                    segments=segment_values(model),
+                    parquet_metadata=model_metadata(model),
                 ),
             )
     matrix_frame = results[1]  # after the scoring stats or the score check
@@ -321,16 +329,26 @@ def other_model_warning(source: Source, model: Model) -> list[str]:
     ]
 
 
-def check_folder_destination(dest: str, inputs: list[Path | None]) -> None:
+def segment_values(model: Model) -> dict[str, list[str]]:
+    """Every value each `--split-by` key can take with this model: the segment files an
+    earlier run with it can have written, which are all a run may replace."""
+    return {
+        GRADE: letters(model),
+        TIER: [tier.name for tier in model.tiers],
+        PRIORITY: priority_labels(model),
+    }
+
+
+def check_folder_destination(dest: str, inputs: list[Path | None], model: Model) -> None:
     """`--split-by` replaces the folder `dest`: refuse, before any work, when an input
-    file lives inside it or it holds anything but an earlier run's segment files."""
+    file lives inside it or it holds anything but segment files of this model."""
     folder = Path(dest).expanduser().resolve()
     for source in inputs:
         if source is not None and folder in Path(source).expanduser().resolve().parents:
             raise OutputError(
                 "refusing to replace the folder that holds the input or the model", path=dest
             )
-    check_segment_folder(dest, SPLIT_CHOICES)
+    check_segment_folder(dest, segment_values(model))
 
 
 def unreadable_scores_check(

@@ -11,9 +11,11 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from leadscore_cli import __version__
 from leadscore_cli.errors import DataError, ModelError, UsageError
 from leadscore_cli.manifest import RunRecord
 from leadscore_cli.model.schema import Model
+from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.scoring.columns import SCORE, TIER
 from leadscore_cli.scoring.totals import tier_expr
 from leadscore_cli.writers import (
@@ -39,6 +41,17 @@ def require_id(model: Model, option: str) -> str:
             path=model.source,
         )
     return model.id_column
+
+
+def model_metadata(model: Model) -> dict[str, str]:
+    """What every Parquet file a run writes records of the model, so that grading it
+    later with another model can warn."""
+    return {
+        "leadscore.version": __version__,
+        "leadscore.model.name": model.name,
+        "leadscore.model.version": model.version,
+        "leadscore.model.sha256": model_sha256(model),
+    }
 
 
 def previous_scores(previous: pl.LazyFrame, model: Model, source_name: str) -> pl.LazyFrame:
@@ -129,7 +142,12 @@ def write_handoff(
     listed = scored.filter(ready)
     if spreadsheet_safe and output_format(handoff) == "csv":
         listed = excel_safe(listed)
-    counted = sink_atomic(listed, handoff, also=[scored.filter(ready).select(pl.len())])
+    counted = sink_atomic(
+        listed,
+        handoff,
+        also=[scored.filter(ready).select(pl.len())],
+        parquet_metadata=model_metadata(model),
+    )
     return int(counted[0].item())
 
 

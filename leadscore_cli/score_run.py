@@ -13,16 +13,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from leadscore_cli import __version__
 from leadscore_cli.errors import DataError, LeadscoreError, UsageError
 from leadscore_cli.manifest import RunRecord, recorded
 from leadscore_cli.model.schema import ADDED_COLUMNS, Model
-from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.nightly import (
     check_excel_safe,
     check_run_files,
     excel_safe,
     handoff_tiers,
+    model_metadata,
     previous_scores,
     require_id,
     with_deltas,
@@ -124,15 +123,6 @@ def replaced_columns_warning(plan: ScoringPlan) -> list[str]:
                 f"{', '.join(repr(c) for c in kept)} are not this model's and are kept as they were"
             )
     return warnings
-
-
-def model_metadata(model: Model) -> dict[str, str]:
-    return {
-        "leadscore.version": __version__,
-        "leadscore.model.name": model.name,
-        "leadscore.model.version": model.version,
-        "leadscore.model.sha256": model_sha256(model),
-    }
 
 
 def recorded_model(source: Source) -> dict[str, str] | None:

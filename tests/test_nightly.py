@@ -498,3 +498,28 @@ def test_sigterm_stops_a_polars_query_in_the_middle(big_export):
         pytest.fail("the query ran on after SIGTERM")
     assert proc.returncode == EXIT_TERMINATED, stderr
     assert stderr == ""  # no second KeyboardInterrupt from the SIGINT relayed to polars
+
+
+def parquet_model(path: Path) -> dict[str, str]:
+    meta = {k.decode(): v.decode() for k, v in pq.read_metadata(path).metadata.items()}
+    return {k: v for k, v in meta.items() if k.startswith("leadscore.model.")}
+
+
+def test_segment_and_handoff_parquet_files_carry_the_model(run, tmp_path):
+    folder, handoff = tmp_path / "seg", tmp_path / "call.parquet"
+    common = ["-m", B2B_MODEL, "-q", "--as-of", AS_OF]
+    split = ["-o", folder, "--split-by", "tier", "--format", "parquet"]
+    assert run("grade", SAMPLE, *common, *split).exit_code == 0
+    out = tmp_path / "all.parquet"
+    assert run("score", SAMPLE, *common, "-o", out, "--handoff", handoff).exit_code == 0
+    expected = parquet_model(out)
+    assert expected["leadscore.model.name"] == "b2b-saas"
+    assert parquet_model(handoff) == expected
+    segments = sorted(folder.iterdir())
+    assert segments and all(parquet_model(part) == expected for part in segments)
+
+    edited = tmp_path / "b2b.toml"  # grading a segment with another edit of the model warns
+    edited.write_text(B2B_MODEL.read_text().replace("points = 20", "points = 15", 1))
+    result = run("grade", folder / "tier=sql.parquet", "-m", edited, "-o", tmp_path / "g.csv")
+    assert result.exit_code == 0, result.stderr
+    assert "another edit of model b2b-saas" in " ".join(result.stderr.split())

@@ -87,7 +87,8 @@ def grade(
             "--split-by",
             help="Write one file per grade, tier or priority into the OUTPUT folder "
             "(OUTPUT/grade=A.csv ...), replaced as a whole. The folder must be new, empty "
-            "or hold only an earlier --split-by run's files; anything else is refused.",
+            "or hold only the files a --split-by run with this model writes; anything else "
+            "is refused.",
             show_default=False,
         ),
     ] = None,
