@@ -30,7 +30,6 @@ from leadscore_cli.nightly import (
     excel_safe,
     handoff_tiers,
     model_metadata,
-    previous_scores,
     with_deltas,
     write_handoff,
 )
@@ -46,6 +45,7 @@ from leadscore_cli.score_run import (
     check_nightly_options,
     invalid_values_check,
     main_format,
+    read_previous,
     recorded_model,
     replaced_columns_warning,
     run_guarded,
@@ -204,10 +204,9 @@ def grade_to_output(
             also.append(score_check)
             checks.append(check)
         if options.previous is not None:
-            previous = stack.enter_context(open_source(options.previous))
-            graded = with_deltas(
-                graded, previous_scores(previous.frame, model, previous.name), model
-            )
+            last_run, previous_warnings = read_previous(stack, options.previous, model)
+            graded = with_deltas(graded, last_run, model)
+            warnings += previous_warnings
         split = options.split_by is not None
         safe = options.excel_safe and main_format(output, options, split=split) == "csv"
         written = excel_safe(graded) if safe else graded

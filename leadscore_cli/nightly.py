@@ -18,6 +18,7 @@ from leadscore_cli.model.schema import Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.scoring.columns import SCORE, TIER
 from leadscore_cli.scoring.totals import tier_expr
+from leadscore_cli.stopping import stoppable
 from leadscore_cli.writers import (
     check_distinct,
     output_format,
@@ -54,8 +55,14 @@ def model_metadata(model: Model) -> dict[str, str]:
     }
 
 
-def previous_scores(previous: pl.LazyFrame, model: Model, source_name: str) -> pl.LazyFrame:
-    """Last night's id, score and tier, one row per id (the first one wins)."""
+def previous_scores(
+    previous: pl.LazyFrame, model: Model, source_name: str
+) -> tuple[pl.LazyFrame, list[str]]:
+    """Last night's id, score and tier, one row per id (the first one wins), and a warning
+    when ids repeat: a repeated id's later rows are not compared, which can hide a move.
+
+    The file is read here, once: the join would hold these columns in memory anyway.
+    """
     id_column = require_id(model, "--previous")
     columns = previous.collect_schema().names()
     missing = [c for c in (id_column, SCORE) if c not in columns]
@@ -72,11 +79,24 @@ def previous_scores(previous: pl.LazyFrame, model: Model, source_name: str) -> p
         tier = tier_expr(model, score).cast(pl.String)
     else:
         tier = pl.lit(None, pl.String)
-    return previous.select(
+    query = previous.select(
         pl.col(id_column).cast(pl.String),
         score.alias(PREVIOUS_SCORE),
         tier.alias(PREVIOUS_TIER),
-    ).unique(subset=id_column, keep="first", maintain_order=True)
+    )
+    rows = stoppable(lambda: query.collect(engine="streaming"))
+    first = rows.filter(pl.col(id_column).is_first_distinct())
+    return first.lazy(), duplicate_ids_warning(rows[id_column], source_name)
+
+
+def duplicate_ids_warning(ids: pl.Series, source_name: str) -> list[str]:
+    repeated = ids.filter(ids.is_duplicated() & ids.is_not_null())
+    if repeated.is_empty():
+        return []
+    return [
+        f"--previous {source_name}: {repeated.n_unique():,} lead id(s) appear on more than "
+        f"one row (first {repeated[0]!r}); the first row of each is compared"
+    ]
 
 
 def with_deltas(current: pl.LazyFrame, previous: pl.LazyFrame, model: Model) -> pl.LazyFrame:

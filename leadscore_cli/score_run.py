@@ -283,10 +283,9 @@ def score_to_output(
         )
         result = plan.output
         if options.previous is not None:
-            previous = stack.enter_context(open_source(options.previous))
-            result = with_deltas(
-                result, previous_scores(previous.frame, model, previous.name), model
-            )
+            last_run, previous_warnings = read_previous(stack, options.previous, model)
+            result = with_deltas(result, last_run, model)
+            warnings += previous_warnings
         if options.excel_safe and main_format(output, options) == "csv":
             result = excel_safe(result)
         stats, counts = run_guarded(
@@ -318,6 +317,12 @@ def score_to_output(
         )
         summary.handoff = {"path": options.handoff, "rows": rows, "tiers": handoff_tiers(model)}
     return summary
+
+
+def read_previous(stack: ExitStack, path: str, model: Model) -> tuple[pl.LazyFrame, list[str]]:
+    """Last run's scores to compare with (see `previous_scores`), open until `stack` ends."""
+    previous = stack.enter_context(open_source(path))
+    return run_guarded(previous, lambda: previous_scores(previous.frame, model, previous.name))
 
 
 def run_guarded(source: Source, action):

@@ -523,3 +523,26 @@ def test_segment_and_handoff_parquet_files_carry_the_model(run, tmp_path):
     result = run("grade", folder / "tier=sql.parquet", "-m", edited, "-o", tmp_path / "g.csv")
     assert result.exit_code == 0, result.stderr
     assert "another edit of model b2b-saas" in " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("command", ["score", "grade"])
+def test_previous_with_duplicate_ids_warns_with_a_count_and_an_example(run, tmp_path, command):
+    model = write_model(tmp_path)
+    rows = {"id": ["a", "b", "a", "c", "b", "a", None, None], "pts": ["60"] + ["0"] * 7}
+    scored(run, tmp_path, model, rows, "before")
+    source = tmp_path / "today.csv"
+    pl.DataFrame({"id": ["a", "d"], "pts": ["60", "0"]}).write_csv(source)
+    args = ["-m", model, "-o", tmp_path / "o.csv", "--previous", tmp_path / "before.csv"]
+    result = run(command, source, *args, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.stderr
+    warnings = [w for w in json.loads(result.stdout)["warnings"] if "--previous" in w]
+    assert warnings == [
+        f"--previous {tmp_path / 'before.csv'}: 2 lead id(s) appear on more than one row "
+        "(first 'a'); the first row of each is compared"
+    ]
+    today = pl.read_csv(tmp_path / "o.csv", infer_schema=False)
+    assert today["tier_change"].to_list() == ["same", "new"]  # a's first row: sql
+    quiet = run(command, source, *args, "--as-of", AS_OF, "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    loud = run(command, source, *args, "--as-of", AS_OF)
+    assert "2 lead id(s) appear on more than one row" in " ".join(loud.stderr.split())

@@ -91,7 +91,8 @@ PreviousOpt = Annotated[
     typer.Option(
         "--previous",
         help="Last run's scored file: adds previous_score, score_change and tier_change "
-        "(e.g. mql->sql, new, same), joined on the model's id column.",
+        "(e.g. mql->sql, new, same), joined on the model's id column; an id on several rows "
+        "is compared by its first, with a warning.",
         show_default=False,
     ),
 ]
