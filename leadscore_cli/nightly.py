@@ -172,21 +172,40 @@ def write_handoff(
 
 
 def excel_safe(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """Prefix a quote to text cells a spreadsheet would run as a formula (OWASP CSV injection).
+    """Prefix a quote to text cells and column names a spreadsheet would run as a formula
+    (OWASP CSV injection): a CSV header is a row of cells like any other.
 
     Plain numbers such as `-12` or `+3.5` are left alone: they are data, not formulas.
     """
     schema = frame.collect_schema()
     text = [name for name, dtype in schema.items() if dtype == pl.String]
-    if not text:
-        return frame
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(FORMULA_START) & ~pl.col(c).str.contains(PLAIN_NUMBER))
-        .then(pl.concat_str(pl.lit("'"), pl.col(c)))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c in text
-    )
+    if text:
+        frame = frame.with_columns(
+            pl.when(formula_like(pl.col(c)))
+            .then(pl.concat_str(pl.lit("'"), pl.col(c)))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in text
+        )
+    return frame.rename(safe_names(schema.names()))
+
+
+def formula_like(text: pl.Expr) -> pl.Expr:
+    return text.str.contains(FORMULA_START) & ~text.str.contains(PLAIN_NUMBER)
+
+
+def safe_names(names: list[str]) -> dict[str, str]:
+    """The renames that quote formula-like column names; refuse one that would then
+    clash with a name the frame already has."""
+    flagged = pl.DataFrame({"name": names}, schema={"name": pl.String})
+    renames = {n: "'" + n for n in flagged.filter(formula_like(pl.col("name")))["name"]}
+    clashes = [new for new in renames.values() if new in names]
+    if clashes:
+        raise DataError(
+            f"--excel-safe quotes the column name {clashes[0][1:]!r} to {clashes[0]!r}, "
+            "which the data already has; rename one of them"
+        )
+    return renames
 
 
 def check_excel_safe(formats: Iterable[str]) -> None:

@@ -546,3 +546,44 @@ def test_previous_with_duplicate_ids_warns_with_a_count_and_an_example(run, tmp_
     assert quiet.exit_code == 0 and quiet.stderr == ""
     loud = run(command, source, *args, "--as-of", AS_OF)
     assert "2 lead id(s) appear on more than one row" in " ".join(loud.stderr.split())
+
+
+@pytest.mark.parametrize("command", ["score", "grade"])
+def test_excel_safe_quotes_formula_like_column_names_in_csv_only(run, tmp_path, command):
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    columns = {"id": ["a"], "pts": ["60"], "=cmd|calc": ["x"], "-12": ["y"], "@note": ["=z"]}
+    pl.DataFrame(columns).write_csv(source)
+    csv_out, handoff = tmp_path / "o.csv", tmp_path / "h.csv"
+    parquet_out = tmp_path / "o.parquet"
+    safe = ["--excel-safe", "--handoff", handoff, "-q", "--as-of", AS_OF]
+    assert run(command, source, "-m", model, "-o", csv_out, *safe).exit_code == 0
+    for written in (csv_out, handoff):
+        frame = pl.read_csv(written, infer_schema=False)
+        assert frame.columns[:5] == ["id", "pts", "'=cmd|calc", "-12", "'@note"]
+        assert frame["'@note"].to_list() == ["'=z"]
+    assert run(command, source, "-m", model, "-o", parquet_out, *safe).exit_code == 0
+    assert pl.read_parquet(parquet_out).columns[:5] == list(columns)  # Parquet: exact
+    assert pl.read_csv(handoff, infer_schema=False).columns[2] == "'=cmd|calc"
+
+
+def test_excel_safe_quotes_the_column_names_of_split_files(run, tmp_path):
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"id": ["a", "b"], "pts": ["60", "0"], "+x": ["1", "2"]}).write_csv(source)
+    folder = tmp_path / "seg"
+    args = ["-o", folder, "--split-by", "tier", "--excel-safe", "-q", "--as-of", AS_OF]
+    assert run("grade", source, "-m", model, *args).exit_code == 0
+    for part in folder.iterdir():
+        assert "'+x" in pl.read_csv(part, infer_schema=False).columns
+
+
+def test_excel_safe_refuses_a_quoted_name_that_exists_already(run, tmp_path):
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"id": ["a"], "pts": ["1"], "=x": ["1"], "'=x": ["2"]}).write_csv(source)
+    out = tmp_path / "o.csv"
+    result = run("score", source, "-m", model, "-o", out, "--excel-safe")
+    assert result.exit_code == EXIT_DATA
+    assert "'=x'" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not out.exists()

@@ -119,7 +119,8 @@ ExcelSafeOpt = Annotated[
     typer.Option(
         "--excel-safe",
         help="Every CSV the run writes (output, --handoff list, --split-by files): prefix ' "
-        "to text cells starting with = + - @ tab or CR so a spreadsheet shows them instead "
+        "to text cells and column names starting with = + - @ tab or CR so a spreadsheet "
+        "shows them instead "
         "of running them. Parquet files are left as they are; refused when the run writes "
         "no CSV. Off by default: values pass through unchanged.",
     ),
