@@ -95,3 +95,10 @@ class Terminated(KeyboardInterrupt):
     nothing is committed, and the exit code is 143 rather than 130."""
 
     exit_code = EXIT_TERMINATED
+
+
+def internal_error_text(error: BaseException) -> str:
+    """How an unexpected error (a bug, exit 1) is named on stderr and in a manifest."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"internal error: {type(error).__name__}: {first}"

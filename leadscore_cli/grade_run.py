@@ -14,14 +14,21 @@ from pathlib import Path
 import polars as pl
 
 from leadscore_cli.errors import DataError, OutputError, UsageError
-from leadscore_cli.grading import GRADE, PRIORITY, grading_of, letters, require_tiers
+from leadscore_cli.grading import (
+    GRADE,
+    PRIORITY,
+    grading_of,
+    letters,
+    priority_labels,
+    require_tiers,
+)
+from leadscore_cli.manifest import RunRecord, recorded
 from leadscore_cli.model.schema import Model, category_column
 from leadscore_cli.nightly import (
     check_run_files,
     excel_safe,
     handoff_tiers,
-    previous_scores,
-    recorded,
+    model_metadata,
     with_deltas,
     write_handoff,
 )
@@ -37,10 +44,11 @@ from leadscore_cli.score_run import (
     check_nightly_options,
     invalid_values_check,
     main_format,
-    model_metadata,
     other_scoring_model,
+    read_previous,
     replaced_columns_warning,
     run_guarded,
+    run_record,
     run_writes,
     scored_input_warning,
     shares_scan,
@@ -106,6 +114,8 @@ def grade_file(
     output: str,
     options: GradeOptions,
     read: ReadOptions = ReadOptions(),
+    *,
+    record: RunRecord | None = None,
 ) -> GradeSummary:
     """Add tier, grade and priority to `input_path` and write `output` (a file or a folder).
 
@@ -123,21 +133,22 @@ def grade_file(
             "handoff": summary.handoff,
         }
 
-    check_run_files(input_path, model, output, options)
-    return recorded(
-        options.manifest,
-        command="grade",
-        model=model,
-        input_path=input_path,
-        output=output,
-        as_of=options.as_of,
-        run=lambda: grade_to_output(input_path, model, output, options, read),
-        describe=describe,
-    )
+    record = run_record("grade", input_path, model, output, options, record)
+
+    def run() -> GradeSummary:
+        check_run_files(record)
+        return grade_to_output(input_path, model, output, options, read, record)
+
+    return recorded(record, run, describe)
 
 
 def grade_to_output(
-    input_path: str, model: Model, output: str, options: GradeOptions, read: ReadOptions
+    input_path: str,
+    model: Model,
+    output: str,
+    options: GradeOptions,
+    read: ReadOptions,
+    record: RunRecord,
 ) -> GradeSummary:
     started = time.perf_counter()
     require_tiers(model)
@@ -151,12 +162,13 @@ def grade_to_output(
                 input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
             )
         )
+        record.note_input(source)
         if options.handoff is not None:
             check_destination(options.handoff, {})
         if options.split_by is None:
             check_destination(output, {"input file": source.path, "model file": model.source})
         else:  # a folder, replaced as a whole: it may hold only an earlier run's segments
-            check_folder_destination(output, [source.path, model.source])
+            check_folder_destination(output, [source.path, model.source], model)
         schema = source.frame.collect_schema()
         columns = list(schema.names())
         rescored = options.rescore or not has_scores(columns, model)
@@ -195,10 +207,9 @@ def grade_to_output(
             also.append(score_check)
             checks.append(check)
         if options.previous is not None:
-            previous = stack.enter_context(open_source(options.previous))
-            graded = with_deltas(
-                graded, previous_scores(previous.frame, model, previous.name), model
-            )
+            last_run, previous_warnings = read_previous(stack, options.previous, model)
+            graded = with_deltas(graded, last_run, model)
+            warnings += previous_warnings
         split = options.split_by is not None
         safe = options.excel_safe and main_format(output, options, split=split) == "csv"
         written = excel_safe(graded) if safe else graded
@@ -259,7 +270,8 @@ def grade_to_output(
                     format=options.output_format or "csv",
                     also=also,
                     before_commit=before_commit,
-                    replaces=SPLIT_CHOICES,
+                    segments=segment_values(model),
+                    parquet_metadata=model_metadata(model),
                 ),
             )
     matrix_frame = results[1]  # after the scoring stats or the score check
@@ -314,16 +326,26 @@ def other_model_warning(source: Source, model: Model) -> list[str]:
     ]
 
 
-def check_folder_destination(dest: str, inputs: list[Path | None]) -> None:
+def segment_values(model: Model) -> dict[str, list[str]]:
+    """Every value each `--split-by` key can take with this model: the segment files an
+    earlier run with it can have written, which are all a run may replace."""
+    return {
+        GRADE: letters(model),
+        TIER: [tier.name for tier in model.tiers],
+        PRIORITY: priority_labels(model),
+    }
+
+
+def check_folder_destination(dest: str, inputs: list[Path | None], model: Model) -> None:
     """`--split-by` replaces the folder `dest`: refuse, before any work, when an input
-    file lives inside it or it holds anything but an earlier run's segment files."""
+    file lives inside it or it holds anything but segment files of this model."""
     folder = Path(dest).expanduser().resolve()
     for source in inputs:
         if source is not None and folder in Path(source).expanduser().resolve().parents:
             raise OutputError(
                 "refusing to replace the folder that holds the input or the model", path=dest
             )
-    check_segment_folder(dest, SPLIT_CHOICES)
+    check_segment_folder(dest, segment_values(model))
 
 
 def unreadable_scores_check(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from leadscore_cli import __version__
 from leadscore_cli.errors import DataError, LeadscoreError, UsageError
+from leadscore_cli.manifest import RunRecord, recorded
 from leadscore_cli.model.schema import ADDED_COLUMNS, Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.nightly import (
@@ -23,8 +23,8 @@ from leadscore_cli.nightly import (
     check_run_files,
     excel_safe,
     handoff_tiers,
+    model_metadata,
     previous_scores,
-    recorded,
     require_id,
     with_deltas,
     write_handoff,
@@ -164,15 +164,6 @@ def replaced_columns_warning(plan: ScoringPlan) -> list[str]:
     return warnings
 
 
-def model_metadata(model: Model) -> dict[str, str]:
-    return {
-        "leadscore.version": __version__,
-        "leadscore.model.name": model.name,
-        "leadscore.model.version": model.version,
-        "leadscore.model.sha256": model_sha256(model),
-    }
-
-
 def recorded_model(source: Source) -> dict[str, str] | None:
     """The model a Parquet input says it was scored with (`model_metadata`), if it says.
 
@@ -205,12 +196,38 @@ def other_scoring_model(source: Source, model: Model) -> str | None:
     return f"model {name} version {version}, not {model.name} {model.version}"
 
 
+def run_record(
+    command: str,
+    input_path: str,
+    model: Model,
+    output: str,
+    options,
+    record: RunRecord | None = None,
+) -> RunRecord:
+    """The record of this run: `record` (the CLI's, which saw the steps before this one)
+    or a new one, now told the model and the as-of date."""
+    if record is None:
+        record = RunRecord(
+            options.manifest,
+            command,
+            input_path,
+            output,
+            previous=options.previous,
+            handoff=options.handoff,
+            split_by=getattr(options, "split_by", None),
+        )
+    record.model, record.as_of = model, options.as_of
+    return record
+
+
 def score_file(
     input_path: str,
     model: Model,
     output: str,
     options: ScoreOptions,
     read: ReadOptions = ReadOptions(),
+    *,
+    record: RunRecord | None = None,
 ) -> ScoreSummary:
     """Score `input_path` into `output` atomically and return the run's summary.
 
@@ -218,21 +235,17 @@ def score_file(
     succeeds or fails, so a nightly job always leaves a trace.
     """
     started = time.perf_counter()
-    check_run_files(input_path, model, output, options)
+    record = run_record("score", input_path, model, output, options, record)
 
     def run() -> ScoreSummary:
-        summary = score_to_output(input_path, model, output, options, read)
+        check_run_files(record)
+        summary = score_to_output(input_path, model, output, options, read, record)
         summary.seconds = round(time.perf_counter() - started, 3)
         return summary
 
     return recorded(
-        options.manifest,
-        command="score",
-        model=model,
-        input_path=input_path,
-        output=output,
-        as_of=options.as_of,
-        run=run,
+        record,
+        run,
         describe=lambda summary: {
             "rows_in": summary.rows_scored,
             "rows_out": summary.rows_written,
@@ -290,7 +303,12 @@ def shares_scan(output: str, options) -> bool:
 
 
 def score_to_output(
-    input_path: str, model: Model, output: str, options: ScoreOptions, read: ReadOptions
+    input_path: str,
+    model: Model,
+    output: str,
+    options: ScoreOptions,
+    read: ReadOptions,
+    record: RunRecord,
 ) -> ScoreSummary:
     check_nightly_options(output, options, model)
     with ExitStack() as stack:
@@ -299,6 +317,7 @@ def score_to_output(
                 input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
             )
         )
+        record.note_input(source)
         check_destination(output, {"input file": source.path, "model file": model.source})
         if options.handoff is not None:
             check_destination(options.handoff, {})
@@ -315,10 +334,9 @@ def score_to_output(
         )
         result = plan.output
         if options.previous is not None:
-            previous = stack.enter_context(open_source(options.previous))
-            result = with_deltas(
-                result, previous_scores(previous.frame, model, previous.name), model
-            )
+            last_run, previous_warnings = read_previous(stack, options.previous, model)
+            result = with_deltas(result, last_run, model)
+            warnings += previous_warnings
         if options.excel_safe and main_format(output, options) == "csv":
             result = excel_safe(result)
         stats, counts = run_guarded(
@@ -350,6 +368,12 @@ def score_to_output(
         )
         summary.handoff = {"path": options.handoff, "rows": rows, "tiers": handoff_tiers(model)}
     return summary
+
+
+def read_previous(stack: ExitStack, path: str, model: Model) -> tuple[pl.LazyFrame, list[str]]:
+    """Last run's scores to compare with (see `previous_scores`), open until `stack` ends."""
+    previous = stack.enter_context(open_source(path))
+    return run_guarded(previous, lambda: previous_scores(previous.frame, model, previous.name))
 
 
 def run_guarded(source: Source, action):

@@ -24,7 +24,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
@@ -202,17 +202,31 @@ def segment_file_name(key: str, value: object, index: int, fmt: Format) -> str:
     return f"{key}={value}{extra}{SEGMENT_SUFFIXES[fmt]}"
 
 
-def check_segment_folder(dest: str, keys: Sequence[str]) -> None:
-    """Refuse a folder that holds anything but segment files of an earlier run.
+def segment_names(segments: Mapping[str, Iterable[object]]) -> re.Pattern[str]:
+    """The names `segment_file_name` gives the segments of these keys and values."""
+    names = [
+        f"{re.escape(key)}={re.escape(str(value))}"
+        for key, values in segments.items()
+        for value in values
+    ]
+    if not names:
+        return re.compile(r"(?!)")  # no segments: no name is one
+    suffixes = "|".join(re.escape(s) for s in SEGMENT_SUFFIXES.values())
+    return re.compile(rf"(?:{'|'.join(names)})(?:-[1-9][0-9]*)?(?:{suffixes})")
+
+
+def check_segment_folder(dest: str, segments: Mapping[str, Iterable[object]]) -> None:
+    """Refuse a folder that holds anything but segment files of the keys and values in
+    `segments` (`{"tier": ["sql", "cold"]}`: `tier=sql.csv`, `tier=cold-1.parquet`).
 
     The folder is replaced as a whole, so whatever else is in it would be deleted:
-    `-o ~/reports` must not cost the user their reports.
+    `-o ~/reports` must not cost the user their reports, nor `tier=my notes.csv` its
+    owner's notes because the name looks like a segment's.
     """
     target = Path(dest).expanduser()
     if not target.is_dir():
         return
-    suffixes = "|".join(re.escape(s) for s in SEGMENT_SUFFIXES.values())
-    pattern = re.compile(rf"(?:{'|'.join(re.escape(k) for k in keys)})=.+(?:{suffixes})")
+    pattern = segment_names(segments)
     try:
         entries = sorted(target.iterdir())
     except OSError as exc:
@@ -225,7 +239,7 @@ def check_segment_folder(dest: str, keys: Sequence[str]) -> None:
     if foreign:
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         raise OutputError(
-            f"folder holds files leadscore did not write ({foreign[0]}{more}); "
+            f"folder holds files other than this model's segment files ({foreign[0]}{more}); "
             "give a new or empty folder",
             path=dest,
         )
@@ -239,20 +253,21 @@ def sink_segments_atomic(
     format: str = "csv",
     also: Sequence[pl.LazyFrame] = (),
     before_commit: Callable[[list[pl.DataFrame]], None] | None = None,
-    replaces: Sequence[str] = (),
+    segments: Mapping[str, Iterable[object]] | None = None,
+    parquet_metadata: dict[str, str] | None = None,
 ) -> tuple[list[pl.DataFrame], list[str]]:
     """Write one file per value of `key` into the folder `dest` (`dest/grade=A.csv`).
 
     The files are streamed into a hidden temp folder next to `dest`, which then takes
     the place of `dest` as a whole: readers see the old set of files or the new one.
-    `dest` may hold only segment files of `key` or of the `replaces` keys (an earlier
-    run split another way); anything else is refused rather than deleted.
+    `dest` may hold only the files named in `segments` (every key and value an earlier
+    run may have split by, `key` included); anything else is refused rather than deleted.
     """
     fmt = output_format(STDOUT, format)  # a folder's name says nothing of its files' format
     target = Path(dest).expanduser()
     if target.exists() and not target.is_dir():
         raise OutputError("--split-by writes a folder, but this is a file", path=dest)
-    check_segment_folder(dest, [key, *replaces])
+    check_segment_folder(dest, segments or {})
     _check_target(target.parent / ".probe", dest)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
@@ -270,7 +285,7 @@ def sink_segments_atomic(
     )
     try:
         if fmt == "parquet":
-            sink = frame.sink_parquet(partition, lazy=True)
+            sink = frame.sink_parquet(partition, metadata=parquet_metadata, lazy=True)
         else:
             sink = frame.sink_csv(partition, float_scientific=False, lazy=True)
         extra = _run_with_summaries(sink, also, False, before_commit)

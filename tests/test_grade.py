@@ -396,7 +396,7 @@ def test_split_by_refuses_a_folder_holding_other_files(run, tmp_path):
         result,
         EXIT_OUTPUT,
         str(folder),
-        "folder holds files leadscore did not write (notes.txt and 1 more)",
+        "folder holds files other than this model's segment files (notes.txt and 1 more)",
         "give a new or empty folder",
     )
     assert len(result.stderr.splitlines()) == 1
@@ -406,11 +406,11 @@ def test_split_by_refuses_a_folder_holding_other_files(run, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.toml", "out", "tiny.csv"]
 
     # without them, what is left are an earlier run's segments: of any key and format,
-    # a segment's second file, a null segment; the run replaces them
+    # a segment's second file; the run replaces them
     (folder / "notes.txt").unlink()
     (folder / "sub" / "keep.csv").unlink()
     (folder / "sub").rmdir()
-    for name in ("tier=sql.parquet", "priority=A1-1.csv", "grade=None.csv"):
+    for name in ("tier=sql.parquet", "priority=A1-1.csv", "grade=F.csv", "priority=F3.parquet"):
         (folder / name).write_text("old\n")
     result = split_tiny(run, tmp_path, folder)
     assert result.exit_code == 0, result.stderr
@@ -418,7 +418,22 @@ def test_split_by_refuses_a_folder_holding_other_files(run, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["tier=sql.txt", "region=EU.csv", "tier=.csv", ".hidden", "tier=sql.csv.bak"]
+    "name",
+    [
+        "tier=sql.txt",
+        "region=EU.csv",
+        "tier=.csv",
+        ".hidden",
+        "tier=sql.csv.bak",
+        # named like segments, but no value this model's tiers, grades or priorities take
+        "tier=my customer notes.csv",
+        "grade=backup.parquet",
+        "grade=None.csv",
+        "grade=A+.csv",  # the model has no plus_minus
+        "priority=A4.csv",  # it has three tiers
+        "tier=sql-0.csv",
+        "tier=sql-x.csv",
+    ],
 )
 def test_split_by_refuses_names_it_does_not_write(run, tmp_path, name):
     folder = tmp_path / "out"
@@ -427,6 +442,21 @@ def test_split_by_refuses_names_it_does_not_write(run, tmp_path, name):
     result = split_tiny(run, tmp_path, folder)
     assert_clean_failure(result, EXIT_OUTPUT, f"({name})")
     assert [p.name for p in folder.iterdir()] == [name]
+
+
+def test_split_by_replaces_an_earlier_runs_plus_minus_grades(run, tmp_path):
+    folder = tmp_path / "out"
+    source = tmp_path / "tiny.csv"
+    tiny_leads().write_csv(source)
+    grading = "[grading]\nbands = { A = 75, B = 50, C = 25, F = 0 }\nplus_minus = true\n"
+    model = write_model(tmp_path, TIERS, grading)
+    args = ["grade", source, "-m", model, "-o", folder, "--split-by", "grade", "-q"]
+    assert run(*args).exit_code == 0
+    written = {p.name for p in folder.iterdir()}
+    assert {"grade=A+.csv", "grade=B-.csv"} <= written
+    result = run(*args, "--format", "parquet")
+    assert result.exit_code == 0, result.stderr
+    assert {p.name for p in folder.iterdir()} == {n.replace(".csv", ".parquet") for n in written}
 
 
 def test_split_by_refuses_a_folder_named_like_a_segment(run, tmp_path):

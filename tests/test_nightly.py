@@ -498,3 +498,92 @@ def test_sigterm_stops_a_polars_query_in_the_middle(big_export):
         pytest.fail("the query ran on after SIGTERM")
     assert proc.returncode == EXIT_TERMINATED, stderr
     assert stderr == ""  # no second KeyboardInterrupt from the SIGINT relayed to polars
+
+
+def parquet_model(path: Path) -> dict[str, str]:
+    meta = {k.decode(): v.decode() for k, v in pq.read_metadata(path).metadata.items()}
+    return {k: v for k, v in meta.items() if k.startswith("leadscore.model.")}
+
+
+def test_segment_and_handoff_parquet_files_carry_the_model(run, tmp_path):
+    folder, handoff = tmp_path / "seg", tmp_path / "call.parquet"
+    common = ["-m", B2B_MODEL, "-q", "--as-of", AS_OF]
+    split = ["-o", folder, "--split-by", "tier", "--format", "parquet"]
+    assert run("grade", SAMPLE, *common, *split).exit_code == 0
+    out = tmp_path / "all.parquet"
+    assert run("score", SAMPLE, *common, "-o", out, "--handoff", handoff).exit_code == 0
+    expected = parquet_model(out)
+    assert expected["leadscore.model.name"] == "b2b-saas"
+    assert parquet_model(handoff) == expected
+    segments = sorted(folder.iterdir())
+    assert segments and all(parquet_model(part) == expected for part in segments)
+
+    edited = tmp_path / "b2b.toml"  # grading a segment with another edit of the model warns
+    edited.write_text(B2B_MODEL.read_text().replace("points = 20", "points = 15", 1))
+    result = run("grade", folder / "tier=sql.parquet", "-m", edited, "-o", tmp_path / "g.csv")
+    assert result.exit_code == 0, result.stderr
+    assert "another edit of model b2b-saas" in " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("command", ["score", "grade"])
+def test_previous_with_duplicate_ids_warns_with_a_count_and_an_example(run, tmp_path, command):
+    model = write_model(tmp_path)
+    rows = {"id": ["a", "b", "a", "c", "b", "a", None, None], "pts": ["60"] + ["0"] * 7}
+    scored(run, tmp_path, model, rows, "before")
+    source = tmp_path / "today.csv"
+    pl.DataFrame({"id": ["a", "d"], "pts": ["60", "0"]}).write_csv(source)
+    args = ["-m", model, "-o", tmp_path / "o.csv", "--previous", tmp_path / "before.csv"]
+    result = run(command, source, *args, "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.stderr
+    warnings = [w for w in json.loads(result.stdout)["warnings"] if "--previous" in w]
+    assert warnings == [
+        f"--previous {tmp_path / 'before.csv'}: 2 lead id(s) appear on more than one row "
+        "(first 'a'); the first row of each is compared"
+    ]
+    today = pl.read_csv(tmp_path / "o.csv", infer_schema=False)
+    assert today["tier_change"].to_list() == ["same", "new"]  # a's first row: sql
+    quiet = run(command, source, *args, "--as-of", AS_OF, "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    loud = run(command, source, *args, "--as-of", AS_OF)
+    assert "2 lead id(s) appear on more than one row" in " ".join(loud.stderr.split())
+
+
+@pytest.mark.parametrize("command", ["score", "grade"])
+def test_excel_safe_quotes_formula_like_column_names_in_csv_only(run, tmp_path, command):
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    columns = {"id": ["a"], "pts": ["60"], "=cmd|calc": ["x"], "-12": ["y"], "@note": ["=z"]}
+    pl.DataFrame(columns).write_csv(source)
+    csv_out, handoff = tmp_path / "o.csv", tmp_path / "h.csv"
+    parquet_out = tmp_path / "o.parquet"
+    safe = ["--excel-safe", "--handoff", handoff, "-q", "--as-of", AS_OF]
+    assert run(command, source, "-m", model, "-o", csv_out, *safe).exit_code == 0
+    for written in (csv_out, handoff):
+        frame = pl.read_csv(written, infer_schema=False)
+        assert frame.columns[:5] == ["id", "pts", "'=cmd|calc", "-12", "'@note"]
+        assert frame["'@note"].to_list() == ["'=z"]
+    assert run(command, source, "-m", model, "-o", parquet_out, *safe).exit_code == 0
+    assert pl.read_parquet(parquet_out).columns[:5] == list(columns)  # Parquet: exact
+    assert pl.read_csv(handoff, infer_schema=False).columns[2] == "'=cmd|calc"
+
+
+def test_excel_safe_quotes_the_column_names_of_split_files(run, tmp_path):
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"id": ["a", "b"], "pts": ["60", "0"], "+x": ["1", "2"]}).write_csv(source)
+    folder = tmp_path / "seg"
+    args = ["-o", folder, "--split-by", "tier", "--excel-safe", "-q", "--as-of", AS_OF]
+    assert run("grade", source, "-m", model, *args).exit_code == 0
+    for part in folder.iterdir():
+        assert "'+x" in pl.read_csv(part, infer_schema=False).columns
+
+
+def test_excel_safe_refuses_a_quoted_name_that_exists_already(run, tmp_path):
+    model = write_model(tmp_path)
+    source = tmp_path / "in.csv"
+    pl.DataFrame({"id": ["a"], "pts": ["1"], "=x": ["1"], "'=x": ["2"]}).write_csv(source)
+    out = tmp_path / "o.csv"
+    result = run("score", source, "-m", model, "-o", out, "--excel-safe")
+    assert result.exit_code == EXIT_DATA
+    assert "'=x'" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not out.exists()

@@ -58,5 +58,6 @@ def test_grading_a_scored_file_and_comparing_with_last_night_stream(tmp_path) ->
     with open_source(str(scored)) as source, open_source(str(scored)) as previous:
         graded = plan_from_scores(source.frame, model, source_name=source.name)
         assert fallbacks(graded) == []
-        compared = with_deltas(graded, previous_scores(previous.frame, model, "p"), model)
+        last_run, _ = previous_scores(previous.frame, model, "p")
+        compared = with_deltas(graded, last_run, model)
         assert fallbacks(compared) == []

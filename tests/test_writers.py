@@ -470,12 +470,23 @@ def test_segments_refuse_a_folder_with_files_they_did_not_write(tmp_path):
     folder.mkdir()
     (folder / "grade=A.csv").write_text("an earlier run split by grade\n")
     (folder / "tier=a.csv").write_text("and by tier\n")
-    with pytest.raises(OutputError, match=r"did not write \(grade=A.csv\)"):
-        writers.sink_segments_atomic(frame, str(folder), key="tier")
-    _, files = writers.sink_segments_atomic(frame, str(folder), key="tier", replaces=["grade"])
+    tiers = {"tier": ["a", "b"]}
+    with pytest.raises(OutputError, match=r"segment files \(grade=A.csv\)"):
+        writers.sink_segments_atomic(frame, str(folder), key="tier", segments=tiers)
+    segments = {**tiers, "grade": ["A", "B"]}
+    _, files = writers.sink_segments_atomic(frame, str(folder), key="tier", segments=segments)
     assert [Path(f).name for f in files] == ["tier=a.csv", "tier=b.csv"]
     (folder / "notes.txt").write_text("mine\n")
     with pytest.raises(OutputError, match=r"seg: folder holds files .* \(notes.txt\)"):
-        writers.sink_segments_atomic(frame, str(folder), key="tier")
+        writers.sink_segments_atomic(frame, str(folder), key="tier", segments=segments)
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt", "tier=a.csv", "tier=b.csv"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["seg"]
+
+
+def test_segment_names_are_the_given_values_with_an_optional_file_index():
+    pattern = writers.segment_names({"grade": ["A+", "A", "A-"], "tier": ["sql"]})
+    ours = ["grade=A+.csv", "grade=A-.parquet", "grade=A--1.csv", "grade=A-2.csv", "tier=sql-12.pq"]
+    assert [bool(pattern.fullmatch(name)) for name in ours] == [True] * 4 + [False]
+    others = ["grade=B.csv", "grade=A-0.csv", "tier=sql .csv", "tier=sq.csv", "grade=A+-.csv"]
+    assert not any(pattern.fullmatch(name) for name in others)
+    assert not writers.segment_names({}).fullmatch(".csv")

@@ -27,6 +27,7 @@ from leadscore_cli.errors import (
     LeadscoreError,
     Terminated,
     UsageError,
+    internal_error_text,
 )
 from leadscore_cli.model import Model, load_model
 from leadscore_cli.score_run import ReadOptions
@@ -90,7 +91,8 @@ PreviousOpt = Annotated[
     typer.Option(
         "--previous",
         help="Last run's scored file: adds previous_score, score_change and tier_change "
-        "(e.g. mql->sql, new, same), joined on the model's id column.",
+        "(e.g. mql->sql, new, same), joined on the model's id column; an id on several rows "
+        "is compared by its first, with a warning.",
         show_default=False,
     ),
 ]
@@ -108,7 +110,7 @@ ManifestOpt = Annotated[
     typer.Option(
         "--manifest",
         help="Write a JSON record of the run (versions, hashes, rows, tiers, timings), "
-        "also when it fails.",
+        "also when it fails, even on a bad option or model (unknown facts are null).",
         show_default=False,
     ),
 ]
@@ -117,7 +119,8 @@ ExcelSafeOpt = Annotated[
     typer.Option(
         "--excel-safe",
         help="Every CSV the run writes (output, --handoff list, --split-by files): prefix ' "
-        "to text cells starting with = + - @ tab or CR so a spreadsheet shows them instead "
+        "to text cells and column names starting with = + - @ tab or CR so a spreadsheet "
+        "shows them instead "
         "of running them. Parquet files are left as they are; refused when the run writes "
         "no CSV. Off by default: values pass through unchanged.",
     ),
@@ -215,9 +218,7 @@ def reporting_errors(debug: bool, *, nightly: bool = False) -> Iterator[None]:
     except Exception as error:
         if debug:
             raise
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         sys.stderr.write(
-            f"leadscore: internal error: {type(error).__name__}: {first} "
-            "(run again with --debug for the traceback)\n"
+            f"leadscore: {internal_error_text(error)} (run again with --debug for the traceback)\n"
         )
         raise typer.Exit(EXIT_INTERNAL) from None

@@ -31,6 +31,7 @@ from leadscore_cli.cli.common import (
 from leadscore_cli.cli.render import new_table, print_warning
 from leadscore_cli.errors import UsageError
 from leadscore_cli.grade_run import SPLIT_CHOICES, GradeOptions, GradeSummary, grade_file
+from leadscore_cli.manifest import RunRecord
 
 OutcomeOpt = Annotated[
     str | None,
@@ -86,7 +87,8 @@ def grade(
             "--split-by",
             help="Write one file per grade, tier or priority into the OUTPUT folder "
             "(OUTPUT/grade=A.csv ...), replaced as a whole. The folder must be new, empty "
-            "or hold only an earlier --split-by run's files; anything else is refused.",
+            "or hold only the files a --split-by run with this model writes; anything else "
+            "is refused.",
             show_default=False,
         ),
     ] = None,
@@ -132,7 +134,17 @@ def grade(
 
         leadscore grade scored.csv -m configs/b2b_saas.toml -o segments --split-by grade
     """
-    with reporting_errors(debug, nightly=True):
+    record = RunRecord(
+        manifest,
+        "grade",
+        input,
+        output,
+        model_path=str(model),
+        previous=previous,
+        handoff=handoff,
+        split_by=split_by,
+    )
+    with reporting_errors(debug, nightly=True), record.recording_failures():
         if split_by is not None and split_by not in SPLIT_CHOICES:
             raise UsageError(f"--split-by must be one of {', '.join(SPLIT_CHOICES)}")
         if split_by is not None and output == "-":
@@ -157,12 +169,14 @@ def grade(
             excel_safe=excel_safe,
             rescore=rescore,
         )
+        record.as_of = options.as_of  # known even when the model fails to load
         summary = grade_file(
             input,
             read_model(model),
             output,
             options,
             read_options(encoding, delimiter, input_format),
+            record=record,
         )
         for warning in summary.warnings if not quiet else ():  # -q: nothing on success
             print_warning(stderr, warning)

@@ -28,6 +28,7 @@ from leadscore_cli.cli.common import (
 )
 from leadscore_cli.cli.render import render_score_summary
 from leadscore_cli.errors import UsageError
+from leadscore_cli.manifest import RunRecord
 from leadscore_cli.score_run import ScoreOptions, score_file
 
 
@@ -105,7 +106,16 @@ def score(
 
         leadscore score leads.csv -m configs/b2b_saas.toml -o scored.parquet --explain
     """
-    with reporting_errors(debug, nightly=True):
+    record = RunRecord(
+        manifest,
+        "score",
+        input,
+        output,
+        model_path=str(model),
+        previous=previous,
+        handoff=handoff,
+    )
+    with reporting_errors(debug, nightly=True), record.recording_failures():
         if json_out and output == "-":
             raise UsageError("--json prints to stdout, which -o - already uses for the data")
         if output_format is not None and output_format not in ("csv", "parquet"):
@@ -122,12 +132,14 @@ def score(
             manifest=manifest,
             excel_safe=excel_safe,
         )
+        record.as_of = options.as_of  # known even when the model fails to load
         summary = score_file(
             input,
             read_model(model),
             output,
             options,
             read_options(encoding, delimiter, input_format),
+            record=record,
         )
         if json_out:
             print_json(summary.to_dict())

@@ -102,6 +102,7 @@ def _open(
         real = Path(path).expanduser()
         local = _check_input_file(real, name, temps)
 
+    spool = None if local == real else local
     head, tail, size = _read_ends(local, name)
     if forced_format:
         fmt: Format = forced_format
@@ -111,7 +112,7 @@ def _open(
         raise InputError("file is empty", path=name)
     if fmt == "parquet":
         frame = _scan_parquet(local, name, head, tail, size)
-        return Source(name=name, path=real, format="parquet", frame=frame)
+        return Source(name=name, path=real, format="parquet", frame=frame, spool=spool)
 
     compression = _compression_from_magic(head)
     scan_path, scan_compression = local, compression
@@ -122,7 +123,13 @@ def _open(
     sep, header = _check_sample(sample, at_eof, name, forced_delimiter)
     frame = _scan_csv(scan_path, name, sep, None if header is None else len(header))
     return Source(
-        name=name, path=real, format="csv", frame=frame, delimiter=sep, compression=compression
+        name=name,
+        path=real,
+        format="csv",
+        frame=frame,
+        delimiter=sep,
+        compression=compression,
+        spool=spool,
     )
 
 

@@ -22,3 +22,4 @@ class Source:
     frame: pl.LazyFrame  # lazy scan; nothing read yet except what detection needed
     delimiter: str | None = None  # CSV only: the separator used
     compression: Compression | None = None  # CSV only: detected from magic bytes
+    spool: Path | None = None  # stdin or a pipe copied to disk: what was read, while open
