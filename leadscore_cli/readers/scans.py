@@ -5,6 +5,10 @@ Notes on polars 2.1 behaviour worked around here:
 * `scan_csv` turns blank lines (including trailing ones) into all-null rows; those are
   filtered out so they never become phantom leads.
 * `glob=True` (the default) would treat `leads[1].csv` as a pattern; globbing is off.
+* `scan_csv` keeps the doubled quotes of a quoted header name: the header cell
+  `"a""b"` names the column `a""b`, where a data cell would read `a"b`. The columns are
+  renamed to the header as `csv_sample` parses it, so a model finds them by
+  their real names and a written file repeats the header it was given.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ def limit_csv_chunks() -> None:
     os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", str(CSV_CHUNK_BYTES))
 
 
-def _scan_csv(path: Path, name: str, sep: str, width: int | None) -> pl.LazyFrame:
+def _scan_csv(path: Path, name: str, sep: str, header: list[str] | None) -> pl.LazyFrame:
+    """Scan `path` as text columns named as `header` says (None: it outran the sample)."""
     frame = pl.scan_csv(
         path,
         separator=sep,
@@ -54,10 +59,13 @@ def _scan_csv(path: Path, name: str, sep: str, width: int | None) -> pl.LazyFram
     except Exception as exc:
         stub = Source(name=name, path=None, format="csv", frame=frame, delimiter=sep)
         raise explain_polars_error(exc, stub) from exc
-    if width is not None and len(names) != width:  # our parse and polars' disagree: a bug
+    if header is not None and len(names) != len(header):  # our parse and polars' disagree
         raise InputError(
-            f"cannot parse the header: found {len(names)} columns, expected {width}", path=name
+            f"cannot parse the header: found {len(names)} columns, expected {len(header)}",
+            path=name,
         )
+    if header is not None and names != header:
+        frame = frame.rename(dict(zip(names, header, strict=True)))
     # polars turns blank lines into all-null rows; drop them so they never get scored.
     return frame.filter(pl.any_horizontal(pl.all().is_not_null()))
 
