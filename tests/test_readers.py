@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from leadscore_cli import readers
 from leadscore_cli.errors import DataError, InputError, UsageError
 from leadscore_cli.readers import SAMPLE_BYTES, Source, explain_polars_error, open_source
+from tests.conftest import SAMPLE
 
 FILLER_ROWS = SAMPLE_BYTES // len(b"1,abc\n") + 1000  # enough rows to push past the sample
 
@@ -635,3 +636,28 @@ def test_profile_names_escaped_header_columns_as_written(run, tmp_path: Path) ->
     assert result.exit_code == 0, result.stderr
     names = [column["name"] for column in json.loads(result.stdout)["columns"]]
     assert names == ['a"b; --x', "id", 'Notes "VIP"', "x,y"]
+
+
+# --- POLARS_CSV_CHUNK_SIZE ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["4MiB", "abc", "", "-5", "0", " 4096", "1e6", str(2**64)])
+def test_a_chunk_size_polars_cannot_read_is_one_usage_line(run, monkeypatch, value: str) -> None:
+    """polars would panic in the middle of the run; the value is refused before any work."""
+    monkeypatch.setenv("POLARS_CSV_CHUNK_SIZE", value)
+    result = run("profile", SAMPLE)
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "leadscore: usage error: POLARS_CSV_CHUNK_SIZE takes a positive number of bytes "
+        f"(e.g. 4194304 for 4 MiB), not {value!r}; unset it for the default"
+    ]
+
+
+@pytest.mark.parametrize("value", ["65536", "+65536"])
+def test_a_chunk_size_in_bytes_is_used(run, monkeypatch, tmp_path: Path, value: str) -> None:
+    monkeypatch.setenv("POLARS_CSV_CHUNK_SIZE", value)
+    export = write(tmp_path / "x.csv", b"id,name\n" + b"1,abc\n" * 50_000)
+    result = run("profile", export, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows"] == 50_000

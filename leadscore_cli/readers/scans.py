@@ -14,11 +14,12 @@ Notes on polars 2.1 behaviour worked around here:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import polars as pl
 
-from leadscore_cli.errors import InputError
+from leadscore_cli.errors import InputError, UsageError
 from leadscore_cli.readers.csv_sample import _check_header
 from leadscore_cli.readers.messages import _first_line, explain_polars_error
 from leadscore_cli.readers.source import Source
@@ -31,15 +32,26 @@ ENCRYPTED_PARQUET_MAGIC = b"PARE"
 # once; with every column read as text, that buffering dominates peak memory. 4 MiB
 # chunks cut peak memory by a third on large exports at no measurable cost in time.
 CSV_CHUNK_BYTES = 4 << 20
+CHUNK_SIZE_VARIABLE = "POLARS_CSV_CHUNK_SIZE"
+# What polars accepts (anything else makes it panic): a whole number of bytes, above 0,
+# that fits in 64 bits.
+_CHUNK_SIZE = re.compile(r"\+?[0-9]+")
+_MAX_CHUNK_BYTES = 2**64 - 1
 
 
 def limit_csv_chunks() -> None:
     """Read CSV in `CSV_CHUNK_BYTES` chunks, unless POLARS_CSV_CHUNK_SIZE says otherwise.
 
     polars reads the variable when a scan runs, so this is process-wide configuration:
-    the CLI sets it once at start-up.
+    the CLI sets it once at start-up. A value polars cannot read would make it panic in
+    the middle of a run, so it is refused here, before any work.
     """
-    os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", str(CSV_CHUNK_BYTES))
+    value = os.environ.setdefault(CHUNK_SIZE_VARIABLE, str(CSV_CHUNK_BYTES))
+    if not _CHUNK_SIZE.fullmatch(value) or not 0 < int(value) <= _MAX_CHUNK_BYTES:
+        raise UsageError(
+            f"{CHUNK_SIZE_VARIABLE} takes a positive number of bytes "
+            f"(e.g. {CSV_CHUNK_BYTES} for 4 MiB), not {value!r}; unset it for the default"
+        )
 
 
 def _scan_csv(path: Path, name: str, sep: str, header: list[str] | None) -> pl.LazyFrame:
