@@ -20,7 +20,7 @@ import typer.main
 from typer.testing import Result
 
 from leadscore_cli.cli.app import app
-from leadscore_cli.errors import EXIT_INPUT, EXIT_MODEL, EXIT_USAGE
+from leadscore_cli.errors import EXIT_INPUT, EXIT_MODEL, EXIT_OUTPUT, EXIT_USAGE
 
 from .conftest import AS_OF, B2B_MODEL, ROOT, SAMPLE
 
@@ -217,6 +217,25 @@ def test_missing_model_is_one_line_and_exit_3(run, monkeypatch, tmp_path, comman
     result = invoke(run, monkeypatch, tmp_path, command.name, *argv)
     assert_one_line_error(result, EXIT_MODEL, "no_such_model.toml")
     assert list(tmp_path.iterdir()) == []
+
+
+def with_output(argv: list[str], output: str) -> list[str]:
+    """`argv` with the value of its -o option replaced by `output`."""
+    at = argv.index("-o") + 1
+    return [*argv[:at], output, *argv[at + 1 :]]
+
+
+@pytest.mark.parametrize(
+    "command", [c for c in COMMANDS if c.output and c.reads_model], ids=lambda c: c.name
+)
+def test_never_writes_over_the_model_it_reads(run, monkeypatch, tmp_path, command) -> None:
+    model = tmp_path / "model.toml"
+    model.write_bytes(B2B_MODEL.read_bytes())
+    argv = with_output(command.argv(str(SAMPLE), str(model)), str(model))
+    result = invoke(run, monkeypatch, tmp_path, command.name, *argv)
+    assert_one_line_error(result, EXIT_OUTPUT, "refusing to write over the model file")
+    assert model.read_bytes() == B2B_MODEL.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["model.toml"]
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c.output], ids=lambda c: c.name)

@@ -14,7 +14,7 @@ from leadscore_cli.cli.common import (
     read_model,
     reporting_errors,
 )
-from leadscore_cli.writers import atomic_path
+from leadscore_cli.writers import atomic_path, check_destination
 
 # The keys of leadscore_cli.sql.dialects.DIALECTS, spelled out so that start-up does not load
 # sqlglot for commands that never compile SQL (a test keeps the two in step).
@@ -48,6 +48,8 @@ def sql(
     with reporting_errors(debug):
         from leadscore_cli.sql import compile_model
 
-        query = compile_model(read_model(model), dialect, table, parse_as_of(as_of), explain)
+        loaded = read_model(model)
+        check_destination(output, {"model file": loaded.source})
+        query = compile_model(loaded, dialect, table, parse_as_of(as_of), explain)
         with atomic_path(output) as path:
             path.write_text(query + ";\n", encoding="utf-8")
