@@ -164,6 +164,11 @@ def test_runs_cleanly_and_leaves_only_its_output(run, monkeypatch, tmp_path, com
     assert not ANSI.search(result.stderr)
 
 
+def test_every_command_takes_quiet() -> None:
+    """The README promises `-q` everywhere: a script may pass it to any command."""
+    assert [c.name for c in COMMANDS if not has_option(c.name, "-q")] == []
+
+
 @pytest.mark.parametrize("command", only("--quiet"), ids=lambda c: c.name)
 def test_quiet_success_prints_nothing(run, monkeypatch, tmp_path, command) -> None:
     argv = command.argv(str(SAMPLE), str(B2B_MODEL))
