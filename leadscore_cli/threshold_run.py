@@ -29,6 +29,7 @@ from leadscore_cli.score_run import ReadOptions, invalid_values_check, run_guard
 from leadscore_cli.scoring import plan_scoring
 from leadscore_cli.scoring.columns import SCORE
 from leadscore_cli.scoring.inputs import has_scores, hint_for, source_of
+from leadscore_cli.summary import noun_for
 from leadscore_cli.thresholds import (
     Cutoff,
     CutoffTable,
@@ -323,7 +324,8 @@ def handoff_changes(model: Model, tiered: Model) -> list[str]:
 def write_model(model: Model, destination: str, source_name: str, result: ThresholdResult):
     header = (
         f"Tiers recommended by `leadscore threshold` on {source_name} "
-        f"({result.rows} leads, outcome {result.outcome}, strategy {result.strategy}) "
+        f"({result.rows} {noun_for(result.rows, 'lead')}, outcome {result.outcome}, "
+        f"strategy {result.strategy}) "
         f"on {dt.date.today().isoformat()}."
     )
     text = dumps_model(model, header=header)

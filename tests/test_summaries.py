@@ -1,5 +1,5 @@
-"""What the terminal summaries say: `validate` names the commands a valid model cannot
-serve."""
+"""What the terminal summaries say: counts read as English, and `validate` says which
+commands a valid model cannot serve."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from leadscore_cli.errors import EXIT_MODEL
-from tests.conftest import B2B_MODEL
+from leadscore_cli.summary import counted
+from tests.conftest import AS_OF, B2B_MODEL
 
 ONE_RULE = """
 [model]
@@ -36,6 +37,47 @@ def write_history(folder: Path, text: str = HISTORY) -> Path:
     path = folder / "history.csv"
     path.write_text(text)
     return path
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(0, "0 leads"), (1, "1 lead"), (2, "2 leads"), (5000, "5,000 leads")]
+)
+def test_counted_is_singular_for_one(count: int, expected: str) -> None:
+    assert counted(count, "lead") == expected
+    assert counted(count, "category", "categories").endswith("category" if count == 1 else "ies")
+
+
+def test_score_counts_one_lead_and_one_handoff_lead(run, tmp_path) -> None:
+    model = write_model(tmp_path)
+    export = write_history(tmp_path, "c\n2\n")
+    out, handoff = tmp_path / "s.csv", tmp_path / "h.csv"
+    result = run("score", export, "-m", model, "-o", out, "--handoff", handoff, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    assert "Scored 1 lead with one 1" in result.stderr
+    assert "Handoff: 1 lead newly in hot" in result.stderr
+
+
+def test_validate_counts_one_rule_one_category_and_one_row(run, tmp_path) -> None:
+    model = write_model(tmp_path)
+    result = run("validate", "-m", model, "--data", write_history(tmp_path, "c\n2\n"))
+    assert result.exit_code == 0, result.stderr
+    assert "ok one 1: 1 rule in category fit" in result.stderr
+    assert "(1 row)" in result.stderr
+    many = run("validate", "-m", B2B_MODEL)
+    assert "18 rules in categories fit, engagement" in many.stderr
+
+
+def test_threshold_counts_one_lead(run, tmp_path) -> None:
+    model, history = write_model(tmp_path), write_history(tmp_path)
+    out = tmp_path / "new.toml"
+    result = run(
+        "threshold", history, "-m", model, "--outcome", "converted", "--capacity", "1",
+        "--as-of", AS_OF, "--write", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    assert "at most 1 lead per period): 1 lead (50.0%)" in text
+    assert "(2 leads, outcome converted" in out.read_text()
 
 
 # --- validate: what `grade` would refuse -------------------------------------------------

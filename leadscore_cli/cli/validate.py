@@ -31,7 +31,7 @@ from leadscore_cli.errors import LeadscoreError, ModelError
 from leadscore_cli.grading import grading_of, require_tiers
 from leadscore_cli.model import Model
 from leadscore_cli.score_run import check_data
-from leadscore_cli.summary import ScoreSummary
+from leadscore_cli.summary import ScoreSummary, counted, noun_for
 
 
 def unserved_commands(model: Model) -> list[str]:
@@ -131,16 +131,18 @@ def validate(
             return
         if quiet:
             return
+        categories = noun_for(len(loaded.categories), "category", "categories")
         stderr.print(
             f"[green]ok[/green] {escape(loaded.name)} {escape(loaded.version)}: "
-            f"{len(loaded.rules)} rules in categories {', '.join(loaded.categories)}",
+            f"{counted(len(loaded.rules), 'rule')} in {categories} "
+            f"{escape(', '.join(loaded.categories))}",
             highlight=False,
         )
         for note in result["notes"]:
             stderr.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
         if summary is not None:
             table = new_table(
-                f"Rules on {summary.input} ({summary.rows_scored:,} rows)",
+                f"Rules on {summary.input} ({counted(summary.rows_scored, 'row')})",
                 [("rule", "left"), ("fired", "right"), ("share", "right"), ("", "left")],
             )
             for rule in summary.rules:
