@@ -17,6 +17,16 @@ from leadscore_cli.model.schema import Model
 HISTOGRAM_EDGES = tuple(range(0, 101, 10))
 
 
+def noun_for(count: float, noun: str, plural: str | None = None) -> str:
+    """The noun a count takes: singular for exactly one (`plural` when not just + s)."""
+    return noun if count == 1 else plural or noun + "s"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 lead`, `5,000 leads`: a count with its noun."""
+    return f"{count:,} {noun_for(count, noun, plural)}"
+
+
 @dataclass
 class RuleFiring:
     name: str

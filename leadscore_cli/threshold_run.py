@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from leadscore_cli.errors import DataError, UsageError
+from leadscore_cli.errors import DataError, OutputError, UsageError
 from leadscore_cli.fields import parse_field
 from leadscore_cli.grade_run import unreadable_scores_check
 from leadscore_cli.model.schema import Model, Tier
@@ -29,6 +29,7 @@ from leadscore_cli.score_run import ReadOptions, invalid_values_check, run_guard
 from leadscore_cli.scoring import plan_scoring
 from leadscore_cli.scoring.columns import SCORE
 from leadscore_cli.scoring.inputs import has_scores, hint_for, source_of
+from leadscore_cli.summary import noun_for
 from leadscore_cli.thresholds import (
     Cutoff,
     CutoffTable,
@@ -43,7 +44,7 @@ from leadscore_cli.thresholds import (
     recommend_tiers,
     tier_names,
 )
-from leadscore_cli.writers import atomic_path
+from leadscore_cli.writers import atomic_path, check_destination, refuse_overwriting
 
 OUTCOME = "__ls_outcome"
 WHEN = "__ls_when"
@@ -113,7 +114,7 @@ class ThresholdResult:
         return [row for row in self.table if row.cutoff in keep]
 
 
-def validate_options(options: ThresholdOptions, model: Model) -> None:
+def validate_options(options: ThresholdOptions) -> None:
     _ = options.strategy
     for name, value in (("--target-rate", options.target_rate), ("--recall", options.recall)):
         if value is not None and not 0 < value <= 1:
@@ -126,18 +127,41 @@ def validate_options(options: ThresholdOptions, model: Model) -> None:
         raise UsageError("--per goes with --capacity")
     if options.in_place and options.write is not None:
         raise UsageError("give either --write NEW_MODEL or --in-place, not both")
-    same = model.source is not None and options.write is not None
-    if same and Path(str(options.write)).resolve() == Path(str(model.source)).resolve():
-        raise UsageError("--write names the model being read; use --in-place to overwrite it")
+
+
+def model_destination(options: ThresholdOptions, model: Model) -> str | None:
+    """Where the model with the new tiers goes: --write, MODEL itself with --in-place, or
+    nowhere."""
+    if options.in_place:
+        return str(model.source)
+    return options.write
+
+
+def check_model_destination(
+    destination: str, source: Path | None, model: Model, *, in_place: bool
+) -> None:
+    """Refuse, before any work, a destination the run cannot write or that is a file it
+    reads: the history, and the model unless --in-place asked to rewrite it."""
+    if not in_place:
+        try:
+            refuse_overwriting(destination, {"model file": model.source})
+        except OutputError as error:
+            raise OutputError(
+                f"{error.message}; use --in-place to rewrite it", path=error.path
+            ) from None
+    check_destination(destination, {"input file": source})
 
 
 def find_thresholds(
     input_path: str, model: Model, options: ThresholdOptions, read: ReadOptions = ReadOptions()
 ) -> ThresholdResult:
-    validate_options(options, model)
+    validate_options(options)
     with open_source(
         input_path, encoding=read.encoding, delimiter=read.delimiter, format=read.format
     ) as source:
+        destination = model_destination(options, model)
+        if destination is not None:
+            check_model_destination(destination, source.path, model, in_place=options.in_place)
         schema = source.frame.collect_schema()
         columns = list(schema.names())
         if options.outcome not in columns:
@@ -193,8 +217,7 @@ def find_thresholds(
         note = naming.note(model_names, options.tiers)
         if note:
             result.warnings.append(note)
-    if options.write is not None or options.in_place:
-        destination = str(model.source) if options.in_place else str(options.write)
+    if destination is not None:
         tiered = with_tiers(model, result)
         if options.tiers is None:
             result.warnings += dropped_tiers(model, tiered)
@@ -301,7 +324,8 @@ def handoff_changes(model: Model, tiered: Model) -> list[str]:
 def write_model(model: Model, destination: str, source_name: str, result: ThresholdResult):
     header = (
         f"Tiers recommended by `leadscore threshold` on {source_name} "
-        f"({result.rows} leads, outcome {result.outcome}, strategy {result.strategy}) "
+        f"({result.rows} {noun_for(result.rows, 'lead')}, outcome {result.outcome}, "
+        f"strategy {result.strategy}) "
         f"on {dt.date.today().isoformat()}."
     )
     text = dumps_model(model, header=header)

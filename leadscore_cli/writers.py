@@ -57,11 +57,15 @@ Format = Literal["csv", "parquet"]
 
 
 def output_format(dest: str, format: str | None = None) -> Format:
-    """Decide the output format from `format`, else from the destination's extension."""
+    """Decide the output format from `format`, else from the destination's extension.
+
+    A name that says no format is a bad option value (a usage error), not a fault of
+    the place written to: the file could be written, under a name that says what it is.
+    """
     if format is not None:
         value = format.strip().lower()
         if value not in ("csv", "parquet"):
-            raise OutputError(f"unknown output format {format!r}; use csv or parquet", path=dest)
+            raise UsageError(f"unknown output format {format!r}; use csv or parquet", path=dest)
         implied = None if dest == STDOUT else _implied_format(dest)
         if implied is not None and implied != value:
             raise UsageError(f"--format {value} contradicts the file name {dest!r}")
@@ -69,7 +73,7 @@ def output_format(dest: str, format: str | None = None) -> Format:
     implied = _implied_format(dest)
     if implied is not None:
         return implied
-    raise OutputError(
+    raise UsageError(
         "cannot tell the output format from the file name; use .csv, .tsv, .txt "
         "(optionally + .gz or .zst), .parquet or .pq, or pass --format",
         path=dest,

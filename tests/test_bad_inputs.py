@@ -22,8 +22,8 @@ import polars as pl
 import pytest
 from typer.testing import Result
 
-from leadscore_cli.errors import EXIT_DATA, EXIT_INPUT, EXIT_MODEL, EXIT_OUTPUT
-from tests.conftest import AS_OF, ROOT
+from leadscore_cli.errors import EXIT_DATA, EXIT_INPUT, EXIT_MODEL, EXIT_OUTPUT, EXIT_USAGE
+from tests.conftest import AS_OF, B2B_MODEL, ROOT, SAMPLE
 
 CORPUS = ROOT / "tests" / "data" / "bad"
 GOOD_LEADS = CORPUS / "good_leads.csv"
@@ -34,6 +34,7 @@ KINDS = {
     EXIT_INPUT: "bad input",
     EXIT_DATA: "bad data",
     EXIT_OUTPUT: "cannot write output",
+    EXIT_USAGE: "usage error",
 }
 
 
@@ -316,22 +317,22 @@ def test_unreadable_input(run: Callable[..., Result], tmp_path: Path, locked: st
     assert source.read_bytes() == GOOD_LEADS.read_bytes()
 
 
-# --- outputs that cannot be written (6) ----------------------------------------------
+# --- outputs that cannot be written (6), or are named without a format (2) ------------
 
 
 @pytest.mark.parametrize(
-    ("dest", "extra", "needle"),
+    ("dest", "extra", "code", "needle"),
     [
-        ("out/missing/scored.csv", [], "does not exist"),
-        ("out", [], "is a directory"),
-        ("out/scored.xlsx", [], "cannot tell the output format"),
-        ("leads.csv", [], "refusing to write over the input file"),
-        ("model.toml", ["--format", "csv"], "refusing to write over"),
+        ("out/missing/scored.csv", [], EXIT_OUTPUT, "does not exist"),
+        ("out", [], EXIT_OUTPUT, "is a directory"),
+        ("out/scored.xlsx", [], EXIT_USAGE, "cannot tell the output format"),
+        ("leads.csv", [], EXIT_OUTPUT, "refusing to write over the input file"),
+        ("model.toml", ["--format", "csv"], EXIT_OUTPUT, "refusing to write over"),
     ],
     ids=["missing-folder", "directory", "unknown-extension", "the-input", "the-model"],
 )
 def test_unwritable_output(
-    run: Callable[..., Result], tmp_path: Path, dest: str, extra: list[str], needle: str
+    run: Callable[..., Result], tmp_path: Path, dest: str, extra: list[str], code: int, needle: str
 ) -> None:
     source, model = tmp_path / "leads.csv", tmp_path / "model.toml"
     shutil.copy(GOOD_LEADS, source)
@@ -340,6 +341,28 @@ def test_unwritable_output(
     before = {path: snapshot(path) for path in (source, model)}
     target = tmp_path / dest
     result = run("score", source, "-m", model, "-o", target, "--as-of", AS_OF, *extra)
-    assert_clean_failure(result, EXIT_OUTPUT, target, (needle,))
+    assert_clean_failure(result, code, target, (needle,))
     assert {path: snapshot(path) for path in (source, model)} == before
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["leads.csv", "model.toml", "out"]
+
+
+@pytest.mark.parametrize(
+    ("command", "extra", "blamed"),
+    [
+        ("score", ["-o", "scored.dat"], "scored.dat"),
+        ("grade", ["-o", "graded.dat"], "graded.dat"),
+        ("score", ["-o", "scored.csv", "--handoff", "calls.dat"], "calls.dat"),
+        ("grade", ["-o", "graded.csv", "--handoff", "calls.dat"], "calls.dat"),
+    ],
+    ids=["score", "grade", "score-handoff", "grade-handoff"],
+)
+def test_a_file_name_without_a_format_is_a_usage_error(
+    run: Callable[..., Result], tmp_path: Path, monkeypatch, command: str, extra, blamed: str
+) -> None:
+    """The name is a bad option value (exit 2), not a place that cannot be written (6)."""
+    shutil.copy(SAMPLE, tmp_path / "leads.csv")
+    shutil.copy(B2B_MODEL, tmp_path / "model.toml")
+    monkeypatch.chdir(tmp_path)
+    result = run(command, "leads.csv", "-m", "model.toml", "--as-of", AS_OF, *extra)
+    assert_clean_failure(result, EXIT_USAGE, Path(blamed), ("pass --format",))
+    assert not (tmp_path / blamed).exists()

@@ -20,7 +20,7 @@ import typer.main
 from typer.testing import Result
 
 from leadscore_cli.cli.app import app
-from leadscore_cli.errors import EXIT_INPUT, EXIT_MODEL, EXIT_USAGE
+from leadscore_cli.errors import EXIT_INPUT, EXIT_MODEL, EXIT_OUTPUT, EXIT_USAGE
 
 from .conftest import AS_OF, B2B_MODEL, ROOT, SAMPLE
 
@@ -164,6 +164,11 @@ def test_runs_cleanly_and_leaves_only_its_output(run, monkeypatch, tmp_path, com
     assert not ANSI.search(result.stderr)
 
 
+def test_every_command_takes_quiet() -> None:
+    """The README promises `-q` everywhere: a script may pass it to any command."""
+    assert [c.name for c in COMMANDS if not has_option(c.name, "-q")] == []
+
+
 @pytest.mark.parametrize("command", only("--quiet"), ids=lambda c: c.name)
 def test_quiet_success_prints_nothing(run, monkeypatch, tmp_path, command) -> None:
     argv = command.argv(str(SAMPLE), str(B2B_MODEL))
@@ -217,6 +222,25 @@ def test_missing_model_is_one_line_and_exit_3(run, monkeypatch, tmp_path, comman
     result = invoke(run, monkeypatch, tmp_path, command.name, *argv)
     assert_one_line_error(result, EXIT_MODEL, "no_such_model.toml")
     assert list(tmp_path.iterdir()) == []
+
+
+def with_output(argv: list[str], output: str) -> list[str]:
+    """`argv` with the value of its -o option replaced by `output`."""
+    at = argv.index("-o") + 1
+    return [*argv[:at], output, *argv[at + 1 :]]
+
+
+@pytest.mark.parametrize(
+    "command", [c for c in COMMANDS if c.output and c.reads_model], ids=lambda c: c.name
+)
+def test_never_writes_over_the_model_it_reads(run, monkeypatch, tmp_path, command) -> None:
+    model = tmp_path / "model.toml"
+    model.write_bytes(B2B_MODEL.read_bytes())
+    argv = with_output(command.argv(str(SAMPLE), str(model)), str(model))
+    result = invoke(run, monkeypatch, tmp_path, command.name, *argv)
+    assert_one_line_error(result, EXIT_OUTPUT, "refusing to write over the model file")
+    assert model.read_bytes() == B2B_MODEL.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["model.toml"]
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c.output], ids=lambda c: c.name)

@@ -6,6 +6,7 @@ import codecs
 import datetime as dt
 import gzip
 import io
+import json
 import os
 import string
 import sys
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 from leadscore_cli import readers
 from leadscore_cli.errors import DataError, InputError, UsageError
 from leadscore_cli.readers import SAMPLE_BYTES, Source, explain_polars_error, open_source
+from tests.conftest import SAMPLE
 
 FILLER_ROWS = SAMPLE_BYTES // len(b"1,abc\n") + 1000  # enough rows to push past the sample
 
@@ -459,6 +461,61 @@ def test_blank_column_name(tmp_path: Path) -> None:
     assert "blank" in error.message
 
 
+ESCAPED_HEADER = b'"a""b; --x",id,"Notes ""VIP""","x,y"\n1,2,"say ""hi""",3\n'
+
+
+@pytest.mark.parametrize(
+    ("compress", "options"),
+    [(lambda b: b, {}), (gzip.compress, {}), (lambda b: b, {"encoding": "latin-1"})],
+    ids=["plain", "gzip", "transcoded"],
+)
+def test_doubled_quotes_in_header_names_are_unescaped(tmp_path: Path, compress, options) -> None:
+    """A quoted header cell reads as a data cell would: `"a""b"` is the column `a"b`."""
+    path = write(tmp_path / "q.csv", compress(ESCAPED_HEADER))
+    _, df = read_all(path, **options)
+    assert df.columns == ['a"b; --x', "id", 'Notes "VIP"', "x,y"]
+    assert df.row(0) == ("1", "2", 'say "hi"', "3")
+
+
+def test_header_names_that_differ_only_by_escaping_stay_apart(tmp_path: Path) -> None:
+    # quoted, `"a""b"` is a"b; unquoted, a""b is read as written
+    path = write(tmp_path / "q.csv", b'"a""b",a""b\n1,2\n')
+    _, df = read_all(path)
+    assert df.to_dicts() == [{'a"b': "1", 'a""b': "2"}]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (b'"a""b","a""b"\n1,2\n', "duplicate column name 'a\"b' (columns 1 and 2)"),
+        (b'id,""\n1,2\n', "column 2 has a blank name"),
+    ],
+)
+def test_escaped_header_faults_are_still_found(tmp_path: Path, header: bytes, expected: str):
+    assert expected in input_error(write(tmp_path / "q.csv", header)).message
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    columns=st.lists(
+        st.text('ab ,;"-', min_size=1, max_size=6).filter(str.strip),
+        min_size=2,
+        max_size=4,
+        unique=True,
+    )
+)
+def test_any_header_polars_writes_reads_back_as_written(tmp_path: Path, columns: list[str]):
+    df = pl.DataFrame(
+        [["v"] * len(columns)], schema=dict.fromkeys(columns, pl.String), orient="row"
+    )
+    path = tmp_path / "h.csv"
+    df.write_csv(path)
+    _, got = read_all(str(path), delimiter=",")
+    assert got.columns == columns
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
@@ -545,3 +602,62 @@ def test_module_does_not_print(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     read_all(write(tmp_path / "x.csv", b"id\n1\n"))
     assert capsys.readouterr() == ("", "")
     assert not hasattr(readers, "typer")
+
+
+# --- escaped header names through the commands -----------------------------------------
+
+QUOTED_NAME_MODEL = """
+[model]
+name = "quoted"
+version = "1"
+
+[[rules]]
+name = "flagged"
+category = "fit"
+points = 10
+when = { field = 'a"b; --x', op = "eq", value = "1" }
+"""
+
+
+def test_score_reads_an_escaped_header_name_and_writes_the_header_back(run, tmp_path: Path) -> None:
+    export = write(tmp_path / "q.csv", ESCAPED_HEADER)
+    model = tmp_path / "m.toml"
+    model.write_text(QUOTED_NAME_MODEL, encoding="utf-8")
+    result = run("score", export, "-m", model, "-o", "-", "--as-of", "2026-11-01", "-q")
+    assert result.exit_code == 0, result.stderr
+    header, row = result.stdout.splitlines()
+    assert header == ESCAPED_HEADER.decode().splitlines()[0] + ",score,score_fit"
+    assert row.endswith(",10,10")  # the rule found its column and fired
+
+
+def test_profile_names_escaped_header_columns_as_written(run, tmp_path: Path) -> None:
+    export = write(tmp_path / "q.csv", ESCAPED_HEADER)
+    result = run("profile", export, "--json")
+    assert result.exit_code == 0, result.stderr
+    names = [column["name"] for column in json.loads(result.stdout)["columns"]]
+    assert names == ['a"b; --x', "id", 'Notes "VIP"', "x,y"]
+
+
+# --- POLARS_CSV_CHUNK_SIZE ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["4MiB", "abc", "", "-5", "0", " 4096", "1e6", str(2**64)])
+def test_a_chunk_size_polars_cannot_read_is_one_usage_line(run, monkeypatch, value: str) -> None:
+    """polars would panic in the middle of the run; the value is refused before any work."""
+    monkeypatch.setenv("POLARS_CSV_CHUNK_SIZE", value)
+    result = run("profile", SAMPLE)
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "leadscore: usage error: POLARS_CSV_CHUNK_SIZE takes a positive number of bytes "
+        f"(e.g. 4194304 for 4 MiB), not {value!r}; unset it for the default"
+    ]
+
+
+@pytest.mark.parametrize("value", ["65536", "+65536"])
+def test_a_chunk_size_in_bytes_is_used(run, monkeypatch, tmp_path: Path, value: str) -> None:
+    monkeypatch.setenv("POLARS_CSV_CHUNK_SIZE", value)
+    export = write(tmp_path / "x.csv", b"id,name\n" + b"1,abc\n" * 50_000)
+    result = run("profile", export, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows"] == 50_000

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadscore_cli.errors import EXIT_DATA, EXIT_USAGE, DataError
+from leadscore_cli.errors import EXIT_DATA, EXIT_OUTPUT, EXIT_USAGE, DataError
 from leadscore_cli.model import load_model, parse_model
 from leadscore_cli.model.schema import Tier
 from leadscore_cli.model.writer import dumps_model
@@ -669,8 +669,19 @@ def test_write_to_the_model_read_is_refused(run, files, tmp_path):
     (tmp_path / "sub").mkdir()
     for target in (model, spelled_otherwise):
         result = run("threshold", source, "-m", model, "--outcome", "converted", "--write", target)
-        assert_clean_failure(result, EXIT_USAGE, "--in-place")
+        assert_clean_failure(result, EXIT_OUTPUT, "refusing to write over the model", "--in-place")
         assert model.read_bytes() == before
+
+
+def test_write_to_the_history_read_is_refused(run, files, tmp_path):
+    """--write names a file the run reads: the export is never replaced by a model."""
+    source, model = files
+    before = source.read_bytes()
+    for flags in (["--write", source], ["--write", tmp_path / "." / source.name, "--tiers", "2"]):
+        result = run("threshold", source, "-m", model, "--outcome", "converted", *flags)
+        assert_clean_failure(result, EXIT_OUTPUT, "refusing to write over the input file")
+        assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "model.toml"]
 
 
 def test_in_place_rewrites_the_model(run, files):

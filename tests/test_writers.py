@@ -85,7 +85,7 @@ def test_output_format_option_cannot_contradict_the_extension(dest: str, fmt: st
 
 @pytest.mark.parametrize("dest", ["out.xlsx", "out", "out.gz", "out.json"])
 def test_output_format_unknown_extension(dest: str) -> None:
-    with pytest.raises(OutputError) as info:
+    with pytest.raises(UsageError) as info:
         output_format(dest)
     assert "--format" in info.value.message
     assert ".parquet" in info.value.message
@@ -93,7 +93,7 @@ def test_output_format_unknown_extension(dest: str) -> None:
 
 
 def test_output_format_bad_option() -> None:
-    with pytest.raises(OutputError):
+    with pytest.raises(UsageError):
         output_format("out.csv", "xlsx")
 
 

@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from leadscore_cli import __version__
+from leadscore_cli.cli.common import reporting_errors
 from leadscore_cli.cli.fit import fit
 from leadscore_cli.cli.grade import grade
 from leadscore_cli.cli.profile import profile
@@ -158,7 +159,8 @@ def root(
     """Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad model, 4 bad input,
     5 bad data, 6 cannot write output, 7 drift over the limit, 130 interrupted,
     143 terminated (SIGTERM)."""
-    limit_csv_chunks()
+    with reporting_errors(debug=False):
+        limit_csv_chunks()
 
 
 app.command("score", cls=FlagsCommand)(score)

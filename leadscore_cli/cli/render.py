@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from leadscore_cli.summary import ScoreSummary
+from leadscore_cli.summary import ScoreSummary, counted, noun_for
 
 BAR_WIDTH = 30
 
@@ -82,7 +82,11 @@ def render_score_summary(console: Console, summary: ScoreSummary) -> None:
     headline = Text.assemble(
         ("Scored ", ""),
         (f"{summary.rows_scored:,}", "bold"),
-        (f" leads with {summary.model} {summary.model_version} (as of {summary.as_of})", ""),
+        (
+            f" {noun_for(summary.rows_scored, 'lead')} with {summary.model} "
+            f"{summary.model_version} (as of {summary.as_of})",
+            "",
+        ),
         (f" -> {summary.output}" if summary.output else "", ""),
         (
             f"  [{summary.rows_written:,} written]"
@@ -104,7 +108,7 @@ def render_score_summary(console: Console, summary: ScoreSummary) -> None:
     if summary.handoff is not None:
         parts.append(
             Text(
-                f"\nHandoff: {summary.handoff['rows']:,} leads newly in "
+                f"\nHandoff: {counted(summary.handoff['rows'], 'lead')} newly in "
                 f"{', '.join(summary.handoff['tiers'])} -> {summary.handoff['path']}"
             )
         )

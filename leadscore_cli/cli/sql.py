@@ -10,11 +10,13 @@ from leadscore_cli.cli.common import (
     AsOfOpt,
     DebugOpt,
     ModelOpt,
+    QuietOpt,
     parse_as_of,
     read_model,
     reporting_errors,
+    stderr,
 )
-from leadscore_cli.writers import atomic_path
+from leadscore_cli.writers import STDOUT, atomic_path, check_destination
 
 # The keys of leadscore_cli.sql.dialects.DIALECTS, spelled out so that start-up does not load
 # sqlglot for commands that never compile SQL (a test keeps the two in step).
@@ -36,6 +38,7 @@ def sql(
     output: Annotated[
         str, typer.Option("--output", "-o", help="Write the query here (default: stdout).")
     ] = "-",
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Print one SELECT that adds what `score` and `grade` add, to run where the data is.
@@ -48,6 +51,14 @@ def sql(
     with reporting_errors(debug):
         from leadscore_cli.sql import compile_model
 
-        query = compile_model(read_model(model), dialect, table, parse_as_of(as_of), explain)
+        loaded = read_model(model)
+        check_destination(output, {"model file": loaded.source})
+        query = compile_model(loaded, dialect, table, parse_as_of(as_of), explain)
         with atomic_path(output) as path:
             path.write_text(query + ";\n", encoding="utf-8")
+        if not quiet and output != STDOUT:
+            stderr.print(
+                f"Wrote the {dialect.lower()} query for {loaded.name} {loaded.version} to {output}",
+                highlight=False,
+                markup=False,
+            )

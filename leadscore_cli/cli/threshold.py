@@ -25,6 +25,7 @@ from leadscore_cli.cli.common import (
     stderr,
 )
 from leadscore_cli.cli.render import new_table, print_warning
+from leadscore_cli.summary import counted, noun_for
 
 if TYPE_CHECKING:  # the threshold search loads numpy: only `threshold` itself imports it
     from leadscore_cli.threshold_run import ThresholdResult
@@ -83,7 +84,7 @@ STRATEGY_TEXT = {
     "max_ks": "largest KS (best separation of converters from the rest)",
     "target_rate": "lowest cutoff converting at {value:.0%} or more",
     "recall": "highest cutoff still capturing {value:.0%} of conversions",
-    "capacity": "lowest cutoff sending at most {value:g} leads per period",
+    "capacity": "lowest cutoff sending at most {value:g} {leads} per period",
 }
 
 
@@ -206,18 +207,19 @@ def threshold(
         if quiet:
             return
         stderr.print(
-            f"{result.rows:,} leads with a known outcome: {result.positives:,} converted "
+            f"{counted(result.rows, 'lead')} with a known outcome: {result.positives:,} converted "
             f"(base rate {result.base_rate:.1%})",
             highlight=False,
         )
         stderr.print(cutoff_table(result))
         if result.recommended is not None:
-            how = STRATEGY_TEXT[result.strategy].format(value=result.strategy_value or 0)
+            value = result.strategy_value or 0
+            how = STRATEGY_TEXT[result.strategy].format(value=value, leads=noun_for(value, "lead"))
             row = result.recommended
             stderr.print(
-                f"\nRecommended cutoff: [bold]{row.cutoff}[/bold] ({how}): {row.leads:,} leads "
-                f"({row.share:.1%}), {row.recall:.1%} of conversions, rate "
-                f"{fmt(row.precision, '.1%')}, lift {fmt(row.lift, '.2f')}",
+                f"\nRecommended cutoff: [bold]{row.cutoff}[/bold] ({how}): "
+                f"{counted(row.leads, 'lead')} ({row.share:.1%}), {row.recall:.1%} of conversions, "
+                f"rate {fmt(row.precision, '.1%')}, lift {fmt(row.lift, '.2f')}",
                 highlight=False,
             )
         if result.tiers:

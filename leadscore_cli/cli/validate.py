@@ -27,9 +27,25 @@ from leadscore_cli.cli.common import (
     stderr,
 )
 from leadscore_cli.cli.render import new_table
-from leadscore_cli.errors import LeadscoreError
+from leadscore_cli.errors import LeadscoreError, ModelError
+from leadscore_cli.grading import grading_of, require_tiers
+from leadscore_cli.model import Model
 from leadscore_cli.score_run import check_data
-from leadscore_cli.summary import ScoreSummary
+from leadscore_cli.summary import ScoreSummary, counted, noun_for
+
+
+def unserved_commands(model: Model) -> list[str]:
+    """What a valid model still lacks for some commands: `grade` refuses a model without
+    [tiers], or with nothing to grade from. Notes, not errors: `score`, `sql` and the
+    others serve such a model. The checks are `grade`'s own, so the notes say what it says.
+    """
+    notes = []
+    for check in (require_tiers, grading_of):
+        try:
+            check(model)
+        except ModelError as error:
+            notes.append(f"grade cannot use this model: {error.message}")
+    return notes
 
 
 def firing_flags(summary: ScoreSummary) -> dict[str, str]:
@@ -99,6 +115,7 @@ def validate(
             "rules": len(loaded.rules),
             "categories": list(loaded.categories),
             "valid": True,
+            "notes": unserved_commands(loaded),
         }
         summary = None
         if data is not None:
@@ -114,14 +131,18 @@ def validate(
             return
         if quiet:
             return
+        categories = noun_for(len(loaded.categories), "category", "categories")
         stderr.print(
             f"[green]ok[/green] {escape(loaded.name)} {escape(loaded.version)}: "
-            f"{len(loaded.rules)} rules in categories {', '.join(loaded.categories)}",
+            f"{counted(len(loaded.rules), 'rule')} in {categories} "
+            f"{escape(', '.join(loaded.categories))}",
             highlight=False,
         )
+        for note in result["notes"]:
+            stderr.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
         if summary is not None:
             table = new_table(
-                f"Rules on {summary.input} ({summary.rows_scored:,} rows)",
+                f"Rules on {summary.input} ({counted(summary.rows_scored, 'row')})",
                 [("rule", "left"), ("fired", "right"), ("share", "right"), ("", "left")],
             )
             for rule in summary.rules:

@@ -121,7 +121,7 @@ def _open(
         scan_compression = None
     sample, at_eof = _read_sample(scan_path, scan_compression, name)
     sep, header = _check_sample(sample, at_eof, name, forced_delimiter)
-    frame = _scan_csv(scan_path, name, sep, None if header is None else len(header))
+    frame = _scan_csv(scan_path, name, sep, header)
     return Source(
         name=name,
         path=real,

@@ -5,16 +5,21 @@ Notes on polars 2.1 behaviour worked around here:
 * `scan_csv` turns blank lines (including trailing ones) into all-null rows; those are
   filtered out so they never become phantom leads.
 * `glob=True` (the default) would treat `leads[1].csv` as a pattern; globbing is off.
+* `scan_csv` keeps the doubled quotes of a quoted header name: the header cell
+  `"a""b"` names the column `a""b`, where a data cell would read `a"b`. The columns are
+  renamed to the header as `csv_sample` parses it, so a model finds them by
+  their real names and a written file repeats the header it was given.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import polars as pl
 
-from leadscore_cli.errors import InputError
+from leadscore_cli.errors import InputError, UsageError
 from leadscore_cli.readers.csv_sample import _check_header
 from leadscore_cli.readers.messages import _first_line, explain_polars_error
 from leadscore_cli.readers.source import Source
@@ -27,18 +32,30 @@ ENCRYPTED_PARQUET_MAGIC = b"PARE"
 # once; with every column read as text, that buffering dominates peak memory. 4 MiB
 # chunks cut peak memory by a third on large exports at no measurable cost in time.
 CSV_CHUNK_BYTES = 4 << 20
+CHUNK_SIZE_VARIABLE = "POLARS_CSV_CHUNK_SIZE"
+# What polars accepts (anything else makes it panic): a whole number of bytes, above 0,
+# that fits in 64 bits.
+_CHUNK_SIZE = re.compile(r"\+?[0-9]+")
+_MAX_CHUNK_BYTES = 2**64 - 1
 
 
 def limit_csv_chunks() -> None:
     """Read CSV in `CSV_CHUNK_BYTES` chunks, unless POLARS_CSV_CHUNK_SIZE says otherwise.
 
     polars reads the variable when a scan runs, so this is process-wide configuration:
-    the CLI sets it once at start-up.
+    the CLI sets it once at start-up. A value polars cannot read would make it panic in
+    the middle of a run, so it is refused here, before any work.
     """
-    os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", str(CSV_CHUNK_BYTES))
+    value = os.environ.setdefault(CHUNK_SIZE_VARIABLE, str(CSV_CHUNK_BYTES))
+    if not _CHUNK_SIZE.fullmatch(value) or not 0 < int(value) <= _MAX_CHUNK_BYTES:
+        raise UsageError(
+            f"{CHUNK_SIZE_VARIABLE} takes a positive number of bytes "
+            f"(e.g. {CSV_CHUNK_BYTES} for 4 MiB), not {value!r}; unset it for the default"
+        )
 
 
-def _scan_csv(path: Path, name: str, sep: str, width: int | None) -> pl.LazyFrame:
+def _scan_csv(path: Path, name: str, sep: str, header: list[str] | None) -> pl.LazyFrame:
+    """Scan `path` as text columns named as `header` says (None: it outran the sample)."""
     frame = pl.scan_csv(
         path,
         separator=sep,
@@ -54,10 +71,13 @@ def _scan_csv(path: Path, name: str, sep: str, width: int | None) -> pl.LazyFram
     except Exception as exc:
         stub = Source(name=name, path=None, format="csv", frame=frame, delimiter=sep)
         raise explain_polars_error(exc, stub) from exc
-    if width is not None and len(names) != width:  # our parse and polars' disagree: a bug
+    if header is not None and len(names) != len(header):  # our parse and polars' disagree
         raise InputError(
-            f"cannot parse the header: found {len(names)} columns, expected {width}", path=name
+            f"cannot parse the header: found {len(names)} columns, expected {len(header)}",
+            path=name,
         )
+    if header is not None and names != header:
+        frame = frame.rename(dict(zip(names, header, strict=True)))
     # polars turns blank lines into all-null rows; drop them so they never get scored.
     return frame.filter(pl.any_horizontal(pl.all().is_not_null()))
 
