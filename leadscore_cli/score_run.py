@@ -380,7 +380,7 @@ def run_guarded(source: Source, action):
     """Run a polars action, turning engine errors about the input into clean LeadscoreErrors."""
     try:
         return action()
-    except LeadscoreError:
+    except (LeadscoreError, BrokenPipeError):
         raise
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise explain_polars_error(exc, source) from exc

@@ -464,8 +464,25 @@ def _copy_to_stdout(tmp: Path) -> None:
         with tmp.open("rb") as handle:
             shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)
         sys.stdout.buffer.flush()
-    except OSError as exc:  # e.g. a closed pipe
+    except OSError as exc:
+        if reader_left(exc):
+            raise BrokenPipeError(errno.EPIPE, "the reader closed stdout") from exc
         raise OutputError(f"cannot write: {_reason(exc)}", path=STDOUT_NAME) from exc
+
+
+def reader_left(exc: BaseException) -> bool:
+    """Whether writing stdout failed because its reader closed it (`... -o - | head`).
+
+    That is not a fault: the reader has all it wanted. Then stdout is pointed at
+    /dev/null, so that Python's last flush does not complain either; the caller lets a
+    BrokenPipeError rise, which the CLI ends with exit 0. (polars reports the closed
+    pipe as a plain error naming "os error 32".)"""
+    if not (isinstance(exc, BrokenPipeError) or "(os error 32)" in str(exc)):
+        return False
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return True
 
 
 def _umask() -> int:

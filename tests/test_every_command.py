@@ -365,3 +365,42 @@ def test_the_docs_show_every_option_of_every_command() -> None:
             if not seen:
                 missing.append(f"{name} {param.opts[0]}")
     assert not missing, f"options no doc mentions: {missing}"
+
+
+def stdout_writers(export: str) -> dict[str, list[str]]:
+    scored = ["-m", str(B2B_MODEL), "-o", "-", "--as-of", AS_OF]
+    return {
+        "score": ["score", export, *scored],
+        "grade": ["grade", export, *scored],
+        "score-parquet": ["score", export, *scored, "--format", "parquet"],
+        "sample": ["sample", "-n", "50000", "-o", "-"],
+    }
+
+
+@pytest.fixture(scope="module")
+def larger_export(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Output well beyond a pipe's buffer, so the writer meets the closed pipe."""
+    from leadscore_cli.sample import write_sample
+
+    path = tmp_path_factory.mktemp("pipe") / "leads.csv"
+    write_sample(path, 30_000, seed=5)
+    return str(path)
+
+
+@pytest.mark.parametrize("name", list(stdout_writers("")))
+def test_a_reader_that_stops_early_is_not_an_error(larger_export: str, name: str) -> None:
+    """`leadscore score ... -o - | head`: the reader has all it wanted; exit 0, no message."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leadscore_cli", *stdout_writers(larger_export)[name], "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(100)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, stderr
+    assert stderr == ""

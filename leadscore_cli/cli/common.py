@@ -109,7 +109,7 @@ ManifestOpt = Annotated[
     str | None,
     typer.Option(
         "--manifest",
-        help="Write a JSON record of the run (versions, hashes, rows, tiers, timings), "
+        help="Write a JSON record of the run (versions, hashes, rows, tiers, seconds), "
         "also when it fails, even on a bad option or model (unknown facts are null).",
         show_default=False,
     ),

@@ -37,6 +37,8 @@ def sample(
 
         try:
             written = write_sample(output, rows, seed=seed)
+        except BrokenPipeError:
+            raise  # the reader of stdout left: not a fault (exit 0)
         except OSError as exc:
             raise OutputError(exc.strerror or str(exc), path=output) from None
         if not quiet:

@@ -7,6 +7,7 @@ appears once it is complete.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import sys
@@ -18,7 +19,7 @@ import polars as pl
 from leadscore_cli.errors import OutputError, UsageError
 from leadscore_cli.sample.generator import DEFAULT_CHUNK_ROWS, check_args, iter_chunks
 from leadscore_cli.sample.schema import SCHEMA
-from leadscore_cli.writers import PARQUET_SUFFIXES, STDOUT, check_destination
+from leadscore_cli.writers import PARQUET_SUFFIXES, STDOUT, check_destination, reader_left
 
 SAMPLE_CSV_SUFFIXES = (".csv",)
 SAMPLE_PARQUET_SUFFIXES = PARQUET_SUFFIXES
@@ -37,8 +38,13 @@ def write_sample(
     check_args(rows, seed, chunk_rows)
     rows, seed = int(rows), int(seed)
     if str(path) == STDOUT:
-        written = _write_csv(sys.stdout.buffer, rows, seed, chunk_rows)
-        sys.stdout.buffer.flush()
+        try:
+            written = _write_csv(sys.stdout.buffer, rows, seed, chunk_rows)
+            sys.stdout.buffer.flush()
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            if reader_left(exc):
+                raise BrokenPipeError(errno.EPIPE, "the reader closed stdout") from exc
+            raise
         return written
     dest = Path(path)
     if dest.name in ("", ".", ".."):
