@@ -29,6 +29,7 @@ from leadscore_cli.nightly import (
     excel_safe,
     handoff_tiers,
     model_metadata,
+    no_leads_warning,
     with_deltas,
     write_handoff,
 )
@@ -300,7 +301,7 @@ def grade_to_output(
         matrix=cells,
         outcome=options.outcome,
         files=files,
-        warnings=warnings,
+        warnings=no_leads_warning(sum(c["count"] for c in cells)) + warnings,
     )
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)

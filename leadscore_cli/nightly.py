@@ -7,6 +7,7 @@ checks on the files a run writes (the manifest itself is in `manifest`).
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
 
 import polars as pl
@@ -149,10 +150,7 @@ def write_handoff(
     spreadsheet even when the output it comes from is Parquet: it is the file people open.
     """
     tiers = handoff_tiers(model)
-    if output_fmt == "parquet":
-        scored = pl.scan_parquet(output)
-    else:
-        scored = pl.scan_csv(output, infer_schema=False)
+    scored = pl.scan_parquet(output) if output_fmt == "parquet" else scan_written_csv(output)
     tier = pl.col(TIER).cast(pl.String)
     ready = tier.is_in(tiers)
     if TIER_CHANGE in scored.collect_schema().names():
@@ -169,6 +167,28 @@ def write_handoff(
         parquet_metadata=model_metadata(model),
     )
     return int(counted[0].item())
+
+
+def no_leads_warning(rows: int) -> list[str]:
+    """An export with a header and no rows is scored as no leads (exit 0), but a nightly
+    export that arrives empty is usually a broken one: say so, before it replaces a
+    rolling scores file and sends every lead back to the handoff list tomorrow."""
+    if rows:
+        return []
+    return ["the input has no leads (a header and no rows): the output has none either"]
+
+
+def scan_written_csv(path: str) -> pl.LazyFrame:
+    """A CSV this run wrote, with its column names as written: polars' reader keeps the
+    doubled quotes of a quoted header cell, so a column named `Notes "VIP"` would read
+    back with its quotes doubled."""
+    scanned = pl.scan_csv(path, infer_schema=False, glob=False)
+    names = scanned.collect_schema().names()
+    with open(path, newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle), names)
+    if header != names and len(header) == len(names):
+        scanned = scanned.rename(dict(zip(names, header, strict=True)))
+    return scanned
 
 
 def excel_safe(frame: pl.LazyFrame) -> pl.LazyFrame:

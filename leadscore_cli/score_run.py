@@ -24,6 +24,7 @@ from leadscore_cli.nightly import (
     excel_safe,
     handoff_tiers,
     model_metadata,
+    no_leads_warning,
     previous_scores,
     require_id,
     with_deltas,
@@ -275,6 +276,7 @@ def check_nightly_options(output: str, options, model: Model, *, split: bool = F
                 "cut that list to the top N (run without --top)"
             )
         handoff_tiers(model)
+        output_format(options.handoff)  # a name that says no format fails now, not at the end
     if options.excel_safe:
         formats = [main_format(output, options, split=split)]
         if options.handoff is not None:
@@ -360,7 +362,9 @@ def score_to_output(
         as_of=options.as_of,
         top=options.top,
     )
-    summary.warnings += warnings + replaced_columns_warning(plan)
+    summary.warnings += (
+        no_leads_warning(summary.rows_scored) + warnings + replaced_columns_warning(plan)
+    )
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
         rows = write_handoff(

@@ -587,3 +587,30 @@ def test_excel_safe_refuses_a_quoted_name_that_exists_already(run, tmp_path):
     assert result.exit_code == EXIT_DATA
     assert "'=x'" in result.stderr and len(result.stderr.splitlines()) == 1
     assert not out.exists()
+
+
+def test_a_handoff_list_keeps_quoted_column_names(run, tmp_path):
+    """A header cell with a quote in it (`Notes "VIP"`) is the same in the handoff list."""
+    lines = SAMPLE.read_text().splitlines()
+    export = tmp_path / "export.csv"
+    export.write_text(
+        '"Notes ""VIP""",' + lines[0] + "\n" + "".join(f"x,{line}\n" for line in lines[1:])
+    )
+    out, handoff = tmp_path / "scored.csv", tmp_path / "handoff.csv"
+    result = run(
+        "score", export, "-m", B2B_MODEL, "-o", out, "--handoff", handoff, "--as-of", AS_OF, "-q"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text().splitlines()[0].startswith('"Notes ""VIP""",')
+    assert handoff.read_text().splitlines()[0].startswith('"Notes ""VIP""",')
+
+
+def test_a_handoff_name_without_a_format_fails_before_any_output(run, tmp_path):
+    out = tmp_path / "scored.csv"
+    result = run(
+        "score", SAMPLE, "-m", B2B_MODEL, "-o", out, "--handoff", tmp_path / "calls.dat",
+        "--as-of", AS_OF,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert "calls.dat" in result.stderr
+    assert list(tmp_path.iterdir()) == []
