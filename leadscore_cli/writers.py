@@ -24,6 +24,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -153,7 +154,8 @@ def sink_atomic(
     target = None if to_stdout else Path(dest).expanduser()
     if target is not None:
         _check_target(target, dest)
-    tmp = _make_temp(target, name)
+    folder = _make_temp_folder(target, name)
+    tmp = folder / (target.name if target is not None else "stdout")
     try:
         sink = _lazy_sink(frame, tmp, dest, fmt, parquet_metadata)
         try:
@@ -168,7 +170,7 @@ def sink_atomic(
             _commit(tmp, target, dest)
         return extra
     finally:
-        tmp.unlink(missing_ok=True)  # after a commit this is already gone
+        _remove_temp_folder(folder)  # after a commit it holds nothing
 
 
 @contextmanager
@@ -378,7 +380,7 @@ def _lazy_sink(
         tmp,
         separator=separator,
         compression=compression,
-        check_extension=False,  # the temp name ends in .tmp
+        check_extension=False,  # the temp file's name need not end in .csv
         include_bom=False,
         include_header=True,
         float_scientific=False,  # 0.0000123, never 1.23e-5
@@ -426,6 +428,40 @@ def _make_temp(target: Path | None, name: str) -> Path:
         raise OutputError(f"cannot create a temp file: {_reason(exc)}", path=name) from exc
     os.close(fd)
     return Path(raw)
+
+
+def _make_temp_folder(target: Path | None, name: str) -> Path:
+    """Create `.{dest_name}.{random}.tmp/` next to the destination (TMPDIR for stdout).
+
+    A stream is written into a folder of its own rather than to a temp file: when a
+    run is stopped, polars may still create its file after the query has returned, and
+    a file removed too early would then come back. Once the folder is gone, it cannot."""
+    try:
+        if target is None:
+            raw = tempfile.mkdtemp(prefix=".leadscore-stdout.", suffix=".tmp")
+        else:
+            raw = tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot create a temp folder: {_reason(exc)}", path=name) from exc
+    return Path(raw)
+
+
+def _remove_temp_folder(folder: Path) -> None:
+    """Remove the temp folder and whatever a stopped stream left in it.
+
+    Retried for a moment: a writer that outlived its query can still be adding the file,
+    which makes a removal fail. A Ctrl-C that lands meanwhile waits for the removal."""
+    interrupted: BaseException | None = None
+    for _ in range(200):
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            if not folder.exists():
+                break
+            time.sleep(0.01)
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+    if interrupted is not None:
+        raise interrupted
 
 
 def _commit(tmp: Path, target: Path, dest: str) -> None:

@@ -1,8 +1,9 @@
 """Crash safety of `leadscore score` in real processes: SIGKILL mid-write, failures, races.
 
-The output is streamed to `.<name>.<random>.tmp` beside the destination and renamed over
-it when complete, so the destination only ever holds nothing, the previous file, or a new
-complete file. A SIGKILL may leave the temp file behind; a normal failure must not.
+The output is streamed into a temp folder `.<name>.<random>.tmp/` beside the destination
+and renamed over it when complete, so the destination only ever holds nothing, the previous
+file, or a new complete file. A SIGKILL may leave the temp folder behind; a normal failure
+must not.
 """
 
 from __future__ import annotations
@@ -77,17 +78,18 @@ def start() -> Iterator[Callable[..., subprocess.Popen[str]]]:
 
 
 def temp_files(dest: Path) -> list[Path]:
-    """The writers' temp files for `dest`: `.<name>.<random>.tmp` in its folder."""
+    """The writers' temp folders for `dest`: `.<name>.<random>.tmp/` in its folder."""
     return sorted(dest.parent.glob(f".{dest.name}.*.tmp"))
 
 
 def wait_for_writing(proc: subprocess.Popen[str], dest: Path) -> Path:
-    """Poll until a temp file for `dest` has data in it, i.e. the run is writing."""
+    """Poll until the file in a temp folder for `dest` has data in it, i.e. the run is
+    writing; return the folder."""
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         for tmp in temp_files(dest):
             try:
-                if tmp.stat().st_size > 0:
+                if (tmp / dest.name).stat().st_size > 0:
                     return tmp
             except FileNotFoundError:  # renamed or removed between glob and stat
                 pass

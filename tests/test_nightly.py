@@ -418,7 +418,8 @@ def leadscore(*args: object) -> subprocess.Popen[str]:
 
 @pytest.mark.parametrize("name", STOPS)
 def test_a_signal_mid_run_removes_the_temp_file_and_records_the_stop(big_export, tmp_path, name):
-    """Sent as soon as the output's temp file exists, i.e. while polars writes it."""
+    """Sent as soon as the output's temp file exists, i.e. while polars writes it; the
+    temp folder must be gone afterwards, whatever polars' writer was still doing."""
     sig, code, status = STOPS[name]
     out, manifest = tmp_path / "out.parquet", tmp_path / "run.json"
     proc = leadscore(
@@ -426,7 +427,7 @@ def test_a_signal_mid_run_removes_the_temp_file_and_records_the_stop(big_export,
         "--as-of", AS_OF, "--manifest", manifest,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".out.parquet.*.tmp")):
+    while not list(tmp_path.glob(".out.parquet.*.tmp/out.parquet")):  # polars is writing
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             proc.communicate()
