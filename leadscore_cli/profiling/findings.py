@@ -6,13 +6,9 @@ from typing import Any
 
 from leadscore_cli.profiling.columns import EXAMPLES, KEY, VALUE, ColumnFacts
 from leadscore_cli.profiling.results import Finding, format_value
+from leadscore_cli.summary import counted
 
 MOSTLY_NULL = 0.5
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """`1 row`, `2 rows`: messages read right whatever the count."""
-    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def column_findings(c: ColumnFacts, stats: dict[str, Any], rows: int) -> list[Finding]:
@@ -43,20 +39,20 @@ def column_findings(c: ColumnFacts, stats: dict[str, Any], rows: int) -> list[Fi
         add(
             "duplicate_id",
             d["count"],
-            f"{plural(d['count'], 'row')} with an id already used on an earlier row "
-            f"({plural(d['values'], 'id')} used more than once)",
+            f"{counted(d['count'], 'row')} with an id already used on an earlier row "
+            f"({counted(d['values'], 'id')} used more than once)",
             d,
         )
     if (d := part("duplicate_email")) and d["count"]:
         add(
             "duplicate_email",
             d["count"],
-            f"{plural(d['count'], 'row')} with an address already used on an earlier row, "
-            f"ignoring case ({plural(d['values'], 'address', 'addresses')} used more than once)",
+            f"{counted(d['count'], 'row')} with an address already used on an earlier row, "
+            f"ignoring case ({counted(d['values'], 'address', 'addresses')} used more than once)",
             d,
         )
     if (d := part("malformed_email")) and d["count"]:
-        message = f"{plural(d['count'], 'value')} not shaped like an address (name@domain.tld)"
+        message = f"{counted(d['count'], 'value')} not shaped like an address (name@domain.tld)"
         add("malformed_email", d["count"], message, d)
     present = rows - nulls
     distinct = int(summary.get("distinct", c.raw_distinct))
@@ -79,12 +75,12 @@ def column_findings(c: ColumnFacts, stats: dict[str, Any], rows: int) -> list[Fi
         add(
             "number_as_text",
             d["count"],
-            f"{plural(d['count'], 'number')} written as text (currency signs, thousands "
+            f"{counted(d['count'], 'number')} written as text (currency signs, thousands "
             "separators or spaces)",
             d,
         )
     if invalid:
-        message = f"{plural(invalid, 'value')} not readable as {c.type}"
+        message = f"{counted(invalid, 'value')} not readable as {c.type}"
         if c.in_model and (c.spec is None or c.spec.on_invalid == "error"):
             message += ' (score stops on them unless the field says on_invalid = "null")'
         add("unreadable", invalid, message, summary)
@@ -93,8 +89,8 @@ def column_findings(c: ColumnFacts, stats: dict[str, Any], rows: int) -> list[Fi
         add(
             "mixed_spelling",
             d["count"],
-            f"{plural(d['values'], 'value')} spelled several ways; "
-            f"{plural(d['count'], 'cell')} in a less common spelling",
+            f"{counted(d['values'], 'value')} spelled several ways; "
+            f"{counted(d['count'], 'cell')} in a less common spelling",
             {"examples": [" / ".join(repr(s) for s in spelled) for spelled in lists]},
         )
     values = part("values")
@@ -107,7 +103,7 @@ def column_findings(c: ColumnFacts, stats: dict[str, Any], rows: int) -> list[Fi
         add(
             "outliers",
             values["outliers"],
-            f"{plural(values['outliers'], 'value')} far outside the usual range "
+            f"{counted(values['outliers'], 'value')} far outside the usual range "
             f"({' or '.join(sides)})",
             {
                 "examples": [format_value(v, c.type) for v in values["examples"] or []],
@@ -118,7 +114,7 @@ def column_findings(c: ColumnFacts, stats: dict[str, Any], rows: int) -> list[Fi
         add(
             "formula",
             d["count"],
-            f"{plural(d['count'], 'cell')} starting with =, +, -, @, a tab or a carriage "
+            f"{counted(d['count'], 'cell')} starting with =, +, -, @, a tab or a carriage "
             "return, which a spreadsheet would run as a formula",
             d,
         )
