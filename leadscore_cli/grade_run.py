@@ -57,6 +57,7 @@ from leadscore_cli.score_run import (
 from leadscore_cli.scoring import plan_from_scores, plan_scoring
 from leadscore_cli.scoring.columns import SCORE, TIER
 from leadscore_cli.scoring.inputs import has_scores, hint_for, without_scores
+from leadscore_cli.summary import noun_for
 from leadscore_cli.writers import (
     check_destination,
     check_segment_folder,
@@ -371,8 +372,7 @@ def unreadable_scores_check(
     def check(results: list[pl.DataFrame]) -> None:
         stats = results[0]
         problems = [
-            f"column {c!r}: {int(stats[f'invalid:{c}'][0])} score value(s) are not numbers, "
-            f"first {stats[f'example:{c}'][0]!r} at row {int(stats[f'row:{c}'][0]) + 1}"
+            unreadable_scores_problem(c, stats)
             for c in columns
             if int(stats[f"invalid:{c}"][0] or 0)
         ]
@@ -380,3 +380,13 @@ def unreadable_scores_check(
             raise DataError("; ".join(problems), path=source_name, problems=problems)
 
     return counts, check
+
+
+def unreadable_scores_problem(column: str, stats: pl.DataFrame) -> str:
+    """How many of a column's scores are not numbers, and the first of them."""
+    count = int(stats[f"invalid:{column}"][0])
+    what = noun_for(count, "score value is not a number", "score values are not numbers")
+    return (
+        f"column {column!r}: {count} {what}, first {stats[f'example:{column}'][0]!r} "
+        f"at row {int(stats[f'row:{column}'][0]) + 1}"
+    )

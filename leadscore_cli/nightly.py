@@ -20,6 +20,7 @@ from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.scoring.columns import SCORE, TIER
 from leadscore_cli.scoring.totals import tier_expr
 from leadscore_cli.stopping import stoppable
+from leadscore_cli.summary import counted, noun_for
 from leadscore_cli.writers import (
     check_distinct,
     output_format,
@@ -94,9 +95,11 @@ def duplicate_ids_warning(ids: pl.Series, source_name: str) -> list[str]:
     repeated = ids.filter(ids.is_duplicated() & ids.is_not_null())
     if repeated.is_empty():
         return []
+    ids_repeated = repeated.n_unique()
     return [
-        f"--previous {source_name}: {repeated.n_unique():,} lead id(s) appear on more than "
-        f"one row (first {repeated[0]!r}); the first row of each is compared"
+        f"--previous {source_name}: {counted(ids_repeated, 'lead id')} "
+        f"{noun_for(ids_repeated, 'appears', 'appear')} on more than one row "
+        f"(first {repeated[0]!r}); the first row of each is compared"
     ]
 
 

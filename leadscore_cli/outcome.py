@@ -28,6 +28,7 @@ from leadscore_cli.model.schema import (
     DEFAULT_NULL_VALUES,
     DEFAULT_TRUE_VALUES,
 )
+from leadscore_cli.summary import counted
 
 __all__ = [
     "NULL_MARKERS",
@@ -174,11 +175,18 @@ def raise_outcome_problems(
     if unreadable:
         example = check["example"][0]
         raise DataError(
-            f"{role} column {column!r} is not boolean-like ({unreadable:,} value(s) such as "
-            f"{example!r} are not true/false, yes/no or 1/0); name the value(s) that mean "
-            "converted with --positive VALUE (repeatable)",
+            f"{role} column {column!r} is not boolean-like "
+            f"({unreadable_values(unreadable, example)} not true/false, yes/no or 1/0); "
+            "name the value(s) that mean converted with --positive VALUE (repeatable)",
             path=source_name,
         )
+
+
+def unreadable_values(count: int, example: object) -> str:
+    """`1 value, 'maybe', is` or `3 values, such as 'maybe', are`: the start of a sentence."""
+    if count == 1:
+        return f"1 value, {example!r}, is"
+    return f"{counted(count, 'value')}, such as {example!r}, are"
 
 
 def check_outcome(
@@ -204,6 +212,9 @@ def check_outcome(
         return counts
     if not counts.known:
         detail = "it has no values"
+    elif counts.known == 1:
+        counts_as = "counts" if counts.positives else "does not count"
+        detail = f"its 1 known value {counts_as} as converted"
     elif counts.positives:
         detail = f"all {counts.known:,} known values count as converted"
     else:

@@ -22,7 +22,7 @@ from leadscore_cli.metrics import (
 from leadscore_cli.model.schema import Model
 from leadscore_cli.report_distribution import counts_by, per_score
 from leadscore_cli.report_frame import COUNT, DAYS, SB, TB, G, ReportOptions, S, T, Y
-from leadscore_cli.summary import quantile_from_counts
+from leadscore_cli.summary import counted, noun_for, quantile_from_counts
 
 
 def outcome_section(
@@ -40,13 +40,14 @@ def outcome_section(
     unscored = int(cells.filter(pl.col(Y).is_not_null() & pl.col(S).is_null())[COUNT].sum())
     if unscored:
         warnings.append(
-            f"{unscored:,} lead(s) with a known outcome have no readable score: they are left "
-            "out of every outcome figure"
+            f"{counted(unscored, 'lead')} with a known outcome "
+            f"{noun_for(unscored, 'has', 'have')} no readable score: "
+            f"{noun_for(unscored, 'it is', 'they are')} left out of every outcome figure"
         )
     if positives == 0 or positives == total:
         warnings.append(
-            f"outcome column {options.outcome!r} has a single class among {total:,} known "
-            "outcomes: AUC, Gini and KS cannot be computed"
+            f"outcome column {options.outcome!r} has a single class among "
+            f"{counted(total, 'known outcome')}: AUC, Gini and KS cannot be computed"
         )
     scores = per_score(known)
     values = scores[S].to_numpy()

@@ -51,6 +51,7 @@ from leadscore_cli.report_frame import (
 from leadscore_cli.report_outcome import comparison, outcome_section, velocity
 from leadscore_cli.score_run import ReadOptions, run_guarded
 from leadscore_cli.scoring.inputs import hint_for
+from leadscore_cli.summary import counted, noun_for
 
 SCHEMA_VERSION = 1
 
@@ -214,7 +215,9 @@ def assemble(
     rows = int(cells[COUNT].sum())
     unscored = int(cells.filter(pl.col(S).is_null())[COUNT].sum())
     if unscored:
-        warnings.append(f"{unscored:,} row(s) have no readable score and are left out")
+        has = noun_for(unscored, "has", "have")
+        are = noun_for(unscored, "is", "are")
+        warnings.append(f"{counted(unscored, 'row')} {has} no readable score and {are} left out")
     report = Report(
         input=name,
         rows=rows,

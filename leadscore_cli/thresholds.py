@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from leadscore_cli.errors import DataError, UsageError
+from leadscore_cli.summary import noun_for
 
 CUTOFFS = np.arange(0, 101)
 MIN_CLASS = 40  # fewer positives or negatives than this makes cutoffs unreliable
@@ -127,7 +128,8 @@ def check_classes(table: CutoffTable, outcome: str, source_name: str) -> list[st
     warnings = []
     if table.positives < MIN_CLASS or table.negatives < MIN_CLASS:
         warnings.append(
-            f"only {table.positives} positive and {table.negatives} negative rows: "
+            f"only {table.positives} {noun_for(table.positives, 'positive row')} and "
+            f"{table.negatives} {noun_for(table.negatives, 'negative row')}: "
             f"cutoffs from fewer than {MIN_CLASS} of either are unreliable"
         )
     return warnings
@@ -197,13 +199,13 @@ class TierNames:
         kept = [n for n in self.names if n not in self.added]
         text = (
             f"--tiers {k} makes {k + 1} tiers and the model has {len(model_names)}: "
-            f"{join_names(kept)} keep their names"
+            f"{join_names(kept)} {noun_for(len(kept), 'keeps its name', 'keep their names')}"
         )
         if self.dropped:
-            verb = "is" if len(self.dropped) == 1 else "are"
+            verb = noun_for(len(self.dropped), "is", "are")
             text += f"; {join_names(self.dropped)} {verb} dropped"
         if self.added:
-            what = "tier is" if len(self.added) == 1 else "tiers are"
+            what = noun_for(len(self.added), "tier is", "tiers are")
             text += f"; the new {what} named {join_names(self.added)}"
         return text
 
@@ -284,7 +286,8 @@ def recommend_tiers(table: CutoffTable, k: int, names: list[str]) -> list[TierPi
     totals = np.where(ok, value[lows, :], -np.inf) + gain[0, lows][:, None]
     if not np.isfinite(totals).any():
         raise DataError(
-            f"no {k} cutoffs give {k + 1} tiers with falling conversion rates and at least "
+            f"no {k} {noun_for(k, 'cutoff gives', 'cutoffs give')} {k + 1} tiers with falling "
+            "conversion rates and at least "
             f"{MIN_TIER_SHARE:.0%} of leads each; try fewer --tiers"
         )
     row, high = np.unravel_index(int(totals.argmax()), totals.shape)

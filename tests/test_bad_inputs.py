@@ -55,8 +55,8 @@ class Case:
 
 CASES = [
     # --- bad input (4) ---------------------------------------------------------------
-    Case("ragged_too_many.csv", EXIT_INPUT, ("line 3", "8 field(s)", "more fields")),
-    Case("ragged_too_few.csv", EXIT_INPUT, ("line 4", "5 field(s)", "fewer fields")),
+    Case("ragged_too_many.csv", EXIT_INPUT, ("line 3", "8 fields", "more fields")),
+    Case("ragged_too_few.csv", EXIT_INPUT, ("line 4", "5 fields", "fewer fields")),
     # past the first MiB polars reports no line number; the message still says what is wrong
     Case("ragged_too_many_late.csv.gz", EXIT_INPUT, ("more fields than the header",)),
     Case("unclosed_quote.csv", EXIT_INPUT, ("line 4", "never closed")),
@@ -95,7 +95,7 @@ CASES = [
     Case("impossible_date.csv", EXIT_DATA, ("column 'created_date'", "'2026-02-30' at row 3")),
     Case("bad_boolean.csv", EXIT_DATA, ("column 'demo_requested'", "first 'maybe' at row 2")),
     Case("date_as_number.parquet", EXIT_DATA, ("column 'employees' holds Date",)),
-    Case("nan_inf.parquet", EXIT_DATA, ("column 'employees'", "2 value(s)", "'NaN' at row 2")),
+    Case("nan_inf.parquet", EXIT_DATA, ("column 'employees'", "2 values", "'NaN' at row 2")),
     Case(
         "rule_on_missing_column.toml",
         EXIT_DATA,

@@ -538,7 +538,7 @@ def test_previous_with_duplicate_ids_warns_with_a_count_and_an_example(run, tmp_
     assert result.exit_code == 0, result.stderr
     warnings = [w for w in json.loads(result.stdout)["warnings"] if "--previous" in w]
     assert warnings == [
-        f"--previous {tmp_path / 'before.csv'}: 2 lead id(s) appear on more than one row "
+        f"--previous {tmp_path / 'before.csv'}: 2 lead ids appear on more than one row "
         "(first 'a'); the first row of each is compared"
     ]
     today = pl.read_csv(tmp_path / "o.csv", infer_schema=False)
@@ -546,7 +546,7 @@ def test_previous_with_duplicate_ids_warns_with_a_count_and_an_example(run, tmp_
     quiet = run(command, source, *args, "--as-of", AS_OF, "-q")
     assert quiet.exit_code == 0 and quiet.stderr == ""
     loud = run(command, source, *args, "--as-of", AS_OF)
-    assert "2 lead id(s) appear on more than one row" in " ".join(loud.stderr.split())
+    assert "2 lead ids appear on more than one row" in " ".join(loud.stderr.split())
 
 
 @pytest.mark.parametrize("command", ["score", "grade"])

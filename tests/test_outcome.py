@@ -67,7 +67,7 @@ def test_not_boolean_like_names_column_example_and_positive_hint():
     assert error.exit_code == EXIT_DATA
     text = str(error)
     assert "leads.csv" in text and "target column 'y'" in text
-    assert "not boolean-like" in text and "4 value(s)" in text
+    assert "not boolean-like" in text and "4 values, such as" in text
     assert "--positive" in text and "'Closed" in text
 
 

@@ -519,9 +519,9 @@ def test_any_header_polars_writes_reads_back_as_written(tmp_path: Path, columns:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (b"id,name,x\n1,a,b\n2,c\n", "line 3 has 2 field(s) but the header has 3"),
-        (b"id,name\n1,a\n2,b,c\n", "line 3 has 3 field(s) but the header has 2"),
-        (b"id,name\n1,a\n   \n", "line 3 has 1 field(s)"),
+        (b"id,name,x\n1,a,b\n2,c\n", "line 3 has 2 fields but the header has 3"),
+        (b"id,name\n1,a\n2,b,c\n", "line 3 has 3 fields but the header has 2"),
+        (b"id,name\n1,a\n   \n", "line 3 has 1 field but the header has 2"),
         (b'id,name\n1,5" screen\n', "line 2 has a stray quote"),
         (b'id,name\n1,"a"b\n', "line 2 has text right after a closing quote"),
         (b'id,name\n1,"abc\n2,d\n', "line 2 opens a quoted value that is never closed"),

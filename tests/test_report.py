@@ -398,7 +398,7 @@ def test_outcome_that_is_not_boolean_like_needs_positive(scored):
     readable = ["true", "false", "t", "f", "yes", "no", "y", "n", "1", "0", ""]
     leads = int((stage.is_not_null() & ~stage.is_in(readable)).sum())
     assert leads > 1000
-    assert f"({leads:,} value(s) such as" in result.stderr
+    assert f"({leads:,} values, such as" in result.stderr
 
 
 def test_not_boolean_like_counts_leads_by_hand(tmp_path):
@@ -413,7 +413,7 @@ def test_not_boolean_like_counts_leads_by_hand(tmp_path):
     result = invoke("report", data, "--outcome", "stage")
     assert result.exit_code == EXIT_DATA, result.stderr
     # five leads, but only two distinct values: Won and Lost
-    assert "(5 value(s) such as" in result.stderr, result.stderr
+    assert "(5 values, such as" in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize(
@@ -500,7 +500,7 @@ def test_outcome_figures_are_over_leads_with_a_score(tmp_path):
     assert sum(d["converted"] for d in outcome["deciles"]) == outcome["converted"]
     assert sum(t["leads"] for t in outcome["by_tier"]) == outcome["known"]
     assert any(
-        "2 lead(s) with a known outcome have no readable score" in w for w in report["warnings"]
+        "2 leads with a known outcome have no readable score" in w for w in report["warnings"]
     )
     text = invoke("report", data, "--outcome", "converted")
     assert "2 left out (no readable score)" in " ".join(text.stdout.split())

@@ -24,6 +24,7 @@ from leadscore_cli.cli.common import (
 )
 from leadscore_cli.cli.render import new_table, print_warning
 from leadscore_cli.errors import UsageError
+from leadscore_cli.summary import counted
 from leadscore_cli.writers import STDOUT, atomic_path, check_destination
 
 if TYPE_CHECKING:  # scikit-learn loads only when fit runs
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # scikit-learn loads only when fit runs
 
 def metrics_table(result: FitResult) -> Table:
     table = new_table(
-        f"Holdout ({result.metrics.leads:,} leads)",
+        f"Holdout ({counted(result.metrics.leads, 'lead')})",
         [("model", "left"), ("AUC", "right"), ("KS", "right"), ("top-decile lift", "right")],
     )
     rows: list[tuple[str, Metrics]] = [("fitted points", result.metrics)]
@@ -160,7 +161,7 @@ def fit(
 
 def show(result: FitResult) -> None:
     stderr.print(
-        f"{result.rows:,} leads with a known outcome ({result.positives:,} converted): "
+        f"{counted(result.rows, 'lead')} with a known outcome ({result.positives:,} converted): "
         f"{result.training:,} to fit, {result.holdout:,} held out",
         highlight=False,
     )

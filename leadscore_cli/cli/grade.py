@@ -32,6 +32,7 @@ from leadscore_cli.cli.render import new_table, print_warning
 from leadscore_cli.errors import UsageError
 from leadscore_cli.grade_run import SPLIT_CHOICES, GradeOptions, GradeSummary, grade_file
 from leadscore_cli.manifest import RunRecord
+from leadscore_cli.summary import counted, noun_for
 
 OutcomeOpt = Annotated[
     str | None,
@@ -185,19 +186,21 @@ def grade(
         elif not quiet:
             how = "scored and graded" if summary.rescored else "graded (scores read from input)"
             stderr.print(
-                f"{summary.rows:,} leads {how} with {summary.model} {summary.model_version}"
-                f" -> {summary.output}",
+                f"{counted(summary.rows, 'lead')} {how} with {summary.model} "
+                f"{summary.model_version} -> {summary.output}",
                 highlight=False,
                 markup=False,
             )
             stderr.print(matrix_table(summary))
             if split_by is not None:
                 stderr.print(
-                    f"{len(summary.files)} files in {output}/", highlight=False, markup=False
+                    f"{len(summary.files)} {noun_for(len(summary.files), 'file')} in {output}/",
+                    highlight=False,
+                    markup=False,
                 )
             if summary.handoff is not None:
                 stderr.print(
-                    f"Handoff: {summary.handoff['rows']:,} leads newly in "
+                    f"Handoff: {counted(summary.handoff['rows'], 'lead')} newly in "
                     f"{', '.join(summary.handoff['tiers'])} -> {summary.handoff['path']}",
                     highlight=False,
                     markup=False,

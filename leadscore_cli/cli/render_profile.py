@@ -15,6 +15,7 @@ from rich.text import Text
 from leadscore_cli.cli.render import new_table
 from leadscore_cli.icp import WEAK_IV, Attribute, Icp, RuleCheck, format_lift
 from leadscore_cli.profiling import ColumnProfile, Finding, Profile
+from leadscore_cli.summary import counted, noun_for
 
 TOP_SHOWN = 3
 BINS_SHOWN = 12
@@ -96,7 +97,8 @@ def finding_examples(finding: Finding) -> str:
 
 def headline(profile: Profile) -> str:
     text = (
-        f"Profiled {profile.rows:,} rows and {len(profile.columns)} columns of {profile.input}"
+        f"Profiled {counted(profile.rows, 'row')} and "
+        f"{len(profile.columns)} {noun_for(len(profile.columns), 'column')} of {profile.input}"
         f" in {profile.seconds:.2f} s"
     )
     if profile.model:
@@ -110,11 +112,12 @@ def headline(profile: Profile) -> str:
 def base_rate_text(icp: Icp) -> str:
     positive = f" ({', '.join(icp.positive)})" if icp.positive else ""
     text = (
-        f"{icp.target}{positive}: {icp.base_rate:.1%} of {icp.rows:,} leads converted "
+        f"{icp.target}{positive}: {icp.base_rate:.1%} of {counted(icp.rows, 'lead')} converted "
         f"({icp.positives:,} converted, {icp.negatives:,} not)"
     )
     if icp.missing:
-        text += f"; {icp.missing:,} leads with no outcome are left out"
+        are = noun_for(icp.missing, "is", "are")
+        text += f"; {counted(icp.missing, 'lead')} with no outcome {are} left out"
     return text
 
 

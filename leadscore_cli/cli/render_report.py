@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from leadscore_cli.cli.render import PlainTable, print_warning
+from leadscore_cli.summary import counted
 
 TERMINAL_WIDTH = 80
 BAR_WIDTH = 20
@@ -79,9 +80,8 @@ def headline(report: dict) -> list[str]:
         if report["scores"] == "scored"
         else "scores read from the input"
     )
-    summary = (
-        f"{report['rows']:,} leads, {who}, {how}" if model else f"{report['rows']:,} leads, {how}"
-    )
+    leads = counted(report["rows"], "lead")
+    summary = f"{leads}, {who}, {how}" if model else f"{leads}, {how}"
     lines = [f"Lead score report: {report['input']}", summary]
     dist = report["distribution"]
     lines.append(f"Mean score {num(dist['mean'], '.1f')}, median {num(dist['median'], '.1f')}")
@@ -154,7 +154,7 @@ def rate_block(title: str, label: str, rows: list[dict]) -> Block:
 
 def population_note(outcome: dict) -> str:
     """Which leads the outcome figures are over, and which are left out."""
-    note = f"{outcome['known']:,} leads with a score and a known outcome"
+    note = f"{counted(outcome['known'], 'lead')} with a score and a known outcome"
     if outcome["missing"]:
         note += f", {outcome['missing']:,} left out (no outcome)"
     if outcome["unscored"]:
@@ -229,6 +229,7 @@ def outcome_blocks(outcome: dict) -> list[Block]:
     )
     speed = outcome.get("velocity")
     if speed:
+        left_out = speed["negative_left_out"]
         out.append(
             Block(
                 f"Lead velocity: days from {speed['created_column']} to "
@@ -239,8 +240,8 @@ def outcome_blocks(outcome: dict) -> list[Block]:
                     for r in speed["by_tier"]
                 ]
                 + [["all", count(speed["converted"]), num(speed["median_days"], ".1f")]],
-                notes=[f"{speed['negative_left_out']:,} lead(s) converted before created left out"]
-                if speed["negative_left_out"]
+                notes=[f"{counted(left_out, 'lead')} converted before created left out"]
+                if left_out
                 else [],
                 section="outcome",
             )
@@ -250,7 +251,7 @@ def outcome_blocks(outcome: dict) -> list[Block]:
 
 def drift_blocks(drift: dict) -> list[Block]:
     score = drift["score"]
-    notes = [f"Baseline {drift['baseline']} ({drift['baseline_rows']:,} leads)."]
+    notes = [f"Baseline {drift['baseline']} ({counted(drift['baseline_rows'], 'lead')})."]
     if drift["fail_on_drift"] is not None:
         state = "over" if drift["failed"] else "within"
         notes.append(f"Score PSI {score['psi']:.3f} is {state} the limit {drift['fail_on_drift']}.")

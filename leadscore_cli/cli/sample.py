@@ -8,6 +8,7 @@ import typer
 
 from leadscore_cli.cli.common import DebugOpt, QuietOpt, reporting_errors, stderr
 from leadscore_cli.errors import OutputError
+from leadscore_cli.summary import counted
 
 
 def sample(
@@ -44,5 +45,7 @@ def sample(
         if not quiet:
             where = "<stdout>" if output == "-" else output
             stderr.print(
-                f"Wrote {written:,} leads to {where} (seed {seed})", highlight=False, markup=False
+                f"Wrote {counted(written, 'lead')} to {where} (seed {seed})",
+                highlight=False,
+                markup=False,
             )

@@ -27,6 +27,7 @@ from leadscore_cli.outcome import check_outcome, outcome_check_frame, outcome_ex
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import ReadOptions, run_guarded
 from leadscore_cli.scoring.inputs import hint_for
+from leadscore_cli.summary import noun_for
 
 MIN_POSITIVES = 20  # fewer converted (or other) training leads than this cannot be fitted
 
@@ -167,7 +168,8 @@ def check_classes(y_train: np.ndarray, source_name: str) -> None:
 
 def too_few(positives: int, negatives: int, when: str, source_name: str) -> DataError:
     return DataError(
-        f"only {positives} converted and {negatives} other leads to fit on ({when}); "
+        f"only {positives} {noun_for(positives, 'converted lead')} and "
+        f"{negatives} {noun_for(negatives, 'other lead')} to fit on ({when}); "
         f"a points model needs at least {MIN_POSITIVES} of each",
         path=source_name,
     )

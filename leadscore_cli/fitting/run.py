@@ -26,6 +26,7 @@ from leadscore_cli.model.loader import parse_model
 from leadscore_cli.model.schema import Model, Tier
 from leadscore_cli.model.writer import dumps_model
 from leadscore_cli.score_run import ReadOptions
+from leadscore_cli.summary import counted, noun_for
 from leadscore_cli.thresholds import TierPick
 
 SMALL_HOLDOUT = 40  # fewer converted or other held-out leads: holdout metrics are rough
@@ -144,7 +145,8 @@ def fit_history(
     held_positives, held_negatives = int(held.sum()), int((~held).sum())
     if min(held_positives, held_negatives) < SMALL_HOLDOUT:
         result.warnings.append(
-            f"the holdout has {held_positives} converted and {held_negatives} other leads: "
+            f"the holdout has {held_positives} {noun_for(held_positives, 'converted lead')} and "
+            f"{held_negatives} {noun_for(held_negatives, 'other lead')}: "
             f"with fewer than {SMALL_HOLDOUT} of either its AUC, KS and lift are rough "
             "(more history, or a larger --holdout, makes them firmer)"
         )
@@ -196,7 +198,7 @@ def header(result: FitResult, options: FitOptions) -> str:
     lines = [
         "Points learned by `leadscore fit` from leads with a known outcome. Edit freely;",
         "check with `leadscore validate`, score with `leadscore score`.",
-        f"data: {result.input} ({result.rows:,} leads with a known outcome: "
+        f"data: {result.input} ({counted(result.rows, 'lead')} with a known outcome: "
         f"{result.training:,} to fit, {result.holdout:,} held out, seed {result.seed})",
         f"outcome: {outcome} ({result.positives:,} converted, "
         f"base rate {result.positives / result.rows:.1%})",
@@ -208,7 +210,8 @@ def header(result: FitResult, options: FitOptions) -> str:
             f"the as-of date, so score this history with --as-of {result.as_of})"
         )
     lines.append(
-        f"holdout ({m.leads:,} leads): AUC {m.auc:.3f}, KS {m.ks:.3f}, top-decile lift {m.lift:.2f}"
+        f"holdout ({counted(m.leads, 'lead')}): AUC {m.auc:.3f}, KS {m.ks:.3f}, "
+        f"top-decile lift {m.lift:.2f}"
     )
     if result.base_metrics is not None:
         b = result.base_metrics

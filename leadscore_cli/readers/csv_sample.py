@@ -12,6 +12,7 @@ import codecs
 
 from leadscore_cli.errors import InputError
 from leadscore_cli.readers.messages import ENCODING_HINT, _describe_delimiter
+from leadscore_cli.summary import noun_for
 
 DELIMITERS = (",", ";", "\t", "|")
 UTF8_BOM = codecs.BOM_UTF8
@@ -103,7 +104,8 @@ def _check_rows(text: str, at_eof: bool, sep: str, name: str) -> list[str] | Non
         elif len(record) != len(header):
             fewer_more = "fewer" if len(record) < len(header) else "more"
             raise InputError(
-                f"line {number} has {len(record)} field(s) but the header has {len(header)} "
+                f"line {number} has {len(record)} {noun_for(len(record), 'field')} but the header "
+                f"has {len(header)} "
                 f"({fewer_more} fields than columns; check quoting and the "
                 f"{_describe_delimiter(sep)} delimiter)",
                 path=name,

@@ -23,6 +23,7 @@ from leadscore_cli.errors import InputError, UsageError
 from leadscore_cli.readers.csv_sample import _check_header
 from leadscore_cli.readers.messages import _first_line, explain_polars_error
 from leadscore_cli.readers.source import Source
+from leadscore_cli.summary import noun_for
 
 PARQUET_MAGIC = b"PAR1"
 ENCRYPTED_PARQUET_MAGIC = b"PARE"
@@ -73,7 +74,8 @@ def _scan_csv(path: Path, name: str, sep: str, header: list[str] | None) -> pl.L
         raise explain_polars_error(exc, stub) from exc
     if header is not None and len(names) != len(header):  # our parse and polars' disagree
         raise InputError(
-            f"cannot parse the header: found {len(names)} columns, expected {len(header)}",
+            f"cannot parse the header: found {len(names)} {noun_for(len(names), 'column')}, "
+            f"expected {len(header)}",
             path=name,
         )
     if header is not None and names != header:
