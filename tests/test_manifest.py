@@ -144,3 +144,26 @@ def test_stdin_that_fails_to_score_is_recorded_with_its_hash(run, tmp_path):
     record = json.loads(manifest.read_text())
     assert record["input"]["sha256"] == hashlib.sha256(data).hexdigest()
     assert record["input"]["bytes"] == len(data)
+
+
+@pytest.mark.parametrize("command", ["score", "grade"])
+def test_a_stop_the_moment_sigterm_is_handled_is_recorded(run, tmp_path, monkeypatch, command):
+    """The manifest listens before SIGTERM is handled: a stop that lands as the handler
+    goes in (the first instant a SIGTERM is a Terminated, not a kill) is recorded."""
+    from contextlib import contextmanager
+
+    import leadscore_cli.cli.common as common
+    from leadscore_cli.errors import EXIT_TERMINATED, Terminated
+
+    @contextmanager
+    def stopped_at_once():
+        raise Terminated()
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(common, "handling_sigterm", stopped_at_once)
+    manifest, out = tmp_path / "run.json", tmp_path / "out.csv"
+    result = run(command, SAMPLE, "-m", B2B_MODEL, "-o", out, "--manifest", manifest)
+    assert result.exit_code == EXIT_TERMINATED
+    record = json.loads(manifest.read_text())
+    assert (record["status"], record["exit_code"]) == ("terminated", EXIT_TERMINATED)
+    assert not out.exists()

@@ -97,3 +97,14 @@ def test_help_names_what_each_option_takes(run) -> None:
         assert options, name
         typed = [line.strip() for line in options if re.search(r"<[a-z][\w\[\] ]*>", line)]
         assert not typed, f"leadscore {name} --help shows Python types: {typed}"
+
+
+def test_a_long_message_stays_one_line_off_a_terminal(run, tmp_path) -> None:
+    """A log file gets each warning on one line, so `grep warning:` finds all of it."""
+    export = tmp_path / "empty.csv"
+    export.write_text(SAMPLE.read_text().splitlines()[0] + "\n")
+    result = run("score", export, "-m", B2B_MODEL, "-o", tmp_path / "o.csv", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    warning = "warning: the input has no leads (a header and no rows): the output has none either"
+    assert len(warning) > 80
+    assert warning in result.stderr.splitlines()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
+import errno
 import json
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -29,11 +31,26 @@ from leadscore_cli.errors import (
     UsageError,
     internal_error_text,
 )
+from leadscore_cli.manifest import RunRecord
 from leadscore_cli.model import Model, load_model
 from leadscore_cli.score_run import ReadOptions
 from leadscore_cli.stopping import handling_sigterm, note_late_stop
 
-stderr = Console(stderr=True)
+# soft_wrap: a message stays one line in a log file, whatever the width rich assumes there.
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+class StdoutConsole(Console):
+    """A console for data on stdout. When its reader has all it wanted (`| head`), rich
+    would exit 1, which reads as a bug; a BrokenPipeError lets the CLI end with 0."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        raise BrokenPipeError(errno.EPIPE, "the reader closed stdout")
+
 
 ModelOpt = Annotated[
     Path,
@@ -188,15 +205,21 @@ def error_lines(error: LeadscoreError) -> list[str]:
 
 
 @contextmanager
-def reporting_errors(debug: bool, *, nightly: bool = False) -> Iterator[None]:
+def reporting_errors(
+    debug: bool, *, nightly: bool = False, record: RunRecord | None = None
+) -> Iterator[None]:
     """Turn failures into one-line messages and documented exit codes.
 
     With `nightly` (score and grade), SIGTERM (what cron and systemd send on a timeout)
     is handled like Ctrl-C, so that temp files are removed and a manifest is written,
     but exits 143. Other commands keep the default: SIGTERM ends them at once, where a
-    handler would wait for polars to finish its query."""
+    handler would wait for polars to finish its query. A `record` (the --manifest) is
+    listening before SIGTERM is handled, so no stop the handler sees goes unrecorded."""
     try:
-        with handling_sigterm() if nightly else contextlib.nullcontext():
+        with (
+            record.recording_failures() if record is not None else contextlib.nullcontext(),
+            handling_sigterm() if nightly else contextlib.nullcontext(),
+        ):
             yield
         note_late_stop()
     except LeadscoreError as error:

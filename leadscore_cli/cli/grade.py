@@ -145,7 +145,7 @@ def grade(
         handoff=handoff,
         split_by=split_by,
     )
-    with reporting_errors(debug, nightly=True), record.recording_failures():
+    with reporting_errors(debug, nightly=True, record=record):
         if split_by is not None and split_by not in SPLIT_CHOICES:
             raise UsageError(f"--split-by must be one of {', '.join(SPLIT_CHOICES)}")
         if split_by is not None and output == "-":

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from leadscore_cli.cli.common import (
     AsOfOpt,
@@ -22,6 +21,7 @@ from leadscore_cli.cli.common import (
     InputFormatOpt,
     PositiveOpt,
     QuietOpt,
+    StdoutConsole,
     parse_as_of,
     read_model,
     read_options,
@@ -66,7 +66,7 @@ def emit(report: Report, fmt: str, output: str | None, quiet: bool) -> None:
         if quiet:
             return
         if fmt == "terminal":
-            print_terminal(report.to_dict(), Console())
+            print_terminal(report.to_dict(), StdoutConsole())
         else:
             sys.stdout.write(render(report, fmt))
             sys.stdout.flush()

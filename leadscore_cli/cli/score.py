@@ -115,7 +115,7 @@ def score(
         previous=previous,
         handoff=handoff,
     )
-    with reporting_errors(debug, nightly=True), record.recording_failures():
+    with reporting_errors(debug, nightly=True, record=record):
         if json_out and output == "-":
             raise UsageError("--json prints to stdout, which -o - already uses for the data")
         if output_format is not None and output_format not in ("csv", "parquet"):
