@@ -288,7 +288,8 @@ def recommend_tiers(table: CutoffTable, k: int, names: list[str]) -> list[TierPi
         raise DataError(
             f"no {k} {noun_for(k, 'cutoff gives', 'cutoffs give')} {k + 1} tiers with falling "
             "conversion rates and at least "
-            f"{MIN_TIER_SHARE:.0%} of leads each; try fewer --tiers"
+            f"{MIN_TIER_SHARE:.0%} of leads each; "
+            + ("try fewer --tiers" if k > 1 else "the scores do not separate converters")
         )
     row, high = np.unravel_index(int(totals.argmax()), totals.shape)
     low = int(lows[row])

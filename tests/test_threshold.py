@@ -411,7 +411,7 @@ def test_tiers_option_through_the_cli_fails_cleanly(run, tmp_path):
     model = tmp_path / "model.toml"
     model.write_text(MODEL_TEXT)
     result = run("threshold", source, "-m", model, "--outcome", "converted", "--tiers", "1")
-    assert_clean_failure(result, EXIT_DATA, "try fewer --tiers")
+    assert_clean_failure(result, EXIT_DATA, "the scores do not separate converters")
 
 
 # --------------------------------------------------------------- properties
