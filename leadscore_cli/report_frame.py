@@ -178,11 +178,16 @@ def days_expr(
 
 
 def add_other_scores(
-    frame: pl.LazyFrame, options: ReportOptions, source_name: str
+    frame: pl.LazyFrame, model: Model | None, options: ReportOptions, source_name: str
 ) -> tuple[pl.LazyFrame, list[tuple[pl.LazyFrame, Check]]]:
-    """Score the same leads with the other model; its score and tier become SB and TB."""
+    """Score the same leads with the other model; its score and tier become SB and TB.
+
+    The frame names `model`'s renamed fields by field name; the export's own headers are
+    put back first, so the other model finds them under whatever field names it uses."""
     other = options.compare_model
     assert other is not None
+    if model is not None:
+        frame = restore_sources(frame, model)
     frame = restore_sources(frame, other)
     plan = plan_scoring(frame, other, as_of=options.as_of, source_name=source_name)
     tier = pl.col(TIER) if other.tiers else pl.lit(None, pl.String)

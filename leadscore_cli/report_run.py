@@ -115,7 +115,7 @@ def build_report(
         if options.created_column is not None:
             frame = frame.with_columns(days_expr(frame, model, options, source.name).alias(DAYS))
         if options.compare_model is not None:
-            frame, other_checks = add_other_scores(frame, options, source.name)
+            frame, other_checks = add_other_scores(frame, model, options, source.name)
             checks += other_checks
         baseline = None
         if options.baseline is not None:

@@ -535,3 +535,19 @@ def test_drift_bin_shares_are_the_smoothed_shares_psi_uses(full):
     for b in bins:
         assert b["current_share"] == pytest.approx((b["current"] + 0.5) / total, abs=1e-6)
         assert b["baseline_share"] == pytest.approx((b["baseline"] + 0.5) / total, abs=1e-6)
+
+
+def test_compared_models_may_name_an_export_column_differently(tmp_path):
+    """b2b reads "Annual Revenue" as annual_revenue; a copy of it reads it as revenue."""
+    text = B2B_MODEL.read_text()
+    assert '[fields.annual_revenue]\nsource = "Annual Revenue"' in text
+    renamed = tmp_path / "renamed.toml"
+    renamed.write_text(
+        text.replace("[fields.annual_revenue]", "[fields.revenue]").replace(
+            'field = "annual_revenue"', 'field = "revenue"'
+        )
+    )
+    both = report_json(SAMPLE, "-m", renamed, "--compare-model", B2B_MODEL)
+    swapped = report_json(SAMPLE, "-m", B2B_MODEL, "--compare-model", renamed)
+    assert both["comparison"]["auc_difference"] == 0  # the same points, read either way
+    assert swapped["comparison"]["auc_difference"] == 0
