@@ -25,10 +25,15 @@ from leadscore_cli.outcome import (
     raise_outcome_problems,
 )
 from leadscore_cli.readers import open_source
-from leadscore_cli.score_run import ReadOptions, invalid_values_check, run_guarded
+from leadscore_cli.score_run import (
+    ReadOptions,
+    invalid_values_check,
+    other_scoring_model,
+    run_guarded,
+)
 from leadscore_cli.scoring import plan_scoring
 from leadscore_cli.scoring.columns import SCORE
-from leadscore_cli.scoring.inputs import has_scores, hint_for, source_of
+from leadscore_cli.scoring.inputs import has_scores, hint_for, source_of, without_scores
 from leadscore_cli.summary import noun_for
 from leadscore_cli.thresholds import (
     Cutoff,
@@ -171,13 +176,25 @@ def find_thresholds(
             )
         checks = []
         frames = []
-        if has_scores(columns, model):
+        # A Parquet file records the model that scored it: another model's scores would
+        # become this model's cutoffs, so its leads are scored again (CSV is trusted).
+        scored_by = other_scoring_model(source, model)
+        notes = (
+            [
+                f"the scores in {source.name} came from {scored_by}: its leads are scored "
+                "again here with the given model"
+            ]
+            if scored_by
+            else []
+        )
+        if has_scores(columns, model) and scored_by is None:
             scored = source.frame.with_columns(pl.col(SCORE).cast(pl.Float64, strict=False))
             score_check, check = unreadable_scores_check(source.frame, model, source.name)
             frames.append(score_check)
             checks.append(check)
         else:
-            plan = plan_scoring(source.frame, model, as_of=options.as_of, source_name=source.name)
+            export, _ = without_scores(source.frame, model)
+            plan = plan_scoring(export, model, as_of=options.as_of, source_name=source.name)
             scored = plan.output
             frames.append(plan.stats)
             checks.append(invalid_values_check(plan, source.name))
@@ -209,7 +226,7 @@ def find_thresholds(
         periods = count_periods(first, last, options.per or "day")
     result = recommend(table, options, periods)
     result.model, result.input, result.outcome = model.name, source.name, options.outcome
-    result.warnings = warnings + result.warnings
+    result.warnings = notes + warnings + result.warnings
     if options.tiers is not None:
         model_names = [t.name for t in model.tiers]
         naming = tier_names(model_names, options.tiers)

@@ -882,3 +882,20 @@ def test_tier_names_keep_the_model_names_the_count_allows(model_names, k):
     assert naming.added == names[len(upper) : k]
     assert not set(naming.added) & set(model_names)
     assert (naming.note(model_names, k) is None) == (len(model_names) == k + 1)
+
+
+def test_a_parquet_file_scored_by_another_model_is_scored_again(run, tmp_path):
+    """Another model's scores must not become this model's cutoffs."""
+    from tests.conftest import AS_OF, SIMPLE_MODEL
+
+    scored = tmp_path / "scored.parquet"
+    result = run("score", SAMPLE, "-m", SIMPLE_MODEL, "-o", scored, "--as-of", AS_OF, "-q")
+    assert result.exit_code == 0, result.stderr
+    args = ("-m", B2B_MODEL, "--outcome", "converted", "--as-of", AS_OF)
+    fresh = threshold_json(run, SAMPLE, *args)
+    again = threshold_json(run, scored, *args)
+    assert (again["table"], again["recommended"]) == (fresh["table"], fresh["recommended"])
+    assert any("scored again" in w for w in again["warnings"])
+    own = tmp_path / "own.parquet"
+    run("score", SAMPLE, "-m", B2B_MODEL, "-o", own, "--as-of", AS_OF, "-q")
+    assert threshold_json(run, own, *args)["warnings"] == fresh["warnings"]  # its own: read
