@@ -30,6 +30,7 @@ from leadscore_cli.nightly import (
     handoff_tiers,
     model_metadata,
     no_leads_warning,
+    refuse_empty_with_previous,
     with_deltas,
     write_handoff,
 )
@@ -245,6 +246,8 @@ def grade_to_output(
         def before_commit(results: list[pl.DataFrame]) -> None:
             for check in checks:
                 check(results)
+            leads = int(results[1]["count"].sum())  # the grade x tier matrix
+            refuse_empty_with_previous(leads, options.previous, source.name)
             if options.outcome is not None:
                 check_named_outcome(options.outcome, results[-1], positive, source_name=source.name)
 

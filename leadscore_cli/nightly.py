@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from leadscore_cli import __version__
-from leadscore_cli.errors import DataError, ModelError, UsageError
+from leadscore_cli.errors import DataError, InputError, ModelError, UsageError
 from leadscore_cli.manifest import RunRecord
 from leadscore_cli.model.schema import Model
 from leadscore_cli.model.writer import model_sha256
@@ -170,6 +170,19 @@ def write_handoff(
         parquet_metadata=model_metadata(model),
     )
     return int(counted[0].item())
+
+
+def refuse_empty_with_previous(rows: int, previous: str | None, source_name: str) -> None:
+    """With --previous, an export without leads stops the run before anything is written.
+
+    The output is usually the next run's --previous: an empty one would make every lead
+    "new" tomorrow and send them all back to the handoff list."""
+    if previous is not None and rows == 0:
+        raise InputError(
+            "the input has no leads (a header and no rows); with --previous its output would "
+            "replace the last run's scores, so nothing was written",
+            path=source_name,
+        )
 
 
 def no_leads_warning(rows: int) -> list[str]:

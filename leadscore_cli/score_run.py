@@ -26,6 +26,7 @@ from leadscore_cli.nightly import (
     model_metadata,
     no_leads_warning,
     previous_scores,
+    refuse_empty_with_previous,
     require_id,
     with_deltas,
     write_handoff,
@@ -95,6 +96,17 @@ def run_writes(model: Model, options, *, grade: bool = False) -> list[str]:
     """The columns a run with these options adds to its input's."""
     columns = output_columns(model, explain=options.explain, grade=grade)
     return columns + list(DELTA_COLUMNS) if options.previous is not None else columns
+
+
+def checks_before_commit(plan: ScoringPlan, options: ScoreOptions, source_name: str):
+    """Unreadable values, then an empty export under --previous: both stop the run."""
+    values = invalid_values_check(plan, source_name)
+
+    def check(results: list[pl.DataFrame]) -> None:
+        values(results)
+        refuse_empty_with_previous(int(results[0]["rows"][0]), options.previous, source_name)
+
+    return check
 
 
 def fresh_export(
@@ -348,7 +360,7 @@ def score_to_output(
                 output,
                 format=options.output_format,
                 also=[plan.stats, plan.score_counts],
-                before_commit=invalid_values_check(plan, source.name),
+                before_commit=checks_before_commit(plan, options, source.name),
                 parquet_metadata=model_metadata(model),
                 share_scan=shares_scan(output, options),
             ),

@@ -615,3 +615,22 @@ def test_a_handoff_name_without_a_format_fails_before_any_output(run, tmp_path):
     assert result.exit_code == 2, result.stderr
     assert "calls.dat" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["score", "grade"])
+def test_an_empty_export_never_replaces_the_rolling_scores(run, tmp_path, command):
+    """With --previous, a header-only export stops the run (exit 4) and the last run's
+    scores stay: tomorrow every lead would otherwise be "new" and handed off again."""
+    rolling = tmp_path / "scores.parquet"
+    first = run(command, SAMPLE, "-m", B2B_MODEL, "-o", rolling, "--as-of", AS_OF, "-q")
+    assert first.exit_code == 0, first.stderr
+    before = rolling.read_bytes()
+    empty = tmp_path / "empty.csv"
+    empty.write_text(SAMPLE.read_text().splitlines()[0] + "\n")
+    result = run(
+        command, empty, "-m", B2B_MODEL, "-o", rolling, "--previous", rolling,
+        "--as-of", AS_OF, "-q",
+    )  # fmt: skip
+    assert result.exit_code == 4
+    assert "the input has no leads" in result.stderr
+    assert rolling.read_bytes() == before
