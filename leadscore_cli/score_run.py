@@ -80,8 +80,8 @@ def invalid_values_check(plan: ScoringPlan, source_name: str):
                 )
         if problems:
             hint = (
-                " (fix the data, declare the field's type or format in [fields], "
-                'or set on_invalid = "null")'
+                " (fix the data, declare the field's type in [fields] (a date's format "
+                'too), or set on_invalid = "null")'
             )
             raise DataError(
                 "; ".join(problems) + hint,

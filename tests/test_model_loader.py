@@ -825,7 +825,7 @@ def test_caps_on_category_and_total_load() -> None:
             "hot = 50\nwarm = 20",
             [
                 "tiers.warm: the lowest tier must start at 0 so every lead gets a tier "
-                "(add e.g. cold = 0 after warm)"
+                "(set warm = 0, or add a tier from 0 after it)"
             ],
         ),
         (
@@ -854,7 +854,7 @@ def test_lowest_tier_check_survives_other_problems() -> None:
     assert problems == [
         "model.colour: unknown key",
         "tiers.warm: the lowest tier must start at 0 so every lead gets a tier "
-        "(add e.g. cold = 0 after warm)",
+        "(set warm = 0, or add a tier from 0 after it)",
     ]
 
 

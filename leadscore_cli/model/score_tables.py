@@ -78,8 +78,8 @@ def parse_tiers(data: Any, problems: Problems) -> tuple[Tier, ...]:
     if tiers and tiers[-1].min_score != 0 and len(problems.items) == before_tiers:
         problems.add(
             f"tiers.{tiers[-1].name}",
-            f"the lowest tier must start at 0 so every lead gets a tier (add e.g. cold = 0 "
-            f"after {tiers[-1].name})",
+            f"the lowest tier must start at 0 so every lead gets a tier (set {tiers[-1].name} "
+            f"= 0, or add a tier from 0 after it)",
         )
     return tuple(tiers)
 
