@@ -878,12 +878,12 @@ def test_number_values_parse_exactly() -> None:
 def test_custom_null_markers() -> None:
     data = {"s": ["Select", "select", "-", "n/a", "unknown", "x"]}
     leaf = '{ field = "s", op = "is_null" }'
-    # "-" and "n/a" are default null markers; "Select" is not
-    assert fired(leaf, data) == [F, F, T, T, F, F]
-    with_model_list = "[fields]\nnull_values = ['Select']\n"
-    assert fired(leaf, data, with_model_list) == [T, T, F, F, F, F]
-    with_field_list = "[fields.s]\nnull_values = ['unknown']\n"
-    assert fired(leaf, data, with_field_list) == [F, F, T, T, T, F]
+    # "Select" (a CRM picklist's "nothing picked"), "-" and "n/a" are default null markers
+    assert fired(leaf, data) == [T, T, T, T, F, F]
+    with_model_list = "[fields]\nnull_values = ['-']\n"  # replaces the default
+    assert fired(leaf, data, with_model_list) == [F, F, T, F, F, F]
+    with_field_list = "[fields.s]\nnull_values = ['unknown']\n"  # adds to it
+    assert fired(leaf, data, with_field_list) == [T, T, T, T, T, F]
 
 
 def test_boolean_spellings() -> None:

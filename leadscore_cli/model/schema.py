@@ -30,7 +30,18 @@ OPERATORS: tuple[str, ...] = (
     EQUALITY_OPERATORS + ORDER_OPERATORS + TEXT_OPERATORS + NULL_OPERATORS + AGE_OPERATORS
 )
 
-DEFAULT_NULL_VALUES: tuple[str, ...] = ("", "N/A", "NA", "n/a", "null", "NULL", "None", "-")
+# "Select" is what a CRM picklist exports when nothing was picked.
+DEFAULT_NULL_VALUES: tuple[str, ...] = (
+    "",
+    "N/A",
+    "NA",
+    "n/a",
+    "null",
+    "NULL",
+    "None",
+    "-",
+    "Select",
+)
 DEFAULT_TRUE_VALUES: tuple[str, ...] = ("true", "t", "yes", "y", "1")
 DEFAULT_FALSE_VALUES: tuple[str, ...] = ("false", "f", "no", "n", "0")
 

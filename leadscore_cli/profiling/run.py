@@ -38,7 +38,7 @@ from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import ReadOptions, run_guarded
 from leadscore_cli.scoring.inputs import apply_renames, check_columns, required_columns
 
-DEFAULT_NULL_MARKERS: tuple[str, ...] = (*DEFAULT_NULL_VALUES, "Select")
+DEFAULT_NULL_MARKERS: tuple[str, ...] = DEFAULT_NULL_VALUES  # what a model reads as missing
 
 
 @dataclass(frozen=True)
