@@ -35,7 +35,7 @@ from leadscore_cli.readers import Source, explain_polars_error, open_source
 from leadscore_cli.scoring import ScoringPlan, plan_scoring
 from leadscore_cli.scoring.inputs import has_scores, without_scores
 from leadscore_cli.scoring.plan import output_columns
-from leadscore_cli.summary import ScoreSummary, noun_for, summarise
+from leadscore_cli.summary import ScoreSummary, counted, summarise
 from leadscore_cli.writers import check_destination, output_format, sink_atomic
 
 
@@ -75,7 +75,7 @@ def invalid_values_check(plan: ScoringPlan, source_name: str):
                 row = int(stats[f"row:{field}"][0]) + 1
                 label = repr(column) if column == field else f"{column!r} (field {field!r})"
                 problems.append(
-                    f"column {label}: {count} {noun_for(count, 'value')} cannot be read, "
+                    f"column {label}: {counted(count, 'value')} cannot be read, "
                     f"first {example!r} at row {row}"
                 )
         if problems:
