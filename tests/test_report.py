@@ -551,3 +551,14 @@ def test_compared_models_may_name_an_export_column_differently(tmp_path):
     swapped = report_json(SAMPLE, "-m", B2B_MODEL, "--compare-model", renamed)
     assert both["comparison"]["auc_difference"] == 0  # the same points, read either way
     assert swapped["comparison"]["auc_difference"] == 0
+
+
+def test_a_tiny_interval_bound_keeps_its_sign():
+    from leadscore_cli.cli.render_report import signed_auc
+
+    assert signed_auc(-0.00048) == "-0.00048"  # not -0.000 beside "below 0"
+    assert (signed_auc(-0.017), signed_auc(0.0), signed_auc(0.0123)) == (
+        "-0.017",
+        "+0.000",
+        "+0.012",
+    )

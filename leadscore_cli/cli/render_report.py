@@ -307,7 +307,7 @@ def comparison_blocks(comparison: dict) -> list[Block]:
     current, other = comparison["models"]
     names = [f"{m['name']} {m['version']}".strip() for m in (current, other)]
     low, high = comparison["interval"]
-    interval = "-" if low is None else f"[{low:+.3f}, {high:+.3f}]"
+    interval = "-" if low is None else f"[{signed_auc(low)}, {signed_auc(high)}]"
     out = [
         Block(
             "A/B: the same leads scored by both models",
@@ -402,3 +402,11 @@ def markdown(report: dict) -> str:
     if report["warnings"]:
         lines += ["", "## Warnings", "", *(f"- {md_cell(w)}" for w in report["warnings"])]
     return "\n".join(lines) + "\n"
+
+
+def signed_auc(value: float) -> str:
+    """+0.012, or -0.00048 where three decimals would print -0.000 beside a verdict that
+    the interval lies below 0."""
+    if value != 0 and abs(value) < 0.0005:
+        return f"{value:+.2g}"
+    return f"{value:+.3f}"
