@@ -46,6 +46,7 @@ from leadscore_cli.score_run import (
     check_nightly_options,
     invalid_values_check,
     main_format,
+    nulled_values_warning,
     other_scoring_model,
     read_previous,
     replaced_columns_warning,
@@ -280,6 +281,8 @@ def grade_to_output(
                 ),
             )
     matrix_frame = results[1]  # after the scoring stats or the score check
+    if rescored:
+        warnings += nulled_values_warning(plan, results[0])
     cells = []
     for row in matrix_frame.sort(GRADE, TIER).iter_rows(named=True):
         known = int(row["known"] or 0)

@@ -98,6 +98,21 @@ def run_writes(model: Model, options, *, grade: bool = False) -> list[str]:
     return columns + list(DELTA_COLUMNS) if options.previous is not None else columns
 
 
+def nulled_values_warning(plan: ScoringPlan, stats: pl.DataFrame) -> list[str]:
+    """How many values `on_invalid = "null"` turned into missing, per column: a silent
+    count of zero-point leads is how a misread export (decimal commas) goes unnoticed."""
+    warnings = []
+    for field, column in plan.nulled_fields:
+        count = int(stats[f"invalid:{field}"][0])
+        if count:
+            label = repr(column) if column == field else f"{column!r} (field {field!r})"
+            warnings.append(
+                f"column {label}: {counted(count, 'value')} could not be read and count as "
+                'missing (on_invalid = "null")'
+            )
+    return warnings
+
+
 def checks_before_commit(plan: ScoringPlan, options: ScoreOptions, source_name: str):
     """Unreadable values, then an empty export under --previous: both stop the run."""
     values = invalid_values_check(plan, source_name)
@@ -375,7 +390,10 @@ def score_to_output(
         top=options.top,
     )
     summary.warnings += (
-        no_leads_warning(summary.rows_scored) + warnings + replaced_columns_warning(plan)
+        no_leads_warning(summary.rows_scored)
+        + nulled_values_warning(plan, stats)
+        + warnings
+        + replaced_columns_warning(plan)
     )
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
@@ -416,5 +434,6 @@ def check_data(
     summary = summarise(
         model, stats, counts, input_name=source.name, output_name="", as_of=as_of, top=None
     )
+    summary.warnings += nulled_values_warning(plan, stats)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary

@@ -521,3 +521,22 @@ def test_sample_refuses_what_it_cannot_write(run, tmp_path, name, code):
     result = run("sample", "-n", 5, "-o", tmp_path / name)
     assert_clean_failure(result, code, name.split("/")[0])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_values_made_missing_by_on_invalid_null_are_counted(run, tmp_path):
+    """on_invalid = "null" keeps the run going, but says how many values it dropped."""
+    source = tmp_path / "leads.csv"
+    source.write_text('lead_id,rev\nA,"$1,200"\nB,abc\nC,n/a\nD,\nE,lots\n')
+    model = tmp_path / "model.toml"
+    model.write_text(
+        '[model]\nname = "n"\nid_column = "lead_id"\n'
+        '[fields.rev]\ntype = "float"\non_invalid = "null"\n'
+        '[[rules]]\nname = "big"\npoints = 10\n'
+        'when = { field = "rev", op = "gte", value = 1000 }\n'
+    )
+    wanted = "column 'rev': 2 values could not be read and count as missing"
+    result = run("score", source, "-m", model, "-o", tmp_path / "o.csv", "--json", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    assert any(w.startswith(wanted) for w in json.loads(result.stdout)["warnings"])
+    checked = run("validate", "-m", model, "--data", source, "--json", "--as-of", AS_OF)
+    assert any(n.startswith(wanted) for n in json.loads(checked.stdout)["notes"])

@@ -121,6 +121,7 @@ def validate(
         if data is not None:
             summary = check_data(data, loaded, day, reading)
             flags = firing_flags(summary)
+            result["notes"] += summary.warnings  # e.g. values on_invalid = "null" made missing
             result["data"] = {
                 "input": summary.input,
                 "rows": summary.rows_scored,

@@ -75,6 +75,9 @@ class ScoringPlan:
     added_columns: list[str]
     checked_fields: list[tuple[str, str]]  # (field, export column) whose values must parse
     input_columns: list[str] = dataclasses.field(default_factory=list)  # after renames
+    # (field, export column) with on_invalid = "null": unreadable values become missing,
+    # counted in `stats` as invalid:<field> so the run can say how many
+    nulled_fields: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def replaced_columns(self) -> list[str]:
@@ -109,13 +112,14 @@ def plan_scoring(
         except TypeError as exc:
             raise DataError(str(exc), path=source_name) from None
     checked = [p for p in parsed if p.checked and on_invalid(model, p.name) == "error"]
+    nulled = [p for p in parsed if p.checked and on_invalid(model, p.name) == "null"]
     frame = with_stages(
         frame,
         [
             p.staged(
                 f"{PREFIX}s",
                 value_column(p.name),
-                invalid_column(p.name) if p in checked else None,
+                invalid_column(p.name) if p in checked or p in nulled else None,
             )
             for p in parsed
         ],
@@ -185,7 +189,10 @@ def plan_scoring(
     stats = scored.select(
         pl.len().alias("rows"),
         *(pl.col(hit_column(i)).sum().alias(f"fired:{i}") for i in range(len(model.rules))),
-        *(pl.col(invalid_column(p.name)).sum().alias(f"invalid:{p.name}") for p in checked),
+        *(
+            pl.col(invalid_column(p.name)).sum().alias(f"invalid:{p.name}")
+            for p in [*checked, *nulled]
+        ),
         *(
             pl.col(p.name)
             .filter(pl.col(invalid_column(p.name)))
@@ -209,6 +216,7 @@ def plan_scoring(
         scored=scored,
         added_columns=added,
         checked_fields=[(p.name, source_of(model, p.name)) for p in checked],
+        nulled_fields=[(p.name, source_of(model, p.name)) for p in nulled],
         input_columns=list(schema.names()),
     )
 
