@@ -146,8 +146,9 @@ def check_run_files(record: RunRecord) -> None:
 
 def write_handoff(
     output: str, output_fmt: str, handoff: str, model: Model, *, spreadsheet_safe: bool = False
-) -> int:
-    """Write the leads that newly reached a handoff tier, read back from the finished output.
+) -> tuple[int, list[str]]:
+    """Write the leads that newly reached a handoff tier, read back from the finished output;
+    return how many, and warnings about them.
 
     With `spreadsheet_safe` (--excel-safe) a CSV handoff list is made safe to open in a
     spreadsheet even when the output it comes from is Parquet: it is the file people open.
@@ -163,13 +164,35 @@ def write_handoff(
     listed = scored.filter(ready)
     if spreadsheet_safe and output_format(handoff) == "csv":
         listed = excel_safe(listed)
-    counted = sink_atomic(
-        listed,
-        handoff,
-        also=[scored.filter(ready).select(pl.len())],
-        parquet_metadata=model_metadata(model),
+    also = [scored.filter(ready).select(pl.len())]
+    if model.id_column is not None:
+        also.append(listed_ids_on_several_rows(scored, scored.filter(ready), model.id_column))
+    results = sink_atomic(listed, handoff, also=also, parquet_metadata=model_metadata(model))
+    warnings = []
+    if len(results) > 1 and results[1].height:
+        repeated = results[1]
+        warnings.append(
+            f"--handoff {handoff}: {counted(repeated.height, 'lead')} on it "
+            f"{noun_for(repeated.height, 'has an id', 'have ids')} on more than one row of "
+            f"the export (first {repeated[model.id_column][0]!r}): such a lead can be listed "
+            "again every night; remove the duplicates from the export"
+        )
+    return int(results[0].item()), warnings
+
+
+def listed_ids_on_several_rows(
+    scored: pl.LazyFrame, listed: pl.LazyFrame, id_column: str
+) -> pl.LazyFrame:
+    """Handoff ids found on several rows of the output. Only the listed ids are held (a
+    semi join on the short list), not every id of the export."""
+    ids = listed.select(id_column).unique()
+    return (
+        scored.join(ids, on=id_column, how="semi", nulls_equal=False)
+        .group_by(id_column)
+        .agg(pl.len().alias("rows"))
+        .filter(pl.col("rows") > 1)
+        .sort(id_column)
     )
-    return int(counted[0].item())
 
 
 def refuse_empty_with_previous(rows: int, previous: str | None, source_name: str) -> None:

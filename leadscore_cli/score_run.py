@@ -397,10 +397,11 @@ def score_to_output(
     )
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
-        rows = write_handoff(
+        rows, handoff_warnings = write_handoff(
             output, fmt, options.handoff, model, spreadsheet_safe=options.excel_safe
         )
         summary.handoff = {"path": options.handoff, "rows": rows, "tiers": handoff_tiers(model)}
+        summary.warnings += handoff_warnings
     return summary
 
 

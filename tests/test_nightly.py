@@ -634,3 +634,29 @@ def test_an_empty_export_never_replaces_the_rolling_scores(run, tmp_path, comman
     assert result.exit_code == 4
     assert "the input has no leads" in result.stderr
     assert rolling.read_bytes() == before
+
+
+def test_handoff_leads_whose_id_repeats_in_the_export_are_named(run, tmp_path):
+    """Such a lead can be listed again every night (its other row is what --previous
+    compares): say so, with the count and the first id."""
+    leads = pl.read_csv(SAMPLE, infer_schema=False)
+    handoff = tmp_path / "handoff.csv"
+    result = run(
+        "score", SAMPLE, "-m", B2B_MODEL, "-o", tmp_path / "o.parquet", "--handoff", handoff,
+        "--as-of", AS_OF, "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    listed = pl.read_csv(handoff, infer_schema=False)["lead_id"]
+    repeated = leads.group_by("lead_id").len().filter(pl.col("len") > 1)["lead_id"]
+    both = sorted(set(listed) & set(repeated))
+    assert both  # the sample has such a lead
+    warning = next(w for w in json.loads(result.stdout)["warnings"] if "--handoff" in w)
+    assert f"{len(both)} lead" in warning and f"(first {both[0]!r})" in warning
+
+    unique = tmp_path / "unique.csv"
+    leads.unique("lead_id", keep="first", maintain_order=True).write_csv(unique)
+    again = run(
+        "score", unique, "-m", B2B_MODEL, "-o", tmp_path / "u.parquet", "--handoff",
+        tmp_path / "h2.csv", "--as-of", AS_OF, "--json",
+    )  # fmt: skip
+    assert not any("--handoff" in w for w in json.loads(again.stdout)["warnings"])
