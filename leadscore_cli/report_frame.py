@@ -18,7 +18,7 @@ from leadscore_cli.fields import parse_field
 from leadscore_cli.grading import grade_expr, grading_of
 from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, Model, category_column
 from leadscore_cli.readers import Source
-from leadscore_cli.score_run import invalid_values_check, other_scoring_model
+from leadscore_cli.score_run import invalid_values_check, rescored_note
 from leadscore_cli.scoring import plan_scoring
 from leadscore_cli.scoring.columns import SCORE, TIER
 from leadscore_cli.scoring.inputs import has_scores, hint_for, restore_sources, without_scores
@@ -90,7 +90,7 @@ def prepare(source: Source, model: Model | None, as_of: dt.date) -> Prepared:
         )
         return Prepared(frame, False, enum_order(schema, TIER), enum_order(schema, GRADE))
     checks: list[tuple[pl.LazyFrame, Check]] = []
-    notes = other_model_note(source, model)
+    notes = rescored_note(source, model)
     if has_scores(columns, model) and not notes:
         frame = source.frame.with_columns(
             pl.col(c).cast(pl.Float64, strict=False) for c in score_columns(model)
@@ -110,19 +110,6 @@ def prepare(source: Source, model: Model | None, as_of: dt.date) -> Prepared:
     grade = grade_expr(model) if grades else pl.lit(None, pl.String)
     frame = frame.with_columns(tier.alias(T), grade.alias(G))
     return Prepared(frame, scored_here, tiers, grades, checks, notes)
-
-
-def other_model_note(source: Source, model: Model) -> list[str]:
-    """A Parquet file `score` wrote records its model; scores of another model would be
-    reported under this model's name, so the leads are scored again (a CSV has no record:
-    its score columns are trusted)."""
-    which = other_scoring_model(source, model)
-    if which is None:
-        return []
-    return [
-        f"the scores in {source.name} came from {which}: its leads are scored again "
-        "here with the given model"
-    ]
 
 
 def score_columns(model: Model) -> list[str]:

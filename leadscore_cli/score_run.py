@@ -62,6 +62,11 @@ class ScoreOptions:
     excel_safe: bool = False
 
 
+def column_label(field: str, column: str) -> str:
+    """`'rev'`, or `'Annual Revenue' (field 'revenue')` when the model renames it."""
+    return repr(column) if column == field else f"{column!r} (field {field!r})"
+
+
 def invalid_values_check(plan: ScoringPlan, source_name: str):
     """Build the check that stops a run (before its output is committed) on unreadable values."""
 
@@ -73,7 +78,7 @@ def invalid_values_check(plan: ScoringPlan, source_name: str):
             if count:
                 example = stats[f"example:{field}"][0]
                 row = int(stats[f"row:{field}"][0]) + 1
-                label = repr(column) if column == field else f"{column!r} (field {field!r})"
+                label = column_label(field, column)
                 problems.append(
                     f"column {label}: {counted(count, 'value')} cannot be read, "
                     f"first {example!r} at row {row}"
@@ -105,7 +110,7 @@ def nulled_values_warning(plan: ScoringPlan, stats: pl.DataFrame) -> list[str]:
     for field, column in plan.nulled_fields:
         count = int(stats[f"invalid:{field}"][0])
         if count:
-            label = repr(column) if column == field else f"{column!r} (field {field!r})"
+            label = column_label(field, column)
             warnings.append(
                 f"column {label}: {counted(count, 'value')} could not be read and count as "
                 'missing (on_invalid = "null")'
@@ -222,6 +227,19 @@ def other_scoring_model(source: Source, model: Model) -> str | None:
     if (name, version) == (model.name, model.version):
         return f"another edit of model {name} version {version} (its file differs)"
     return f"model {name} version {version}, not {model.name} {model.version}"
+
+
+def rescored_note(source: Source, model: Model) -> list[str]:
+    """For report and threshold: a Parquet file records its model, and another model's
+    scores would be read as `model`'s, so the leads are scored again and this says so
+    (a CSV has no record: its score columns are trusted)."""
+    which = other_scoring_model(source, model)
+    if which is None:
+        return []
+    return [
+        f"the scores in {source.name} came from {which}: its leads are scored again "
+        "here with the given model"
+    ]
 
 
 def run_record(

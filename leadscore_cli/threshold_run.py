@@ -28,7 +28,7 @@ from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import (
     ReadOptions,
     invalid_values_check,
-    other_scoring_model,
+    rescored_note,
     run_guarded,
 )
 from leadscore_cli.scoring import plan_scoring
@@ -176,18 +176,9 @@ def find_thresholds(
             )
         checks = []
         frames = []
-        # A Parquet file records the model that scored it: another model's scores would
-        # become this model's cutoffs, so its leads are scored again (CSV is trusted).
-        scored_by = other_scoring_model(source, model)
-        notes = (
-            [
-                f"the scores in {source.name} came from {scored_by}: its leads are scored "
-                "again here with the given model"
-            ]
-            if scored_by
-            else []
-        )
-        if has_scores(columns, model) and scored_by is None:
+        # Another model's scores would become this model's cutoffs: scored again.
+        notes = rescored_note(source, model)
+        if has_scores(columns, model) and not notes:
             scored = source.frame.with_columns(pl.col(SCORE).cast(pl.Float64, strict=False))
             score_check, check = unreadable_scores_check(source.frame, model, source.name)
             frames.append(score_check)

@@ -515,10 +515,15 @@ def reader_left(exc: BaseException) -> bool:
     pipe as a plain error naming "os error 32".)"""
     if not (isinstance(exc, BrokenPipeError) or "(os error 32)" in str(exc)):
         return False
+    silence_stdout()
+    return True
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null: its reader has gone, and later writes must not fail."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
-    return True
 
 
 def _umask() -> int:

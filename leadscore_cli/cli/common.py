@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import errno
 import json
-import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from leadscore_cli.manifest import RunRecord
 from leadscore_cli.model import Model, load_model
 from leadscore_cli.score_run import ReadOptions
 from leadscore_cli.stopping import handling_sigterm, note_late_stop
+from leadscore_cli.writers import silence_stdout
 
 # soft_wrap: a message stays one line in a log file, whatever the width rich assumes there.
 stderr = Console(stderr=True, soft_wrap=True)
@@ -46,9 +46,7 @@ class StdoutConsole(Console):
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        silence_stdout()
         raise BrokenPipeError(errno.EPIPE, "the reader closed stdout")
 
 
