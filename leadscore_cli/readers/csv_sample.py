@@ -1,4 +1,5 @@
-"""CSV sniffing on the sample: encoding and BOM, delimiter, header, and row checks.
+"""CSV sniffing on the sample: encoding and BOM, delimiter (or Excel's `sep=;` line),
+header, and row checks.
 
 Note on polars 2.1 behaviour worked around here: `scan_csv` raises on rows with *more*
 fields than the header, but silently pads rows with *fewer* fields with nulls. Only the
@@ -9,19 +10,31 @@ cannot be detected without a second pass.
 from __future__ import annotations
 
 import codecs
+import re
+from dataclasses import dataclass
 
 from leadscore_cli.errors import InputError
 from leadscore_cli.readers.messages import ENCODING_HINT, _describe_delimiter
 from leadscore_cli.summary import noun_for
 
 DELIMITERS = (",", ";", "\t", "|")
+_EXCEL_SEPARATOR = re.compile(r'"?sep=([\t !#-~])"?', re.IGNORECASE)  # one ASCII character
 UTF8_BOM = codecs.BOM_UTF8
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """How to read a CSV file, as its sample shows it."""
+
+    delimiter: str
+    header: list[str] | None  # None only if the header alone is longer than the sample
+    skip_lines: int = 0  # 1 when the file starts with Excel's `sep=;` line
 
 
 def _check_sample(
     sample: bytes, at_eof: bool, name: str, forced_delimiter: str | None
-) -> tuple[str, list[str] | None]:
-    """Validate encoding, header and the first rows; return (delimiter, header)."""
+) -> CsvLayout:
+    """Validate encoding, header and the first rows; say how to read the file."""
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError("file looks like UTF-16 text; pass --encoding utf-16", path=name)
     if sample.startswith(UTF8_BOM):
@@ -49,9 +62,19 @@ def _check_sample(
             "convert the file to LF or CRLF line endings",
             path=name,
         )
-    sep = forced_delimiter or detect_delimiter(text)
+    first, newline, rest = text.partition("\n")
+    announced = excel_separator(first)
+    if announced is not None:  # keep the line, blank, so that line numbers stay true
+        text = newline + rest
+    sep = forced_delimiter or announced or detect_delimiter(text)
     header = _check_rows(text, at_eof, sep, name)
-    return sep, header
+    return CsvLayout(sep, header, skip_lines=1 if announced is not None else 0)
+
+
+def excel_separator(line: str) -> str | None:
+    """The delimiter a `sep=;` first line announces (Excel writes and reads it), or None."""
+    match = _EXCEL_SEPARATOR.fullmatch(line.rstrip("\r\n"))
+    return match.group(1) if match else None
 
 
 def detect_delimiter(text: str) -> str:

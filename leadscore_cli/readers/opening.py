@@ -120,14 +120,14 @@ def _open(
         scan_path = _transcode(local, compression, codec, encoding or codec, name, temps)
         scan_compression = None
     sample, at_eof = _read_sample(scan_path, scan_compression, name)
-    sep, header = _check_sample(sample, at_eof, name, forced_delimiter)
-    frame = _scan_csv(scan_path, name, sep, header)
+    layout = _check_sample(sample, at_eof, name, forced_delimiter)
+    frame = _scan_csv(scan_path, name, layout)
     return Source(
         name=name,
         path=real,
         format="csv",
         frame=frame,
-        delimiter=sep,
+        delimiter=layout.delimiter,
         compression=compression,
         spool=spool,
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from leadscore_cli.errors import InputError, UsageError
-from leadscore_cli.readers.csv_sample import _check_header
+from leadscore_cli.readers.csv_sample import CsvLayout, _check_header
 from leadscore_cli.readers.messages import _first_line, explain_polars_error
 from leadscore_cli.readers.source import Source
 from leadscore_cli.summary import noun_for
@@ -55,11 +55,13 @@ def limit_csv_chunks() -> None:
         )
 
 
-def _scan_csv(path: Path, name: str, sep: str, header: list[str] | None) -> pl.LazyFrame:
-    """Scan `path` as text columns named as `header` says (None: it outran the sample)."""
+def _scan_csv(path: Path, name: str, layout: CsvLayout) -> pl.LazyFrame:
+    """Scan `path` as text columns named as the header in `layout` says."""
+    sep, header = layout.delimiter, layout.header
     frame = pl.scan_csv(
         path,
         separator=sep,
+        skip_lines=layout.skip_lines,
         infer_schema=False,  # every column stays String, exactly as exported
         null_values=[""],  # empty cells, quoted or not, become null
         truncate_ragged_lines=False,  # rows with extra fields raise
