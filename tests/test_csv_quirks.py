@@ -11,6 +11,7 @@ import gzip
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import Result
 
@@ -111,3 +112,125 @@ def test_excel_separator_line_counts_in_line_numbers(
     early = tmp_path / "early.csv"
     early.write_text("sep=,\nlead_id,demo,industry\n1,true,software\n2,true\n")
     assert_input_error(run("score", early, "-m", model, "-o", "-"), str(early), "line 4")
+    late = tmp_path / "late.csv"
+    late.write_text(f"sep=,\n{HEADER}\n{FILLER}9,true,a,b\n")
+    line = f"line {FILLER_LINES + 3} has 4 fields"
+    assert_input_error(run("score", late, "-m", model, "-o", "-"), str(late), line)
+
+
+# --- text that is not UTF-8 ------------------------------------------------------------
+
+
+def test_windows_1252_export_names_line_byte_and_the_encoding_that_reads_it(
+    run: Callable[..., Result], tmp_path: Path, model: Path
+) -> None:
+    path = tmp_path / "windows.csv"
+    path.write_bytes(f"{HEADER}\n1,true,software\n2,false,5 €\n".encode("cp1252"))
+    result = run("score", path, "-m", model, "-o", "-")
+    assert_input_error(result, str(path), "not valid UTF-8", "line 3", "byte 0x80", "cp1252")
+    hinted = run("score", path, "-m", model, "-o", "-", "-q", "--encoding", "cp1252")
+    assert hinted.exit_code == 0, hinted.stderr
+    assert "2,false,5 €,0,0,cold" in hinted.stdout  # latin-1 would read € as U+0080
+
+
+@pytest.mark.parametrize("command", list(reading_commands("-", Path("m"), Path("o"))))
+@pytest.mark.parametrize("stdin", [False, True])
+def test_late_invalid_utf8_names_its_line_in_every_command(
+    run: Callable[..., Result], tmp_path: Path, model: Path, command: str, stdin: bool
+) -> None:
+    data = f"{HEADER}\n{ROW}\n{FILLER}3,true,café\n".encode("latin-1")
+    path = tmp_path / "late.csv.gz"
+    path.write_bytes(gzip.compress(data))
+    name = "-" if stdin else str(path)
+    args = reading_commands(name, model, tmp_path / "out.csv")[command]
+    result = run(*args, input=path.read_bytes() if stdin else None)
+    line = f"line {FILLER_LINES + 3}, byte 0xe9"
+    assert_input_error(result, "<stdin>" if stdin else name, line, "--encoding cp1252")
+
+
+@pytest.mark.parametrize("command", list(reading_commands("-", Path("m"), Path("o"))))
+def test_late_long_row_names_its_line_in_every_command(
+    run: Callable[..., Result], tmp_path: Path, model: Path, command: str
+) -> None:
+    quoted = '2,false,"a ""quoted""\nvalue, on two lines"\n'  # counts as two lines
+    path = tmp_path / "late.csv"
+    path.write_text(f"{HEADER}\r\n{ROW}\r\n{quoted}\n{FILLER}3,true,software,extra\n")
+    args = reading_commands(str(path), model, tmp_path / "out.csv")[command]
+    line = f"line {FILLER_LINES + 6} has 4 fields but the header has 3"
+    assert_input_error(run(*args), str(path), line, "more fields than columns")
+
+
+def test_a_failed_run_keeps_the_older_output(
+    run: Callable[..., Result], tmp_path: Path, model: Path
+) -> None:
+    path = tmp_path / "late.csv"
+    path.write_text(f"{HEADER}\n{FILLER}3,true,software,extra\n")
+    out = tmp_path / "out.csv"
+    out.write_text("yesterday\n")
+    assert_input_error(run("score", path, "-m", model, "-o", out), str(path), "line")
+    assert out.read_text() == "yesterday\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["late.csv", "model.toml", "out.csv"]
+
+
+# --- binary files named .csv -----------------------------------------------------------
+
+
+def test_parquet_data_in_a_csv_file_says_so(
+    run: Callable[..., Result], tmp_path: Path, model: Path
+) -> None:
+    path = tmp_path / "leads.csv"
+    pl.DataFrame({"lead_id": ["1"], "demo": ["true"], "industry": ["x"]}).write_parquet(path)
+    result = run("score", path, "-m", model, "-o", "-")
+    assert_input_error(result, str(path), "Parquet data, not CSV", "--input-format parquet")
+    assert run("score", path, "-m", model, "-o", "-", "--input-format", "parquet").exit_code == 0
+
+
+def test_a_zip_archive_named_csv_says_what_it_is(
+    run: Callable[..., Result], tmp_path: Path, model: Path
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_bytes(b"PK\x03\x04" + bytes(200))
+    result = run("profile", path)
+    assert_input_error(result, str(path), "ZIP archive", "Excel workbook", "save it as CSV")
+
+
+# --- header quirks ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "says", "trailing"),
+    [
+        ("lead_id;demo;industry;\r\n1;true;software;\r\n", "column 4 has a blank name", True),
+        ("lead_id, ,demo,industry\n1,x,true,software\n", "column 2 has a blank name", False),
+    ],
+    ids=["trailing-delimiter", "blank-inside"],
+)
+def test_a_blank_column_name_says_whether_the_lines_end_with_a_delimiter(
+    run: Callable[..., Result], tmp_path: Path, model: Path, text: str, says: str, trailing: bool
+) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_text(text, newline="")
+    result = run("score", path, "-m", model, "-o", "-")
+    assert_input_error(result, str(path), says)
+    assert ("the header line ends with a semicolon" in result.stderr) is trailing
+
+
+# --- quirks that read correctly --------------------------------------------------------
+
+
+def test_mixed_line_endings_quoted_breaks_and_a_plain_text_gz(
+    run: Callable[..., Result], tmp_path: Path, model: Path
+) -> None:
+    text = f'{HEADER}\r\n1,true,"soft;\r\nware, inc"\n2,"false",software\r\n3,true,x'
+    plain = tmp_path / "plain.csv"
+    plain.write_text(text, newline="")
+    mislabelled = tmp_path / "not_really.csv.gz"
+    mislabelled.write_text(text, newline="")
+    outputs = []
+    for path in (plain, mislabelled):
+        result = run("score", path, "-m", model, "-o", "-", "-q", "--columns", "lead_id,industry")
+        assert result.exit_code == 0, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].splitlines()[1:3] == ['1,"soft;', 'ware, inc",60,60,hot']
+    assert outputs[0].splitlines()[3:] == ["2,software,40,40,cold", "3,x,60,60,hot"]

@@ -230,7 +230,7 @@ def test_invalid_latin1_without_encoding_hints(tmp_path: Path) -> None:
     error = input_error(path)
     assert "UTF-8" in error.message
     assert "line 2" in error.message
-    assert "--encoding latin-1" in error.message
+    assert "--encoding cp1252" in error.message
     assert error.path == path
 
 
@@ -550,12 +550,12 @@ FILLER = b"1,abc\n" * FILLER_ROWS
 
 def test_late_invalid_utf8_is_explained(tmp_path: Path) -> None:
     error = streaming_error(write(tmp_path / "l.csv", b"id,name\n" + FILLER + b"2,caf\xe9\n"))
-    assert "--encoding latin-1" in error.message
+    assert "--encoding cp1252" in error.message
 
 
 def test_late_long_row_raises_and_is_explained(tmp_path: Path) -> None:
     error = streaming_error(write(tmp_path / "l.csv", b"id,name\n" + FILLER + b"2,a,b\n"))
-    assert "more fields than the header" in error.message
+    assert "more fields than columns" in error.message
 
 
 def test_late_unclosed_quote_is_explained(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ into the same kind of message by `explain_polars_error`.
 
 `opening` holds `open_source`, `source` what it returns, `temp_files` the spooled and
 transcoded copies, `decoding` compression, the sample and transcoding, `csv_sample` the
-checks on that sample, `scans` the polars scans and `messages` the one-line messages.
+checks on that sample, `scans` the polars scans, `messages` the one-line messages and
+`late_faults` the second read that finds the line of a fault polars reports without one.
 """
 
 from leadscore_cli.readers.decoding import SAMPLE_BYTES

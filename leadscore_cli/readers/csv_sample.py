@@ -14,8 +14,7 @@ import re
 from dataclasses import dataclass
 
 from leadscore_cli.errors import InputError
-from leadscore_cli.readers.messages import ENCODING_HINT, _describe_delimiter
-from leadscore_cli.summary import noun_for
+from leadscore_cli.readers.messages import ENCODING_HINT, _describe_delimiter, row_length_error
 
 DELIMITERS = (",", ";", "\t", "|")
 _EXCEL_SEPARATOR = re.compile(r'"?sep=([\t !#-~])"?', re.IGNORECASE)  # one ASCII character
@@ -54,7 +53,9 @@ def _check_sample(
     except UnicodeDecodeError as exc:
         line = sample[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"file is not valid UTF-8 text (line {line}); {ENCODING_HINT}", path=name
+            f"file is not valid UTF-8 text (line {line}, byte 0x{sample[exc.start]:02x}); "
+            f"{ENCODING_HINT}",
+            path=name,
         ) from None
     if "\r" in text and "\n" not in text and (at_eof or len(text) > 4096):
         raise InputError(
@@ -123,16 +124,9 @@ def _check_rows(text: str, at_eof: bool, sep: str, name: str) -> list[str] | Non
             continue  # blank line: polars skips it at the top, and null rows are dropped
         if header is None:
             header = record
-            _check_header(header, name)
+            _check_header(header, name, sep)
         elif len(record) != len(header):
-            fewer_more = "fewer" if len(record) < len(header) else "more"
-            raise InputError(
-                f"line {number} has {len(record)} {noun_for(len(record), 'field')} but the header "
-                f"has {len(header)} "
-                f"({fewer_more} fields than columns; check quoting and the "
-                f"{_describe_delimiter(sep)} delimiter)",
-                path=name,
-            )
+            raise row_length_error(number, len(record), len(header), sep, name)
     if header is None and at_eof:
         raise InputError("file is empty", path=name)
     return header  # None only if the header alone is longer than the sample
@@ -191,14 +185,29 @@ def _parse_quoted_record(
             pos = end + len(sep)
 
 
-def _check_header(header: list[str], name: str) -> None:
+def _check_header(header: list[str], name: str, sep: str | None = None) -> None:
+    """Column names must be unique and not blank: messages and models refer to them."""
     seen: dict[str, int] = {}
     for position, column in enumerate(header, start=1):
         if not column.strip():
-            raise InputError(f"column {position} has a blank name in the header", path=name)
+            raise InputError(
+                f"column {position} has a blank name in the header"
+                + _trailing_delimiter_hint(header, position, sep),
+                path=name,
+            )
         if column in seen:
             raise InputError(
                 f"duplicate column name {column!r} (columns {seen[column]} and {position})",
                 path=name,
             )
         seen[column] = position
+
+
+def _trailing_delimiter_hint(header: list[str], position: int, sep: str | None) -> str:
+    """Explain a blank last name: the header line ends with a delimiter, as some tools write."""
+    if sep is None or position != len(header) or position == 1:
+        return ""
+    return (
+        f": the header line ends with a {_describe_delimiter(sep)}; remove the trailing "
+        "delimiter from every line, or name the column"
+    )

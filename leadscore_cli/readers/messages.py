@@ -13,8 +13,12 @@ import polars as pl
 
 from leadscore_cli.errors import DataError, InputError, LeadscoreError
 from leadscore_cli.readers.source import Source
+from leadscore_cli.summary import noun_for
 
-ENCODING_HINT = "pass its encoding, e.g. --encoding latin-1"
+# cp1252 rather than latin-1: the two agree on every letter, but latin-1 reads the bytes
+# Windows uses for the euro sign and curly quotes (0x80-0x9f) as invisible control
+# characters, silently.
+ENCODING_HINT = "pass its encoding, e.g. --encoding cp1252 (Windows and Excel exports)"
 
 _COMPRESSION_FAULTS = (
     "unexpected end of file",
@@ -42,16 +46,9 @@ def explain_polars_error(exc: Exception, source: Source) -> LeadscoreError:
     if isinstance(exc, pl.exceptions.NoDataError) or lower.startswith("empty csv"):
         return InputError("file is empty", path=name)
     if "invalid utf-8" in lower or "invalid utf8" in lower:
-        return InputError(f"file is not valid UTF-8 text; {ENCODING_HINT}", path=name)
+        return _invalid_utf8(source)
     if "found more fields than defined" in lower or "more fields than" in lower:
-        line = _line_number(text)
-        where = f"line {line}" if line else "a row"
-        sep = _describe_delimiter(source.delimiter)
-        return InputError(
-            f"{where} has more fields than the header has columns; a value probably "
-            f"contains an unquoted {sep} or line break",
-            path=name,
-        )
+        return _long_row(source, _line_number(text))
     if "not properly escaped" in lower or "unterminated quote" in lower:
         near = _quoted_snippet(text)
         where = f" near {near}" if near else ""
@@ -73,6 +70,44 @@ def explain_polars_error(exc: Exception, source: Source) -> LeadscoreError:
     if isinstance(exc, PermissionError):
         return InputError("permission denied", path=name)
     return InputError(first or type(exc).__name__, path=name)
+
+
+def _invalid_utf8(source: Source) -> InputError:
+    from leadscore_cli.readers.late_faults import first_invalid_utf8  # imports this module
+
+    fault = first_invalid_utf8(source.scanned) if source.scanned else None
+    where = f" (line {fault[0]}, byte 0x{fault[1]:02x})" if fault else ""
+    return InputError(f"file is not valid UTF-8 text{where}; {ENCODING_HINT}", path=source.name)
+
+
+def _long_row(source: Source, line: int | None) -> InputError:
+    from leadscore_cli.readers.late_faults import first_long_row  # imports this module
+
+    found = None
+    if line is None and source.scanned and source.delimiter:
+        found = first_long_row(source.scanned, source.delimiter)
+    if found:
+        return row_length_error(*found, source.delimiter, source.name)
+    where = f"line {line}" if line else "a row"
+    sep = _describe_delimiter(source.delimiter)
+    return InputError(
+        f"{where} has more fields than the header has columns; a value probably "
+        f"contains an unquoted {sep} or line break",
+        path=source.name,
+    )
+
+
+def row_length_error(
+    line: int, fields: int, columns: int, sep: str | None, name: str
+) -> InputError:
+    """A row whose field count is not the header's, wherever it was found."""
+    fewer_more = "fewer" if fields < columns else "more"
+    return InputError(
+        f"line {line} has {fields} {noun_for(fields, 'field')} but the header has {columns} "
+        f"({fewer_more} fields than columns; check quoting and the "
+        f"{_describe_delimiter(sep)} delimiter)",
+        path=name,
+    )
 
 
 def _first_line(exc: BaseException) -> str:

@@ -27,6 +27,7 @@ STDIN_NAME = "<stdin>"
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 COMPRESSED_SUFFIXES = (".gz", ".zst")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+ZIP_MAGIC = b"PK\x03\x04"  # also what an Excel .xlsx workbook starts with
 
 
 @contextmanager
@@ -114,6 +115,7 @@ def _open(
         frame = _scan_parquet(local, name, head, tail, size)
         return Source(name=name, path=real, format="parquet", frame=frame, spool=spool)
 
+    _refuse_binary_formats(head, name)
     compression = _compression_from_magic(head)
     scan_path, scan_compression = local, compression
     if codec is not None:
@@ -130,7 +132,24 @@ def _open(
         delimiter=layout.delimiter,
         compression=compression,
         spool=spool,
+        scanned=scan_path,
     )
+
+
+def _refuse_binary_formats(head: bytes, name: str) -> None:
+    """Name the format of a binary file read as CSV; the text checks would only see NULs."""
+    if head.startswith(PARQUET_MAGIC):
+        raise InputError(
+            "file holds Parquet data, not CSV text: name it .parquet "
+            "or pass --input-format parquet",
+            path=name,
+        )
+    if head.startswith(ZIP_MAGIC):
+        raise InputError(
+            "file holds binary data (a ZIP archive: an Excel workbook or a zipped export), "
+            "not CSV text: save it as CSV or unzip it",
+            path=name,
+        )
 
 
 def _check_input_file(path: Path, name: str, temps: _TempFiles) -> Path:

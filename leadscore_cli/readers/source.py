@@ -23,3 +23,4 @@ class Source:
     delimiter: str | None = None  # CSV only: the separator used
     compression: Compression | None = None  # CSV only: detected from magic bytes
     spool: Path | None = None  # stdin or a pipe copied to disk: what was read, while open
+    scanned: Path | None = None  # CSV only: the file the scan reads (input, spool or UTF-8 copy)
