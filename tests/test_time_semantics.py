@@ -9,11 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlglot
 from typer.testing import Result
 
 from leadscore_cli.errors import EXIT_DATA
+from leadscore_cli.model import parse_model
+from leadscore_cli.sql import compile_model
+from tests.test_sql import DAY, assert_same, duckdb_output, engine_output
 
-AS_OF = dt.date(2026, 11, 1)
+AS_OF = DAY
 
 AGE_MODEL = """
 [model]
@@ -93,3 +97,64 @@ def test_an_offset_still_decides_which_values_are_readable(
     result = run("score", data, "-m", model, "-o", "-", "--as-of", AS_OF.isoformat(), "-q")
     assert result.exit_code == EXIT_DATA
     assert "'2026-11-01'" in result.stderr
+
+
+# --- the edges of recency and decay, in the engine and in SQL ------------------------------
+
+# Age in days at the as-of date -> the reasons: within_days 7 takes ages up to 7, future
+# dates included; older_than_days 7 from age 8; a half-life of 10 halves at age 10; a
+# lifespan of 10 is 0 from age 10 on; a date after the as-of date counts as age 0, so
+# decay never gives more than the rule's points.
+EDGES = {
+    -400: "halving +40; fading +30; recent +10",
+    -1: "halving +40; fading +30; recent +10",
+    0: "halving +40; fading +30; recent +10",
+    6: "halving +26.39; fading +12; recent +10",
+    7: "halving +24.62; recent +10; fading +9",
+    8: "halving +22.97; stale +20; fading +6",
+    9: "halving +21.44; stale +20; fading +3",
+    10: "stale +20; halving +20",
+    11: "stale +20; halving +18.66",
+    36_500: "stale +20",
+}
+
+
+def test_recency_and_decay_edges(run: Callable[..., Result], tmp_path: Path) -> None:
+    rows = [(AS_OF - dt.timedelta(days=age)).isoformat() for age in EDGES]
+    model, data = write(tmp_path, age_model(), rows)
+    assert reasons_by_id(run, model, data) == list(EDGES.values())
+
+
+@pytest.mark.parametrize("ftype", ["date", "datetime"])
+def test_duckdb_agrees_at_the_edges(tmp_path: Path, ftype: str) -> None:
+    stamps = [dt.datetime.combine(AS_OF, dt.time(23, 59)) - dt.timedelta(days=a) for a in EDGES]
+    model, data = write(tmp_path, age_model(ftype), [s.isoformat(" ") for s in stamps])
+    parsed = parse_model(model.read_text(encoding="utf-8"))
+    assert_same(engine_output(parsed, data, True), duckdb_output(parsed, data, True))
+
+
+# Two-digit years: 00-69 are 2000-2069, 70-99 are 1970-1999 (DuckDB alone reads 69 as 1969).
+TWO_DIGIT_YEARS = {"01/11/69": 2069, "01/11/70": 1970, "29/02/96": 1996, "29/02/00": 2000}
+
+
+def test_two_digit_years_fall_in_the_documented_century(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    model, data = write(tmp_path, age_model("date", "%d/%m/%y"), list(TWO_DIGIT_YEARS))
+    as_of = "2069-11-01"  # 2069 is age 0 (all points), every other date is long past
+    reasons = reasons_by_id(run, model, data, as_of)
+    assert reasons == ["halving +40; fading +30; recent +10"] + ["stale +20"] * 3
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%y", "%d-%b-%y %H:%M"])
+def test_duckdb_reads_two_digit_years_like_the_engine(tmp_path: Path, fmt: str) -> None:
+    days = [dt.datetime(year, 2, 28, 13, 5) for year in range(1970, 2070)]
+    model, data = write(tmp_path, age_model("date", fmt), [d.strftime(fmt) for d in days])
+    parsed = parse_model(model.read_text(encoding="utf-8"))
+    assert_same(engine_output(parsed, data, True), duckdb_output(parsed, data, True))
+
+
+@pytest.mark.parametrize("dialect", ["snowflake", "bigquery"])
+def test_two_digit_years_compile_for_other_dialects(dialect: str) -> None:
+    query = compile_model(parse_model(age_model("date", "%d/%m/%y")), dialect, "leads", DAY)
+    assert len(sqlglot.parse(query, read=dialect)) == 1
