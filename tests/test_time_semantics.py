@@ -12,7 +12,7 @@ import pytest
 import sqlglot
 from typer.testing import Result
 
-from leadscore_cli.errors import EXIT_DATA
+from leadscore_cli.errors import EXIT_DATA, EXIT_USAGE
 from leadscore_cli.model import parse_model
 from leadscore_cli.sql import compile_model
 from tests.test_sql import DAY, assert_same, duckdb_output, engine_output
@@ -158,3 +158,38 @@ def test_duckdb_reads_two_digit_years_like_the_engine(tmp_path: Path, fmt: str) 
 def test_two_digit_years_compile_for_other_dialects(dialect: str) -> None:
     query = compile_model(parse_model(age_model("date", "%d/%m/%y")), dialect, "leads", DAY)
     assert len(sqlglot.parse(query, read=dialect)) == 1
+
+
+# --- how --as-of is read ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("as_of", "says"),
+    [
+        ("2026-02-30", "--as-of '2026-02-30' is not a real date (day is out of range for month)"),
+        ("2026-13-01", "--as-of '2026-13-01' is not a real date (month must be in 1..12)"),
+        ("2026-11-01T10:00", "--as-of takes a day without a time of day: 2026-11-01, not"),
+        ("2026-11-01 10:00", "--as-of takes a day without a time of day: 2026-11-01, not"),
+        ("today", "not 'today' (leave --as-of out to count from today)"),
+        ("", "not '' (leave --as-of out to count from today)"),
+        ("01/11/2026", "--as-of must be a date like 2026-11-01 (year-month-day), not '01/11/2026'"),
+        ("1899-12-31", "--as-of must be 1900-01-01 or later"),
+    ],
+)
+@pytest.mark.parametrize("command", ["score", "sql"])
+def test_a_bad_as_of_says_what_is_wrong_with_it(
+    run: Callable[..., Result], tmp_path: Path, command: str, as_of: str, says: str
+) -> None:
+    model, data = write(tmp_path, age_model(), ["2026-11-01"])
+    where = [data, "-o", "-"] if command == "score" else ["--dialect", "duckdb"]
+    result = run(command, *where, "-m", model, "--as-of", as_of)
+    assert result.exit_code == EXIT_USAGE
+    assert len(result.stderr.splitlines()) == 1
+    assert says in result.stderr
+
+
+def test_spaces_around_the_as_of_date_are_ignored(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    model, data = write(tmp_path, age_model(), ["2026-10-25"])
+    assert reasons_by_id(run, model, data, " 2026-11-01 ") == reasons_by_id(run, model, data)
