@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import itertools
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -353,11 +354,33 @@ def to_bool(true_values: list[str], false_values: list[str]) -> Step:
 
 def to_temporal(formats: tuple[str, ...], as_date: bool) -> Step:
     def step(text: pl.Expr) -> pl.Expr:
-        parsed = [text.str.to_datetime(fmt, strict=False) for fmt in formats]
+        parsed = [read_temporal(text, fmt) for fmt in formats]
         stamp = parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
         return stamp.dt.date() if as_date else stamp
 
     return step
+
+
+# chrono's UTC-offset directives (`%z`, `%:z`, `%#z`, ...), and `%%` so that a literal
+# percent sign before a `z` is not taken for one.
+OFFSET_DIRECTIVE = re.compile(r"%%|%[#:]*z")
+
+
+def read_temporal(text: pl.Expr, fmt: str) -> pl.Expr:
+    """Text as a date-time, at the wall-clock time it shows.
+
+    polars converts a time with a UTC offset to UTC, which can move it to another day:
+    `2026-11-01T00:30:00+02:00` is 22:30 on October 31 in UTC. Rules count the calendar
+    day the export wrote, so such text is read again with the offset skipped (chrono's
+    `%Z` skips it); the offset form still decides which values are readable.
+    """
+    stamp = text.str.to_datetime(fmt, strict=False)
+    wall_format = OFFSET_DIRECTIVE.sub(lambda m: m[0] if m[0] == "%%" else " %Z", fmt)
+    if wall_format == fmt:
+        return stamp
+    wall = text.str.to_datetime(wall_format, strict=False)
+    utc = stamp.dt.replace_time_zone(None)  # only for formats the skip cannot follow
+    return pl.when(stamp.is_not_null()).then(pl.coalesce(wall, utc))
 
 
 def parse_text_column(

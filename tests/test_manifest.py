@@ -63,7 +63,7 @@ def test_an_invalid_model_is_recorded_with_the_hash_of_its_file(run, tmp_path):
 @pytest.mark.parametrize(
     ("args", "error"),
     [
-        (["--as-of", "2026-13-01"], "--as-of must be a date"),
+        (["--as-of", "2026-13-01"], "--as-of '2026-13-01' is not a real date"),
         (["--format", "xml"], "--format must be csv or parquet"),
         (["--delimiter", ";;"], "--delimiter must be one character"),
     ],

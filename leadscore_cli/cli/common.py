@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import errno
 import json
+import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -173,16 +174,33 @@ def read_options(encoding: str | None, delimiter: str | None, input_format: str 
 EARLIEST_AS_OF = dt.date(1900, 1, 1)
 
 
+# The form --as-of asks for, up to the day; what follows may be a time of day.
+AS_OF_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(.*)")
+
+
 def parse_as_of(text: str | None) -> dt.date:
+    """The as-of date (today, in the local time zone, when not given)."""
     if text is None:
         return dt.date.today()
     try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--as-of must be a date like 2026-11-01, not {text!r}") from None
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise UsageError(as_of_problem(text.strip(), exc)) from None
     if day < EARLIEST_AS_OF:
         raise UsageError(f"--as-of must be {EARLIEST_AS_OF} or later, not {text!r}")
     return day
+
+
+def as_of_problem(text: str, exc: ValueError) -> str:
+    """Why `text` is no as-of date, pointing at the fix: a day that does not exist, a time
+    of day, or another way of writing dates."""
+    shaped = AS_OF_DAY.fullmatch(text)
+    if shaped and not shaped[2]:
+        return f"--as-of {text!r} is not a real date ({exc})"
+    if shaped and shaped[2][:1] in ("T", " "):
+        return f"--as-of takes a day without a time of day: {shaped[1]}, not {text!r}"
+    hint = " (leave --as-of out to count from today)" if text.lower() in ("", "today") else ""
+    return f"--as-of must be a date like 2026-11-01 (year-month-day), not {text!r}{hint}"
 
 
 def read_model(path: Path) -> Model:

@@ -103,5 +103,21 @@ def parse_date(
                 )
             fmt = fmt.replace("%.f", ".%n")
         stamp = exp.StrToTime(this=text.copy(), format=sp.lit(fmt), safe=True)
-        parsed.append(exp.cast(stamp, "date"))
+        day = exp.cast(stamp, "date")
+        parsed.append(engine_century(day) if "y" in directives and "Y" not in directives else day)
     return parsed[0] if len(parsed) == 1 else exp.func("COALESCE", *parsed)
+
+
+def engine_century(day: exp.Expression) -> exp.Expression:
+    """A two-digit year (`%y`) in the century the engine gives it: 00-69 are 2000-2069,
+    70-99 are 1970-1999. Dialects differ (DuckDB reads 69 as 1969, BigQuery puts every
+    year in the current century, Snowflake follows a session setting), but all keep the
+    last two digits, so moving the date by whole centuries gives the engine's year."""
+    year = exp.Year(this=day.copy())
+    last_two = exp.Mod(this=year.copy(), expression=exp.Literal.number(100))
+    century = sp.case(
+        (exp.LT(this=last_two, expression=exp.Literal.number(70)), exp.Literal.number(2000)),
+        default=exp.Literal.number(1900),
+    )
+    shift = exp.Sub(this=century, expression=exp.Sub(this=year, expression=last_two.copy()))
+    return exp.cast(exp.DateAdd(this=day, expression=shift, unit=exp.var("YEAR")), "date")
