@@ -1,0 +1,160 @@
+"""Parquet inputs of every column type polars writes, through the commands that read data.
+
+A Parquet column holding the same values as a CSV column must score the same way; a
+column no command can use must be refused up front, naming it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.conftest import AS_OF, SAMPLE
+
+TYPES_MODEL = """
+[model]
+name = "types"
+version = "1.0.0"
+id_column = "lead_id"
+
+[fields.employees]
+type = "int"
+
+[fields.last_activity_date]
+type = "date"
+
+[[rules]]
+name = "demo"
+points = 10
+when = { field = "demo_requested", op = "eq", value = true }
+
+[[rules]]
+name = "big"
+points = 10
+when = { field = "employees", op = "gte", value = 1000 }
+
+[[rules]]
+name = "recent"
+points = 10
+when = { field = "last_activity_date", op = "within_days", value = 90 }
+
+[[rules]]
+name = "industry"
+field = "industry"
+map = { software = 10 }
+missing = -5
+"""
+
+TEXT_COLUMNS = ["demo_requested", "employees", "last_activity_date", "industry"]
+
+
+@pytest.fixture
+def types_model(tmp_path: Path) -> Path:
+    path = tmp_path / "types.toml"
+    path.write_text(TYPES_MODEL)
+    return path
+
+
+def sample_text() -> pl.DataFrame:
+    """The sample as exported: every column text."""
+    return pl.read_csv(SAMPLE, infer_schema=False)
+
+
+def write(frame: pl.DataFrame, path: Path) -> Path:
+    frame.write_parquet(path)
+    return path
+
+
+def scores(run, data: Path, model: Path, tmp_path: Path, *extra: object) -> pl.DataFrame:
+    out = tmp_path / f"{data.stem}.scored.parquet"
+    result = run("score", data, "-m", model, "-o", out, "--as-of", AS_OF, "-q", *extra)
+    assert result.exit_code == 0, result.stderr
+    return pl.read_parquet(out)
+
+
+@pytest.mark.parametrize("dtype", [pl.Categorical, pl.Binary], ids=["categorical", "binary"])
+def test_text_stored_as_categories_or_bytes_reads_like_csv(run, tmp_path, types_model, dtype):
+    """`Yes`, `1,034`, `2026-08-16` and `N/A` in a categorical or binary column read as a
+    boolean, a number, a date and a missing value, as they do in a CSV."""
+    stored = sample_text().with_columns(pl.col(TEXT_COLUMNS).cast(dtype))
+    data = write(stored, tmp_path / "stored.parquet")
+    expected = scores(run, SAMPLE, types_model, tmp_path, "--explain")
+    got = scores(run, data, types_model, tmp_path, "--explain")
+    assert got["reasons"].to_list() == expected["reasons"].to_list()
+    assert got["score"].to_list() == expected["score"].to_list()
+
+
+def test_enum_null_markers_are_missing(run, tmp_path, types_model):
+    frame = pl.DataFrame(
+        {
+            "lead_id": ["a", "b", "c"],
+            "industry": pl.Series(["software", "N/A", " Select "], dtype=pl.Categorical),
+            "demo_requested": pl.Series(["Yes", "no", "-"], dtype=pl.Enum(["Yes", "no", "-"])),
+            "employees": [1, 2, 3],
+            "last_activity_date": [dt.date(2026, 10, 1)] * 3,
+        }
+    )
+    got = scores(run, write(frame, tmp_path / "e.parquet"), types_model, tmp_path, "--explain")
+    assert (
+        got["reasons"].to_list()
+        == ["demo +10; recent +10; industry +10"] + ["recent +10; industry -5"] * 2
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "held", "ftype"),
+    [
+        ("last_activity_date", pl.lit(dt.time(10, 0)), "times of day", "date"),
+        ("last_activity_date", pl.duration(days=3), "durations", "date"),
+        ("employees", pl.duration(days=3), "durations", "int"),
+        ("industry", pl.duration(days=3), "durations", "string"),
+        ("industry", pl.concat_list(pl.lit("a"), pl.lit("b")), "nested values", "string"),
+    ],
+)
+def test_impossible_casts_stop_before_reading(
+    run, tmp_path, types_model, column, value, held, ftype
+):
+    frame = sample_text().head(20).with_columns(value.alias(column))
+    data = write(frame, tmp_path / "bad.parquet")
+    out = tmp_path / "out.parquet"
+    result = run("score", data, "-m", types_model, "-o", out, "--as-of", AS_OF)
+    assert result.exit_code == 5, result.stderr
+    assert f"column {column!r} holds {held}" in result.stderr
+    assert f"the model reads it as {ftype}" in result.stderr
+    assert not out.exists()
+
+
+def test_decimal_and_float_read_as_text_drop_the_zero_fraction(run, tmp_path):
+    model = tmp_path / "m.toml"
+    model.write_text(
+        '[model]\nname = "t"\nversion = "1"\nid_column = "lead_id"\n'
+        '[[rules]]\nname = "size"\nfield = "employees"\nmap = { "12" = 5, "12.5" = 7 }\n'
+    )
+    for dtype in (pl.Decimal(10, 2), pl.Float32):
+        frame = pl.DataFrame(
+            {"lead_id": ["a", "b"], "employees": pl.Series([12.0, 12.5]).cast(dtype)}
+        )
+        got = scores(run, write(frame, tmp_path / "d.parquet"), model, tmp_path)
+        assert got["score"].to_list() == [5, 7], dtype
+
+
+def test_fit_reads_categorical_columns_as_text(run, tmp_path):
+    """Categorical columns are fitted like the same text from a CSV, not dropped."""
+    text = sample_text()
+    plain = write(text, tmp_path / "plain.parquet")
+    categories = ["industry", "job_title", "demo_requested", "employees"]
+    stored = write(
+        text.with_columns(pl.col(categories).cast(pl.Categorical)), tmp_path / "cat.parquet"
+    )
+    models = []
+    for data in (plain, stored):
+        out = tmp_path / f"{data.stem}.toml"
+        result = run("fit", data, "--outcome", "converted", "-o", out, "--json")
+        assert result.exit_code == 0, result.stderr
+        assert "not supported" not in result.stdout
+        body = out.read_text()
+        models.append(body[body.index("[[rules]]") :])
+    assert models[0] == models[1]
