@@ -7,12 +7,13 @@ column no command can use must be refused up front, naming it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.conftest import AS_OF, SAMPLE
+from tests.conftest import AS_OF, B2B_MODEL, SAMPLE
 
 TYPES_MODEL = """
 [model]
@@ -139,6 +140,22 @@ def test_decimal_and_float_read_as_text_drop_the_zero_fraction(run, tmp_path):
         )
         got = scores(run, write(frame, tmp_path / "d.parquet"), model, tmp_path)
         assert got["score"].to_list() == [5, 7], dtype
+
+
+@pytest.mark.parametrize("dtype", [pl.Float32, pl.Decimal(5, 1)], ids=["float", "decimal"])
+def test_positive_names_a_number_outcome_as_written(run, tmp_path, dtype):
+    """`--positive 1` on a float or decimal outcome matches 1.0, as it would in a CSV."""
+    history = sample_text().with_columns(
+        pl.col("converted").str.to_lowercase().eq("true").cast(pl.Int8).cast(dtype)
+    )
+    data = write(history, tmp_path / "history.parquet")
+    result = run(
+        "threshold", data, "-m", B2B_MODEL, "--outcome", "converted", "--positive", "1",
+        "--as-of", AS_OF, "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["positives"], summary["negatives"]) == (573, 4427)
 
 
 def test_fit_reads_categorical_columns_as_text(run, tmp_path):
