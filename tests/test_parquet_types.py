@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import AS_OF, B2B_MODEL, SAMPLE
+from tests.conftest import AS_OF, B2B_MODEL, SAMPLE, SIMPLE_MODEL
 
 TYPES_MODEL = """
 [model]
@@ -175,3 +175,46 @@ def test_fit_reads_categorical_columns_as_text(run, tmp_path):
         body = out.read_text()
         models.append(body[body.index("[[rules]]") :])
     assert models[0] == models[1]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "kind"),
+    [
+        ("tags", pl.concat_list(pl.lit("a"), pl.lit("b")), "list"),
+        ("shape", pl.concat_list(pl.lit(1), pl.lit(2)).list.to_array(2), "array"),
+        ("address", pl.struct(pl.lit("x").alias("city")), "struct"),
+        ("age", pl.duration(days=3), "duration"),
+        ("logo", pl.lit(b"\x89PNG"), "binary"),
+    ],
+)
+def test_csv_output_refuses_columns_it_cannot_hold_before_any_work(
+    run, tmp_path, column, value, kind
+):
+    frame = sample_text().head(30).with_columns(value.alias(column))
+    data = write(frame, tmp_path / "nested.parquet")
+    result = run("score", data, "-m", SIMPLE_MODEL, "-o", "-", "--as-of", AS_OF)
+    assert result.exit_code == 6, result.stderr
+    assert f"CSV cannot hold column {column!r} ({kind})" in result.stderr
+    assert result.stdout == ""
+    kept = tmp_path / "kept.csv"
+    result = run("score", data, "-m", SIMPLE_MODEL, "-o", kept, "--columns", "lead_id")
+    assert result.exit_code == 0, result.stderr
+    parquet = tmp_path / "out.parquet"
+    assert run("score", data, "-m", SIMPLE_MODEL, "-o", parquet).exit_code == 0
+    assert pl.read_parquet(parquet)[column].dtype == frame[column].dtype
+
+
+def test_split_by_csv_names_every_column_it_cannot_hold(run, tmp_path):
+    frame = (
+        sample_text()
+        .head(30)
+        .with_columns(pl.concat_list(pl.lit("a")).alias("tags"), pl.duration(days=1).alias("age"))
+    )
+    data = write(frame, tmp_path / "nested.parquet")
+    segments = tmp_path / "segments"
+    result = run(
+        "grade", data, "-m", B2B_MODEL, "-o", segments, "--split-by", "tier", "--as-of", AS_OF
+    )
+    assert result.exit_code == 6, result.stderr
+    assert "CSV cannot hold columns 'tags' (list), 'age' (duration)" in result.stderr
+    assert not segments.exists()
