@@ -4,8 +4,8 @@ An outcome is boolean-like (`true`/`false`, `yes`/`no`, `1`/`0`, any case, or a 
 or 0/1 number column), or any column whose converting values are named with `--positive`
 (a stage column read with `--positive "Closed Won"`: one or more values mean converted, any
 other present value means not). A typed column is compared as the text a CSV would hold:
-`--positive 1` matches a float or decimal 1.0. Missing values stay null, so every metric leaves those
-leads out instead of counting them as lost.
+`--positive 1` matches a float or decimal 1.0. Missing values stay null, so every metric
+leaves those leads out instead of counting them as lost.
 
 The checks run in the same pass as the caller's work, so history is read once:
 
