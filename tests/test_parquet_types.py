@@ -218,3 +218,25 @@ def test_split_by_csv_names_every_column_it_cannot_hold(run, tmp_path):
     assert result.exit_code == 6, result.stderr
     assert "CSV cannot hold columns 'tags' (list), 'age' (duration)" in result.stderr
     assert not segments.exists()
+
+
+@pytest.mark.parametrize("dtype", [pl.Null, pl.Int64, pl.String], ids=["null", "int", "text"])
+def test_profile_replays_rules_on_a_model_field_with_no_values(run, tmp_path, dtype):
+    """An all-missing field the model compares as a number is missing on every lead."""
+    history = sample_text().with_columns(pl.lit(None, dtype).alias("employees"))
+    data = write(history, tmp_path / "empty.parquet")
+    result = run(
+        "profile", data, "--target", "converted", "-m", B2B_MODEL, "--as-of", AS_OF, "--json"
+    )
+    assert result.exit_code == 0, result.stderr
+    rules = {r["name"]: r for r in json.loads(result.stdout)["rules"]}
+    assert rules["company_size"]["fired"] == history.height
+    assert rules["company_size"]["mean_points_converted"] == -3  # the rule's missing points
+
+
+def test_profile_lists_a_duration_column_as_other(run, tmp_path):
+    frame = sample_text().head(50).with_columns(pl.duration(days=2).alias("time_to_reply"))
+    result = run("profile", write(frame, tmp_path / "d.parquet"), "--json")
+    assert result.exit_code == 0, result.stderr
+    columns = {c["name"]: c for c in json.loads(result.stdout)["columns"]}
+    assert columns["time_to_reply"]["type"] == "other"
