@@ -247,12 +247,10 @@ def parse_field(
     model_nulls: tuple[str, ...],
 ) -> ParsedField:
     """Build the steps that read `column` as `ftype`, whatever the input stored."""
-    if source_dtype == pl.String:
-        return parse_text_column(
-            pl.col(column), column, ftype, spec, null_markers(spec, model_nulls)
-        )
     markers = null_markers(spec, model_nulls)
-    return cast_typed_column(pl.col(column), column, ftype, source_dtype, markers)
+    if source_dtype == pl.String:
+        return parse_text_column(pl.col(column), column, ftype, spec, markers)
+    return cast_typed_column(pl.col(column), column, ftype, source_dtype, markers, spec)
 
 
 def strip(text: pl.Expr) -> pl.Expr:
@@ -467,30 +465,54 @@ def cast_step(dtype: pl.DataType) -> Step:
     return lambda expr: expr.cast(dtype)
 
 
+def holds_text(dtype: pl.DataType) -> bool:
+    """Parquet columns whose values are text stored another way: categories (pandas'
+    `category`, polars' Categorical and Enum) and byte strings (BYTE_ARRAY without a
+    UTF-8 annotation, as some warehouses write text)."""
+    return dtype in (pl.Categorical, pl.Enum, pl.Binary)
+
+
+def read_as_text(parsed: ParsedField) -> ParsedField:
+    """`parsed` (built for a text column) reading the column cast to text first.
+
+    Every stage of `parsed` sees the columns after the cast: its position 0 (the raw
+    text) is the cast, so stages and `present` shift by one.
+    """
+
+    def shifted(build: Build) -> Build:
+        return lambda columns: build(columns[1:])
+
+    stages = (chained(cast_step(pl.String())), *(shifted(b) for b in parsed.stages))
+    present = None if parsed.present is None else shifted(parsed.present)
+    return ParsedField(parsed.name, parsed.source, stages, present)
+
+
 def cast_typed_column(
     raw: pl.Expr,
     column: str,
     ftype: FieldType,
     source_dtype: pl.DataType,
     markers: list[str] | None = None,
+    spec: FieldSpec | None = None,
 ) -> ParsedField:
     """Columns Parquet already typed: cast, and refuse casts that cannot mean anything.
 
     Each reads the way the same values would from CSV: a categorical `N/A` is a null
-    marker, a float 12.0 read as text is `12`, an int field takes no 12.5, and a
-    time-zone-aware timestamp gives the date its own zone shows.
+    marker, a categorical `Yes` a boolean, a float 12.0 read as text is `12`, an int
+    field takes no 12.5, and a time-zone-aware timestamp gives the date its own zone
+    shows. Refusals happen here, before any data is read, naming the column.
     """
     source = raw.meta.output_name()
+    if holds_text(source_dtype):
+        text = parse_text_column(raw, column, ftype, spec, markers or [])
+        return read_as_text(text)
     if ftype == "string":
-        text = steps(as_text(source_dtype), strip)
-        if source_dtype in (pl.Categorical, pl.Enum):
-            text = (*text, chained(null_out(markers or [])))
-        return ParsedField(column, source, text, None)
+        if not has_text_form(source_dtype):
+            raise TypeError(refusal(column, source_dtype, ftype))
+        return ParsedField(column, source, steps(as_text(source_dtype), strip), None)
     if ftype in ("int", "float"):
         if not (source_dtype.is_numeric() or source_dtype in (pl.Boolean, pl.Null)):
-            raise TypeError(
-                f"column {column!r} holds {source_dtype}, the model reads it as {ftype}"
-            )
+            raise TypeError(refusal(column, source_dtype, ftype))
         return ParsedField(
             column,
             source,
@@ -501,14 +523,12 @@ def cast_typed_column(
         if source_dtype.is_integer():  # 1 and 0, as from CSV: any other number is unreadable
             return ParsedField(column, source, steps(zero_or_one), present_after(0))
         if not (source_dtype == pl.Boolean or source_dtype == pl.Null):
-            raise TypeError(f"column {column!r} holds {source_dtype}, the model reads it as bool")
+            raise TypeError(refusal(column, source_dtype, ftype))
         return ParsedField(column, source, steps(cast_step(pl.Boolean())), None)
-    if not (source_dtype.is_temporal() or source_dtype == pl.Null):
-        raise TypeError(f"column {column!r} holds {source_dtype}, the model reads it as {ftype}")
+    if source_dtype not in (pl.Date, pl.Datetime, pl.Null):
+        raise TypeError(refusal(column, source_dtype, ftype))
     zoned = isinstance(source_dtype, pl.Datetime) and source_dtype.time_zone is not None
     if ftype == "date":
-        if source_dtype == pl.Time:
-            raise TypeError(f"column {column!r} holds times of day, the model reads it as date")
         if zoned:  # the calendar date in the column's zone, not in UTC
             return ParsedField(column, source, steps(lambda t: t.dt.date()), None)
         return ParsedField(column, source, steps(cast_step(pl.Date())), None)
@@ -518,22 +538,55 @@ def cast_typed_column(
     return ParsedField(column, source, steps(cast_step(pl.Datetime("us"))), None)
 
 
+def has_text_form(dtype: pl.DataType) -> bool:
+    """Whether values of `dtype` have one text an export would print (polars casts them)."""
+    return not (dtype.is_nested() or dtype in (pl.Duration, pl.Object))
+
+
+def refusal(column: str, dtype: pl.DataType, ftype: FieldType) -> str:
+    """`column 'x' holds durations, the model reads it as date`."""
+    return f"column {column!r} holds {stored_as(dtype)}, the model reads it as {ftype}"
+
+
+def stored_as(dtype: pl.DataType) -> str:
+    """What a Parquet column holds, in words: `times of day`, `lists (List(Int64))`."""
+    if dtype == pl.Time:
+        return "times of day"
+    if dtype == pl.Duration:
+        return "durations"
+    if dtype == pl.Date:
+        return "dates"
+    if dtype == pl.Datetime:
+        return "timestamps"
+    if dtype == pl.Boolean:
+        return "booleans"
+    if dtype.is_numeric():
+        return f"numbers ({dtype})"
+    if dtype.is_nested():
+        return f"nested values ({dtype})"
+    return str(dtype)
+
+
 def zero_or_one(number: pl.Expr) -> pl.Expr:
     """An integer read as a boolean: 1 is true, 0 false, anything else null (unreadable)."""
     return pl.when(number == 1).then(True).when(number == 0).then(False).otherwise(None)
 
 
 def as_text(source_dtype: pl.DataType) -> Step:
-    """Typed values as the text an export would hold: whole floats without `.0`."""
-    if not source_dtype.is_float():
+    """Typed values as the text an export would hold: numbers in their shortest form,
+    whole ones without `.0` (`12`, not `12.0`; a decimal 12.50 is `12.5`)."""
+    if not (source_dtype.is_float() or source_dtype == pl.Decimal):
         return cast_step(pl.String())
+    decimal = source_dtype == pl.Decimal
 
     def step(number: pl.Expr) -> pl.Expr:
-        whole = number.is_finite() & (number == number.floor()) & (number.abs() < 2.0**53)
+        value = number.cast(pl.Float64)
+        whole = value.is_finite() & (value == value.floor()) & (value.abs() < 2.0**53)
+        text = number.cast(pl.String)
+        if decimal:  # the column's scale pads every value with zeros: 12.50
+            text = text.str.strip_chars_end("0").str.strip_suffix(".")
         return (
-            pl.when(whole)
-            .then(number.cast(pl.Int64, strict=False).cast(pl.String))
-            .otherwise(number.cast(pl.String))
+            pl.when(whole).then(number.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(text)
         )
 
     return step

@@ -3,8 +3,9 @@
 An outcome is boolean-like (`true`/`false`, `yes`/`no`, `1`/`0`, any case, or a boolean
 or 0/1 number column), or any column whose converting values are named with `--positive`
 (a stage column read with `--positive "Closed Won"`: one or more values mean converted, any
-other present value means not). Missing values stay null, so every metric leaves those
-leads out instead of counting them as lost.
+other present value means not). A typed column is compared as the text a CSV would hold:
+`--positive 1` matches a float or decimal 1.0. Missing values stay null, so every metric
+leaves those leads out instead of counting them as lost.
 
 The checks run in the same pass as the caller's work, so history is read once:
 
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from leadscore_cli.errors import DataError
+from leadscore_cli.fields import as_text
 from leadscore_cli.model.schema import (
     DEFAULT_FALSE_VALUES,
     DEFAULT_NULL_VALUES,
@@ -90,7 +92,9 @@ def normalised(
     if dtype == pl.Boolean:
         return pl.col(column).cast(pl.String)
     raw = pl.col(column)
-    text = (raw if dtype == pl.String else raw.cast(pl.String)).str.strip_chars().str.to_lowercase()
+    if dtype is not None and dtype != pl.String:  # 1.0 in a float column reads as `1`
+        raw = as_text(dtype)(raw)
+    text = raw.str.strip_chars().str.to_lowercase()
     return pl.when(text.is_in(list(markers))).then(None).otherwise(text)
 
 

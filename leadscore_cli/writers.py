@@ -37,6 +37,7 @@ from leadscore_cli.stopping import committing, stoppable
 
 __all__ = [
     "atomic_path",
+    "check_csv_columns",
     "check_destination",
     "check_distinct",
     "check_segment_folder",
@@ -154,6 +155,8 @@ def sink_atomic(
     target = None if to_stdout else Path(dest).expanduser()
     if target is not None:
         _check_target(target, dest)
+    if fmt == "csv":
+        check_csv_columns(frame, name)
     folder = _make_temp_folder(target, name)
     tmp = folder / (target.name if target is not None else "stdout")
     try:
@@ -195,6 +198,31 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
             _commit(tmp, target, dest_str)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def check_csv_columns(frame: pl.LazyFrame, name: str) -> None:
+    """Refuse, before any work, columns a CSV cell cannot hold, naming them all.
+
+    A Parquet input may pass lists, structs, durations or raw bytes through to the
+    output; the CSV writer would only fail once the data streams, naming none of them.
+    """
+    unwritable = [
+        f"{column!r} ({str(dtype.base_type()).lower()})"
+        for column, dtype in frame.collect_schema().items()
+        if not _csv_can_hold(dtype)
+    ]
+    if unwritable:
+        one = len(unwritable) == 1
+        raise OutputError(
+            f"CSV cannot hold {'column' if one else 'columns'} {', '.join(unwritable)}; "
+            f"write Parquet (a .parquet name, or --format parquet) or leave "
+            f"{'it' if one else 'them'} out of the input",
+            path=name,
+        )
+
+
+def _csv_can_hold(dtype: pl.DataType) -> bool:
+    return not (dtype.is_nested() or dtype in (pl.Duration, pl.Binary, pl.Object))
 
 
 SEGMENT_SUFFIXES = {"csv": ".csv", "parquet": ".parquet"}
@@ -273,6 +301,8 @@ def sink_segments_atomic(
     target = Path(dest).expanduser()
     if target.exists() and not target.is_dir():
         raise OutputError("--split-by writes a folder, but this is a file", path=dest)
+    if fmt == "csv":
+        check_csv_columns(frame, dest)
     check_segment_folder(dest, segments or {})
     _check_target(target.parent / ".probe", dest)
     try:

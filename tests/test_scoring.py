@@ -1087,7 +1087,7 @@ def test_typed_column_of_the_wrong_kind_is_a_data_error() -> None:
         '[[rules]]\nname = "r"\npoints = 1\nwhen = { field = "n", op = "gt", value = 1 }\n'
     )
     data = pl.DataFrame({"id": ["a"], "n": [dt.date(2024, 1, 1)]})
-    with pytest.raises(DataError, match=r"column 'n' holds Date, the model reads it as float"):
+    with pytest.raises(DataError, match=r"column 'n' holds dates, the model reads it as float"):
         run(model, data)
 
 

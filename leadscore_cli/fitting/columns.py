@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from leadscore_cli.fields import parse_field
+from leadscore_cli.fields import holds_text, parse_field
 from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, FieldSpec, FieldType
 
 TYPE_SHARE = 0.95  # share of present values that must read as a number or date
@@ -73,15 +73,16 @@ def field_names(sources: list[str], taken: list[str]) -> dict[str, str]:
 
 
 def detect_kinds(frame: pl.DataFrame, sources: list[str]) -> dict[str, str]:
-    """Typed columns keep their type; text reads as boolean, number or date when nearly
-    every present value in the first SAMPLE_ROWS does (booleans only when all do), else as a
-    category. Later values that do not read as the type count as missing."""
+    """Typed columns keep their type; text (categorical and binary columns too) reads as
+    boolean, number or date when nearly every present value in the first SAMPLE_ROWS does
+    (booleans only when all do), else as a category. Later values that do not read as the
+    type count as missing."""
     kinds: dict[str, str] = {}
     exprs: list[pl.Expr] = []
     text: list[str] = []
     for source in sources:
         dtype = frame.schema[source]
-        if dtype == pl.String:
+        if dtype == pl.String or holds_text(dtype):  # categories and bytes are text too
             text.append(source)
             for ftype in ("string", "bool", "float", "date"):
                 parsed = parse_field(source, ftype, dtype, None, DEFAULT_NULL_VALUES).value

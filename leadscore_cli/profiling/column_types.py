@@ -167,7 +167,7 @@ def typed_frame(table: pl.DataFrame, column: ColumnFacts, source_name: str) -> p
     if column.text:
         return text_values(lazy, column)
     raw = pl.col(column.name)
-    ftype = column.type if column.type not in ("empty", "other") else "string"
+    ftype = read_type(column)
     missing = pl.col(MISSING)
     value, invalid = raw.cast(pl.Float64) if column.dtype.is_numeric() else raw, pl.lit(False)
     if column.in_model:
@@ -184,6 +184,14 @@ def typed_frame(table: pl.DataFrame, column: ColumnFacts, source_name: str) -> p
     )
 
 
+def read_type(column: ColumnFacts) -> str:
+    """The type values are read as: the model's for its fields, even when no value is
+    present (the model's rules compare them as that type), else the detected one."""
+    if column.in_model and column.model_type:
+        return column.model_type
+    return column.type if column.type not in ("empty", "other") else "string"
+
+
 def text_values(lazy: pl.LazyFrame, column: ColumnFacts) -> pl.LazyFrame:
     """Text read as the model reads it (`parse_text_column`), one step per column.
 
@@ -193,7 +201,7 @@ def text_values(lazy: pl.LazyFrame, column: ColumnFacts) -> pl.LazyFrame:
     """
     raw = pl.col(column.name)
     missing = pl.col(MISSING)
-    ftype = column.type if column.type not in ("empty", "other") else "string"
+    ftype = read_type(column)
     if ftype == "string":
         text = pl.when(missing).then(None).otherwise(raw.str.strip_chars())
         return lazy.with_columns(text.alias(VALUE), pl.lit(False).alias(INVALID))

@@ -67,7 +67,7 @@ class ColumnFacts:
 
     @property
     def supported(self) -> bool:
-        return not (self.dtype.is_nested() or self.dtype == pl.Object)
+        return not (self.dtype.is_nested() or self.dtype in (pl.Object, pl.Duration))
 
 
 def trimmed(c: ColumnFacts) -> pl.Expr:
