@@ -57,6 +57,10 @@ AUTO_DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y/%m/%d",
 )
+# chrono's %Y reads a year of any length, signed or not: `26-10-25` would be the year 26.
+# The automatic formats read only text that starts with four ASCII digits and the
+# separator after their %Y, so a two-digit year is unreadable, not ancient.
+FOUR_DIGIT_YEAR = "^[0-9]{4}[-/]"
 # Every character Rust's char::is_whitespace accepts (the Unicode White_Space property):
 # what polars' strip_chars() trims, and the whitespace numbers may hold.
 WHITESPACE = "".join(
@@ -359,6 +363,43 @@ def to_temporal(formats: tuple[str, ...], as_date: bool) -> Step:
     return step
 
 
+def date_reader(spec: FieldSpec | None, as_date: bool, auto_formats: tuple[str, ...]) -> Step:
+    """The field's own `format` as given (its `%Y` reads what chrono reads), else
+    `auto_formats` with a year of exactly four digits."""
+    if spec and spec.format:
+        return to_temporal((spec.format,), as_date)
+    read = to_temporal(auto_formats, as_date)
+
+    def step(text: pl.Expr) -> pl.Expr:
+        # An anchored regex costs about 1% of reading the formats; checking only the
+        # fifth character would let `26-1-5` and `  26-10-25` through.
+        return pl.when(text.str.contains(FOUR_DIGIT_YEAR)).then(read(text))
+
+    return step
+
+
+def two_digit_year_format(text: str) -> str | None:
+    """The format that reads `text` when its year has two digits (`26-10-25`:
+    `%y-%m-%d`), which the automatic formats refuse; None for any other text."""
+    stripped = text.strip()
+    if re.match(FOUR_DIGIT_YEAR, stripped):
+        return None
+    value = pl.lit(stripped, dtype=pl.String)
+    for fmt in AUTO_DATETIME_FORMATS:
+        year = pl.select(read_temporal(value, fmt).dt.year()).item()
+        if year is not None and 0 <= year < 100:
+            return fmt.replace("%Y", "%y", 1)
+    return None
+
+
+def year_hint(text: str) -> str:
+    """Why a value the automatic formats refuse looks like a date, and the fix; or ''."""
+    fmt = two_digit_year_format(text)
+    if fmt is None:
+        return ""
+    return f', a two-digit year that format = "{fmt}" reads if the year comes first'
+
+
 # chrono's UTC-offset directives (`%z`, `%:z`, `%#z`, ...), and `%%` so that a literal
 # percent sign before a `z` is not taken for one.
 OFFSET_DIRECTIVE = re.compile(r"%%|%[#:]*z")
@@ -382,13 +423,19 @@ def read_temporal(text: pl.Expr, fmt: str) -> pl.Expr:
 
 
 def parse_text_column(
-    raw: pl.Expr, column: str, ftype: FieldType, spec: FieldSpec | None, markers: list[str]
+    raw: pl.Expr,
+    column: str,
+    ftype: FieldType,
+    spec: FieldSpec | None,
+    markers: list[str],
+    auto_formats: tuple[str, ...] = AUTO_DATETIME_FORMATS,
 ) -> ParsedField:
     """Text as exported: trimmed, null markers removed, then read as the field's type.
 
     Numbers, booleans and dates first try the raw text as it is: most cells of an
     export are clean, and reading them directly skips trimming, the null-marker test
     and the clean-up. Only cells that do not read go the full way (see `read_first`).
+    A date without a `format` tries `auto_formats` (profile tries them one by one).
     """
     source = raw.meta.output_name()
     clean = (strip, null_out(markers))
@@ -401,8 +448,7 @@ def parse_text_column(
         direct = full = to_bool(list(spec.true_values), list(spec.false_values))
         after = ()
     else:
-        formats = (spec.format,) if spec and spec.format else AUTO_DATETIME_FORMATS
-        direct = full = to_temporal(formats, ftype == "date")
+        direct = full = date_reader(spec, ftype == "date", auto_formats)
         after = ()
     if any_marker_reads(direct, markers):
         return ParsedField(column, source, steps(*clean, full, *after), present_after(2))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from leadscore_cli.errors import DataError, LeadscoreError, UsageError
+from leadscore_cli.fields import year_hint
 from leadscore_cli.manifest import RunRecord, recorded
 from leadscore_cli.model.schema import ADDED_COLUMNS, Model
 from leadscore_cli.model.writer import model_sha256
@@ -81,7 +82,7 @@ def invalid_values_check(plan: ScoringPlan, source_name: str):
                 label = column_label(field, column)
                 problems.append(
                     f"column {label}: {counted(count, 'value')} cannot be read, "
-                    f"first {example!r} at row {row}"
+                    f"first {example!r} at row {row}{year_hint(example)}"
                 )
         if problems:
             hint = (

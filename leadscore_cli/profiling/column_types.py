@@ -8,7 +8,6 @@ import polars as pl
 
 from leadscore_cli.errors import DataError
 from leadscore_cli.fields import AUTO_DATETIME_FORMATS, cast_typed_column, parse_text_column
-from leadscore_cli.model.schema import FieldSpec
 from leadscore_cli.profiling.columns import (
     COUNT,
     EMAIL_PATTERN,
@@ -124,8 +123,8 @@ def sample_types_frame(present: pl.LazyFrame, column: ColumnFacts) -> pl.LazyFra
     w = pl.col(COUNT)
     number = parse_text_column(raw, column.name, "float", None, column.markers).value
     boolean = parse_text_column(raw, column.name, "bool", None, column.markers).value
-    dates = [
-        parse_text_column(raw, column.name, "date", FieldSpec("", "", format=fmt), column.markers)
+    dates = [  # each automatic format alone, as the model reads it (a four-digit year)
+        parse_text_column(raw, column.name, "date", None, column.markers, auto_formats=(fmt,))
         for fmt in AUTO_DATETIME_FORMATS
     ]
     return present.select(
@@ -205,8 +204,9 @@ def text_values(lazy: pl.LazyFrame, column: ColumnFacts) -> pl.LazyFrame:
     if ftype == "string":
         text = pl.when(missing).then(None).otherwise(raw.str.strip_chars())
         return lazy.with_columns(text.alias(VALUE), pl.lit(False).alias(INVALID))
-    spec = column.spec or FieldSpec(column.name, column.name, format=column.date_format)
-    parsed = parse_text_column(raw, column.name, ftype, spec, column.markers)  # type: ignore[arg-type]
+    guessed = column.spec is None and column.date_format is not None
+    formats = (column.date_format,) if guessed else AUTO_DATETIME_FORMATS
+    parsed = parse_text_column(raw, column.name, ftype, column.spec, column.markers, formats)  # type: ignore[arg-type]
     stages = parsed.staged(STEP, VALUE, INVALID if parsed.checked else None)
     for stage in stages:
         lazy = lazy.with_columns(stage)

@@ -105,7 +105,23 @@ def parse_date(
         stamp = exp.StrToTime(this=text.copy(), format=sp.lit(fmt), safe=True)
         day = exp.cast(stamp, "date")
         parsed.append(engine_century(day) if "y" in directives and "Y" not in directives else day)
-    return parsed[0] if len(parsed) == 1 else exp.func("COALESCE", *parsed)
+    day = parsed[0] if len(parsed) == 1 else exp.func("COALESCE", *parsed)
+    return day if spec and spec.format else sp.case((four_digit_year(text), day))
+
+
+def four_digit_year(text: exp.Expression) -> exp.Expression:
+    """fields.FOUR_DIGIT_YEAR without a regex (Snowflake's REGEXP_LIKE matches the whole
+    text): four ASCII digits, then `-` or `/`. DuckDB's %Y, like chrono's, reads
+    `26-10-25` as the year 26."""
+    separator = exp.Substring(this=text.copy(), start=exp.Literal.number(5), length=sp.one())
+    year = exp.Left(this=text.copy(), expression=exp.Literal.number(4))
+    return exp.and_(
+        exp.In(this=separator, expressions=[sp.lit("-"), sp.lit("/")]),
+        exp.EQ(
+            this=exp.func("TRANSLATE", year, sp.lit("0123456789"), sp.lit("")),
+            expression=sp.lit(""),
+        ),
+    )
 
 
 def engine_century(day: exp.Expression) -> exp.Expression:
