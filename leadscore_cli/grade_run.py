@@ -39,6 +39,7 @@ from leadscore_cli.outcome import (
     outcome_check_frame,
     outcome_expr,
     outcome_markers,
+    refuse_outcome_type,
 )
 from leadscore_cli.readers import Source, open_source
 from leadscore_cli.score_run import (
@@ -225,6 +226,7 @@ def grade_to_output(
                     path=source.name,
                 )
             outcome_type = schema[options.outcome]
+            refuse_outcome_type(options.outcome, outcome_type, source_name=source.name)
             positive = options.positive or None
             markers = outcome_markers(model.null_values)
             outcome = outcome_expr(options.outcome, outcome_type, positive, markers)
