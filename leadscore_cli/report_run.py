@@ -111,6 +111,10 @@ def build_report(
             outcome_dtype = schema[options.outcome]
             refuse_outcome_type(options.outcome, outcome_dtype, source_name=source.name)
             raw = pl.col(options.outcome)
+            if outcome_dtype == pl.Binary:
+                # Decoded in the pass over the input, where bytes that are not UTF-8 are
+                # reported as any fault of the input is, naming the column.
+                raw, outcome_dtype = raw.cast(pl.String), pl.String()
         # The outcome is grouped by its raw value (a handful of distinct values) and read
         # on the small table afterwards: text parsing then costs nothing per row.
         frame = frame.with_columns(raw.alias(RAW))

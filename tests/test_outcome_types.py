@@ -10,10 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import Result
 
-from leadscore_cli.errors import EXIT_DATA
+from leadscore_cli.errors import EXIT_DATA, EXIT_INPUT
 
 from .conftest import AS_OF, B2B_MODEL, SAMPLE
 
@@ -106,3 +108,45 @@ def test_binary_outcome_holding_text_reads_as_text(
     got = run("report", binary, *args)
     assert got.exit_code == 0, got.stderr
     assert got.stdout.replace(str(binary), str(text)) == expected.stdout
+
+
+# --- bytes that are not UTF-8 in a Parquet column ------------------------------------
+
+NOT_UTF8 = b"caf\xe9"
+
+
+@pytest.mark.parametrize("command", ["grade", "threshold", "report", "fit"])
+def test_binary_outcome_not_utf8_names_the_column(
+    run: Callable[..., Result], tmp_path: Path, command: str
+) -> None:
+    bytes_ = pl.when(converted()).then(pl.lit(NOT_UTF8)).otherwise(pl.lit(b"false"))
+    data = write(history(converted=bytes_), tmp_path / "history.parquet")
+    result = run(*history_commands(data)[command])
+    assert_refused(result, EXIT_DATA, str(data), "column 'converted'", "not UTF-8")
+    assert "--encoding" not in result.stderr
+    assert_nothing_written(data)
+
+
+def test_binary_field_not_utf8_names_the_column(run: Callable[..., Result], tmp_path: Path) -> None:
+    data = write(history(industry=pl.lit(NOT_UTF8)), tmp_path / "export.parquet")
+    out = tmp_path / "scored.parquet"
+    result = run("score", data, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF)
+    assert_refused(result, EXIT_DATA, str(data), "column 'industry'", "not UTF-8")
+    assert "--encoding" not in result.stderr
+    assert not out.exists()
+
+
+def test_text_column_out_of_parquet_specification_names_the_column(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """A writer that put other bytes in a UTF-8 text column made a malformed file."""
+    table = history().to_arrow()
+    broken = pa.array([NOT_UTF8] * ROWS, pa.binary()).view(pa.string())
+    table = table.set_column(table.schema.get_field_index("industry"), "industry", broken)
+    data = tmp_path / "export.parquet"
+    pq.write_table(table, data)
+    out = tmp_path / "scored.parquet"
+    result = run("score", data, "-m", B2B_MODEL, "-o", out, "--as-of", AS_OF)
+    assert_refused(result, EXIT_INPUT, str(data), "column 'industry'", "not UTF-8")
+    assert "--encoding" not in result.stderr
+    assert not out.exists()
