@@ -44,6 +44,7 @@ from leadscore_cli.outcome import (
 from leadscore_cli.readers import Source, open_source
 from leadscore_cli.score_run import (
     ReadOptions,
+    check_handoff_columns,
     check_nightly_options,
     invalid_values_check,
     main_format,
@@ -218,6 +219,7 @@ def grade_to_output(
         split = options.split_by is not None
         safe = options.excel_safe and main_format(output, options, split=split) == "csv"
         written = excel_safe(graded) if safe else graded
+        check_handoff_columns(written, options.handoff)
         outcome = None
         if options.outcome is not None:
             if options.outcome not in columns:

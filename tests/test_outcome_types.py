@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import Result
 
-from leadscore_cli.errors import EXIT_DATA, EXIT_INPUT
+from leadscore_cli.errors import EXIT_DATA, EXIT_INPUT, EXIT_OUTPUT
 
 from .conftest import AS_OF, B2B_MODEL, SAMPLE
 
@@ -150,3 +150,30 @@ def test_text_column_out_of_parquet_specification_names_the_column(
     assert_refused(result, EXIT_INPUT, str(data), "column 'industry'", "not UTF-8")
     assert "--encoding" not in result.stderr
     assert not out.exists()
+
+
+# --- a CSV handoff list from a Parquet output with nested columns --------------------
+
+
+@pytest.mark.parametrize("command", ["score", "grade"])
+def test_csv_handoff_of_nested_columns_is_refused_before_any_output(
+    run: Callable[..., Result], tmp_path: Path, command: str
+) -> None:
+    data = write(history(tags=pl.concat_list("industry")), tmp_path / "export.parquet")
+    out = tmp_path / "scored.parquet"
+    out.write_bytes(b"last night's scores")
+    handoff = tmp_path / "handoff.csv"
+    result = run(command, data, "-m", B2B_MODEL, "-o", out, "--handoff", handoff, "--as-of", AS_OF)
+    assert_refused(result, EXIT_OUTPUT, str(handoff), "'tags'")
+    assert out.read_bytes() == b"last night's scores"
+    assert not handoff.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.parquet", "scored.parquet"]
+
+
+def test_parquet_handoff_keeps_nested_columns(run: Callable[..., Result], tmp_path: Path) -> None:
+    data = write(history(tags=pl.concat_list("industry")), tmp_path / "export.parquet")
+    handoff = tmp_path / "handoff.parquet"
+    out = tmp_path / "scored.parquet"
+    result = run("score", data, "-m", B2B_MODEL, "-o", out, "--handoff", handoff, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    assert pl.read_parquet(handoff).schema["tags"] == pl.List(pl.String)
