@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import Result
 
-from leadscore_cli.errors import EXIT_DATA, EXIT_INPUT, EXIT_OUTPUT
+from leadscore_cli.errors import EXIT_DATA, EXIT_INPUT, EXIT_OUTPUT, EXIT_USAGE
 
 from .conftest import AS_OF, B2B_MODEL, SAMPLE
 
@@ -177,3 +177,20 @@ def test_parquet_handoff_keeps_nested_columns(run: Callable[..., Result], tmp_pa
     result = run("score", data, "-m", B2B_MODEL, "-o", out, "--handoff", handoff, "--as-of", AS_OF)
     assert result.exit_code == 0, result.stderr
     assert pl.read_parquet(handoff).schema["tags"] == pl.List(pl.String)
+
+
+# --- choosing an --encoding ----------------------------------------------------------
+
+
+def test_encoding_help_puts_windows_exports_first(run: Callable[..., Result]) -> None:
+    """cp1252 reads what latin-1 silently turns into control characters: it comes first."""
+    words = run("score", "--help").stdout.replace("│", " ").split()  # the panel's borders
+    help_text = " ".join(words)
+    assert "cp1252 for Windows and Excel exports" in help_text
+    assert help_text.index("cp1252") < help_text.index("latin-1")
+
+
+def test_unknown_encoding_suggests_cp1252(run: Callable[..., Result], tmp_path: Path) -> None:
+    result = run("score", SAMPLE, "-m", B2B_MODEL, "-o", tmp_path / "o.csv", "--encoding", "x")
+    assert_refused(result, EXIT_USAGE, "(e.g. cp1252")
+    assert "latin-1" not in result.stderr
