@@ -39,10 +39,12 @@ from leadscore_cli.outcome import (
     outcome_check_frame,
     outcome_expr,
     outcome_markers,
+    refuse_outcome_type,
 )
 from leadscore_cli.readers import Source, open_source
 from leadscore_cli.score_run import (
     ReadOptions,
+    check_handoff_columns,
     check_nightly_options,
     invalid_values_check,
     main_format,
@@ -217,6 +219,7 @@ def grade_to_output(
         split = options.split_by is not None
         safe = options.excel_safe and main_format(output, options, split=split) == "csv"
         written = excel_safe(graded) if safe else graded
+        check_handoff_columns(written, options.handoff)
         outcome = None
         if options.outcome is not None:
             if options.outcome not in columns:
@@ -225,6 +228,7 @@ def grade_to_output(
                     path=source.name,
                 )
             outcome_type = schema[options.outcome]
+            refuse_outcome_type(options.outcome, outcome_type, source_name=source.name)
             positive = options.positive or None
             markers = outcome_markers(model.null_values)
             outcome = outcome_expr(options.outcome, outcome_type, positive, markers)

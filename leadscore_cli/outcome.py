@@ -7,8 +7,10 @@ other present value means not). A typed column is compared as the text a CSV wou
 `--positive 1` matches a float or decimal 1.0. Missing values stay null, so every metric
 leaves those leads out instead of counting them as lost.
 
-The checks run in the same pass as the caller's work, so history is read once:
+The checks run in the same pass as the caller's work, so history is read once (after
+`refuse_outcome_type`, which stops a list, struct or duration column before any read):
 
+    refuse_outcome_type("converted", schema["converted"], source_name=name)
     y = outcome_expr("converted", schema["converted"], positive)
     checks = outcome_check_frame(frame, "converted", schema["converted"], positive)
     ...collect `checks` with the rest...
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from leadscore_cli.errors import DataError
-from leadscore_cli.fields import as_text
+from leadscore_cli.fields import as_text, has_text_form, stored_as
 from leadscore_cli.model.schema import (
     DEFAULT_FALSE_VALUES,
     DEFAULT_NULL_VALUES,
@@ -41,6 +43,7 @@ __all__ = [
     "outcome_expr",
     "outcome_markers",
     "raise_outcome_problems",
+    "refuse_outcome_type",
     "require_column",
 ]
 
@@ -168,6 +171,20 @@ def outcome_check_frame(
         total(flag).alias("positives"),
         total(flag.not_()).alias("negatives"),
         total(present.not_()).alias("missing"),
+    )
+
+
+def refuse_outcome_type(
+    column: str, dtype: pl.DataType, *, source_name: str | None, role: str = "outcome"
+) -> None:
+    """Stop before any data is read on a Parquet column whose values have no text (lists,
+    structs, durations): none of them can say converted or not, even with --positive."""
+    if has_text_form(dtype):
+        return
+    raise DataError(
+        f"{role} column {column!r} holds {stored_as(dtype)}, not values that say whether a "
+        "lead converted (true/false, yes/no, 1/0, or values named with --positive)",
+        path=source_name,
     )
 
 

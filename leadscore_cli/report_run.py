@@ -27,6 +27,7 @@ from leadscore_cli.outcome import (
     outcome_expr,
     outcome_markers,
     raise_outcome_problems,
+    refuse_outcome_type,
 )
 from leadscore_cli.readers import open_source
 from leadscore_cli.report_distribution import distribution, order_by_score, sorted_grades
@@ -108,7 +109,12 @@ def build_report(
                     path=source.name,
                 )
             outcome_dtype = schema[options.outcome]
+            refuse_outcome_type(options.outcome, outcome_dtype, source_name=source.name)
             raw = pl.col(options.outcome)
+            if outcome_dtype == pl.Binary:
+                # Decoded in the pass over the input, where bytes that are not UTF-8 are
+                # reported as any fault of the input is, naming the column.
+                raw, outcome_dtype = raw.cast(pl.String), pl.String()
         # The outcome is grouped by its raw value (a handful of distinct values) and read
         # on the small table afterwards: text parsing then costs nothing per row.
         frame = frame.with_columns(raw.alias(RAW))

@@ -37,7 +37,12 @@ from leadscore_cli.scoring import ScoringPlan, plan_scoring
 from leadscore_cli.scoring.inputs import has_scores, without_scores
 from leadscore_cli.scoring.plan import output_columns
 from leadscore_cli.summary import ScoreSummary, counted, summarise
-from leadscore_cli.writers import check_destination, output_format, sink_atomic
+from leadscore_cli.writers import (
+    check_csv_columns,
+    check_destination,
+    output_format,
+    sink_atomic,
+)
 
 
 @dataclass(frozen=True)
@@ -338,6 +343,13 @@ def check_nightly_options(output: str, options, model: Model, *, split: bool = F
             )
 
 
+def check_handoff_columns(output_frame: pl.LazyFrame, handoff: str | None) -> None:
+    """A CSV handoff list holds every column of the output: refuse those CSV cannot hold
+    before any work, not once the main output is already in place."""
+    if handoff is not None and output_format(handoff) == "csv":
+        check_csv_columns(output_frame, handoff)
+
+
 def shares_scan(output: str, options) -> bool:
     """Whether the output and the run's summaries can share one pass over the input.
 
@@ -387,6 +399,7 @@ def score_to_output(
             warnings += previous_warnings
         if options.excel_safe and main_format(output, options) == "csv":
             result = excel_safe(result)
+        check_handoff_columns(result, options.handoff)
         stats, counts = run_guarded(
             source,
             lambda: sink_atomic(

@@ -23,6 +23,7 @@ from leadscore_cli.outcome import (
     outcome_expr,
     outcome_markers,
     raise_outcome_problems,
+    refuse_outcome_type,
 )
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import (
@@ -174,6 +175,7 @@ def find_thresholds(
                 f"no outcome column {options.outcome!r}{hint_for(options.outcome, columns)}",
                 path=source.name,
             )
+        refuse_outcome_type(options.outcome, schema[options.outcome], source_name=source.name)
         checks = []
         frames = []
         # Another model's scores would become this model's cutoffs: scored again.

@@ -81,7 +81,9 @@ EncodingOpt = Annotated[
     str | None,
     typer.Option(
         "--encoding",
-        help="Text encoding of a CSV input that is not UTF-8 (e.g. latin-1, cp1252, utf-16).",
+        help="Text encoding of a CSV input that is not UTF-8: cp1252 for Windows and Excel "
+        "exports (latin-1 would turn the euro sign and curly quotes into invisible control "
+        "characters), utf-16 for UTF-16 with a BOM, utf-16-le or utf-16-be without one.",
         show_default=False,
     ),
 ]
@@ -165,7 +167,7 @@ def read_options(encoding: str | None, delimiter: str | None, input_format: str 
             codecs.lookup(encoding)
         except LookupError:
             raise UsageError(
-                f"--encoding {encoding!r} is not a known encoding (e.g. latin-1, cp1252, utf-16)"
+                f"--encoding {encoding!r} is not a known encoding (e.g. cp1252, utf-16)"
             ) from None
     return ReadOptions(encoding=encoding, delimiter=delimiter, format=input_format)
 

@@ -23,7 +23,13 @@ from leadscore_cli.fitting.columns import (
     is_lead_id,
     read_column,
 )
-from leadscore_cli.outcome import check_outcome, outcome_check_frame, outcome_expr, require_column
+from leadscore_cli.outcome import (
+    check_outcome,
+    outcome_check_frame,
+    outcome_expr,
+    refuse_outcome_type,
+    require_column,
+)
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import ReadOptions, run_guarded
 from leadscore_cli.scoring.inputs import hint_for
@@ -96,6 +102,7 @@ def read_history(
         check_excluded(options.exclude, names)
         positive = list(options.positive) or None
         dtype = schema[options.outcome]
+        refuse_outcome_type(options.outcome, dtype, source_name=source.name)
         flagged = source.frame.with_columns(
             outcome_expr(options.outcome, dtype, positive).alias(OUTCOME)
         )

@@ -17,7 +17,6 @@ from typing import Any
 
 import polars as pl
 
-from leadscore_cli.errors import DataError
 from leadscore_cli.fields import null_markers, resolve_field_types
 from leadscore_cli.icp import rule_checks, rule_history_frame
 from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, Model
@@ -26,6 +25,7 @@ from leadscore_cli.outcome import (
     outcome_check_frame,
     outcome_expr,
     outcome_markers,
+    refuse_outcome_type,
     require_column,
 )
 from leadscore_cli.profiling.column_types import detect_types, materialise, typed_frame
@@ -92,8 +92,8 @@ def profile_frame(
     frame, schema = categories_as_text(frame, schema)
     columns = plan_columns(schema, options, model)
     target = resolve_target(options.target, schema, model, source_name)
-    if target is not None and not next(c for c in columns if c.name == target).supported:
-        raise DataError(f"target column {target!r} holds {schema[target]}", path=source_name)
+    if target is not None:
+        refuse_outcome_type(target, schema[target], source_name=source_name, role="target")
     positive = list(options.positive) or None
     history = None
     if target is not None and model is not None:

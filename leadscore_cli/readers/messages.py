@@ -72,12 +72,48 @@ def explain_polars_error(exc: Exception, source: Source) -> LeadscoreError:
     return InputError(first or type(exc).__name__, path=name)
 
 
-def _invalid_utf8(source: Source) -> InputError:
+def _invalid_utf8(source: Source) -> LeadscoreError:
     from leadscore_cli.readers.late_faults import first_invalid_utf8  # imports this module
 
+    if source.format == "parquet":  # a column's bytes, not the file's encoding
+        return _parquet_not_utf8(source)
     fault = first_invalid_utf8(source.scanned) if source.scanned else None
     where = f" (line {fault[0]}, byte 0x{fault[1]:02x})" if fault else ""
     return InputError(f"file is not valid UTF-8 text{where}; {ENCODING_HINT}", path=source.name)
+
+
+def _parquet_not_utf8(source: Source) -> LeadscoreError:
+    """Name the Parquet column whose bytes are not UTF-8: --encoding (a CSV option) cannot
+    help. A text column out of the format's specification is a malformed file; a binary
+    column is a valid file whose values cannot be read as text."""
+    column, dtype = _first_column_not_utf8(source.frame)
+    fix = "write it as UTF-8 text, or leave it out of the input"
+    if column is None:
+        return InputError(f"a text column holds bytes that are not UTF-8; {fix}", path=source.name)
+    error = DataError if dtype == pl.Binary else InputError
+    held = "binary" if dtype == pl.Binary else "text"
+    return error(
+        f"{held} column {column!r} holds bytes that are not UTF-8 text; {fix}", path=source.name
+    )
+
+
+def _first_column_not_utf8(frame: pl.LazyFrame) -> tuple[str | None, pl.DataType | None]:
+    """The first text or binary column that fails to read as UTF-8, reading one at a time."""
+    try:
+        schema = frame.collect_schema()
+    except (pl.exceptions.PolarsError, OSError):  # the footer itself is unreadable
+        return None, None
+    for column, dtype in schema.items():
+        if dtype not in (pl.String, pl.Binary):
+            continue
+        try:
+            frame.select(pl.col(column).cast(pl.String).str.len_bytes().sum()).collect()
+        except pl.exceptions.PolarsError as exc:
+            if "utf" in str(exc).lower():
+                return column, dtype
+        except OSError:  # the input went away: the message names no column
+            break
+    return None, None
 
 
 def _long_row(source: Source, line: int | None) -> InputError:
