@@ -85,9 +85,10 @@ def invalid_values_check(plan: ScoringPlan, source_name: str):
                 example = stats[f"example:{field}"][0]
                 row = int(stats[f"row:{field}"][0]) + 1
                 label = column_label(field, column)
+                year = year_hint(example) if field in plan.auto_dated else ""
                 problems.append(
                     f"column {label}: {counted(count, 'value')} cannot be read, "
-                    f"first {example!r} at row {row}{year_hint(example)}"
+                    f"first {example!r} at row {row}{year}"
                 )
         if problems:
             hint = (
@@ -347,7 +348,7 @@ def check_handoff_columns(output_frame: pl.LazyFrame, handoff: str | None) -> No
     """A CSV handoff list holds every column of the output: refuse those CSV cannot hold
     before any work, not once the main output is already in place."""
     if handoff is not None and output_format(handoff) == "csv":
-        check_csv_columns(output_frame, handoff)
+        check_csv_columns(output_frame, handoff, parquet_how="a .parquet name for the list")
 
 
 def shares_scan(output: str, options) -> bool:

@@ -200,11 +200,14 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def check_csv_columns(frame: pl.LazyFrame, name: str) -> None:
+def check_csv_columns(
+    frame: pl.LazyFrame, name: str, parquet_how: str = "a .parquet name, or --format parquet"
+) -> None:
     """Refuse, before any work, columns a CSV cell cannot hold, naming them all.
 
     A Parquet input may pass lists, structs, durations or raw bytes through to the
     output; the CSV writer would only fail once the data streams, naming none of them.
+    `parquet_how` says how this destination is made Parquet instead.
     """
     unwritable = [
         f"{column!r} ({str(dtype.base_type()).lower()})"
@@ -215,7 +218,7 @@ def check_csv_columns(frame: pl.LazyFrame, name: str) -> None:
         one = len(unwritable) == 1
         raise OutputError(
             f"CSV cannot hold {'column' if one else 'columns'} {', '.join(unwritable)}; "
-            f"write Parquet (a .parquet name, or --format parquet) or leave "
+            f"write Parquet ({parquet_how}) or leave "
             f"{'it' if one else 'them'} out of the input",
             path=name,
         )

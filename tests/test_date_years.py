@@ -102,6 +102,37 @@ def test_a_two_digit_year_stops_the_run_naming_the_value_and_the_format(
     assert not (tmp_path / "out.csv").exists()
 
 
+NUMBER_MODEL = """
+[model]
+name = "numbers"
+
+[fields.seen]
+type = "float"
+
+[[rules]]
+name = "many"
+points = 5
+when = { field = "seen", op = "gt", value = 3 }
+"""
+
+
+@pytest.mark.parametrize(
+    "model_text",
+    [NUMBER_MODEL, MODEL.format(extra='format = "%d.%m.%Y"')],
+    ids=["number field", "date with a format"],
+)
+def test_the_year_hint_is_only_for_dates_read_without_a_format(
+    run: Callable[..., Result], tmp_path: Path, model_text: str
+) -> None:
+    model, data = tmp_path / "m.toml", tmp_path / "leads.csv"
+    model.write_text(model_text, encoding="utf-8")
+    data.write_text("id,seen\nr0,26-10-25\n", encoding="utf-8")
+    result = run("score", data, "-m", model, "-o", tmp_path / "out.csv", "--as-of", AS_OF)
+    assert result.exit_code == EXIT_DATA
+    assert "first '26-10-25' at row 1" in result.stderr
+    assert "two-digit year" not in result.stderr
+
+
 @pytest.mark.parametrize("value", SHORT_YEARS)
 def test_no_year_but_a_four_digit_one_reads_without_a_format(
     run: Callable[..., Result], tmp_path: Path, value: str

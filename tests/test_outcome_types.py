@@ -165,6 +165,7 @@ def test_csv_handoff_of_nested_columns_is_refused_before_any_output(
     handoff = tmp_path / "handoff.csv"
     result = run(command, data, "-m", B2B_MODEL, "-o", out, "--handoff", handoff, "--as-of", AS_OF)
     assert_refused(result, EXIT_OUTPUT, str(handoff), "'tags'")
+    assert "--format" not in result.stderr  # it sets the main output's format, not the list's
     assert out.read_bytes() == b"last night's scores"
     assert not handoff.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export.parquet", "scored.parquet"]

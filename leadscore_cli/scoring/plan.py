@@ -78,6 +78,9 @@ class ScoringPlan:
     # (field, export column) with on_invalid = "null": unreadable values become missing,
     # counted in `stats` as invalid:<field> so the run can say how many
     nulled_fields: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    # date fields read with the automatic formats (no `format`): where a refused value
+    # looks like a two-digit year, the stop message can say which format reads it
+    auto_dated: frozenset[str] = frozenset()
 
     @property
     def replaced_columns(self) -> list[str]:
@@ -218,6 +221,11 @@ def plan_scoring(
         checked_fields=[(p.name, source_of(model, p.name)) for p in checked],
         nulled_fields=[(p.name, source_of(model, p.name)) for p in nulled],
         input_columns=list(schema.names()),
+        auto_dated=frozenset(
+            field
+            for field, ftype in types.items()
+            if ftype in ("date", "datetime") and not declared_format(model, field)
+        ),
     )
 
 
@@ -284,6 +292,11 @@ def with_stages(frame: pl.LazyFrame, per_field: list[list[list[pl.Expr]]]) -> pl
         exprs = [e for stages in per_field if k < len(stages) for e in stages[k]]
         frame = frame.with_columns(exprs)
     return frame
+
+
+def declared_format(model: Model, field: str) -> str | None:
+    spec = model.field_spec(field)
+    return spec.format if spec else None
 
 
 def on_invalid(model: Model, field: str) -> str:
