@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from leadscore_cli.errors import EXIT_USAGE
+from leadscore_cli.errors import EXIT_DATA, EXIT_USAGE
 from leadscore_cli.fitting import split_history
-from tests.conftest import SAMPLE, parse_json
+from tests.conftest import B2B_MODEL, SAMPLE, parse_json
 
 LATEST_IN_SAMPLE = "2026-10-31"  # the latest date of the shipped sample
 
@@ -160,3 +160,70 @@ def test_many_placeholders_still_give_a_model_that_loads(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "bad model" not in result.stderr
     assert all(0 <= days <= 36_500 for days in day_windows(model))
+
+
+# --- threshold -------------------------------------------------------------------------------
+
+AS_OF = "2026-11-01"
+
+
+@pytest.mark.parametrize("strategy", [(), ("--tiers", "3")])
+def test_threshold_write_given_as_of_writes_the_same_bytes_any_day(run, tmp_path, strategy):
+    written = []
+    for name in ("a.toml", "b.toml"):
+        out = tmp_path / name
+        args = ("--outcome", "converted", "--as-of", AS_OF, "--write", out, "-q", *strategy)
+        result = run("threshold", SAMPLE, "-m", B2B_MODEL, *args)
+        assert result.exit_code == 0, result.stderr
+        written.append(out.read_bytes())
+    assert written[0] == written[1]
+    header = written[0].decode().splitlines()[0]
+    assert header.startswith("# Tiers recommended by `leadscore threshold`")
+    assert f"as of {AS_OF}" in header
+    assert dt.date.today().isoformat() not in written[0].decode()  # nothing of the day it ran
+
+
+def with_unreadable_dates(path: Path, count: int) -> Path:
+    """The shipped sample with `count` created dates that are no date, away from its first
+    and last day so that the span stays the same."""
+    frame = pl.read_csv(SAMPLE, infer_schema=False)
+    ends = pl.col("created_date").is_in([frame["created_date"].min(), frame["created_date"].max()])
+    pick = (~ends).cum_sum().is_between(1, count) & ~ends
+    frame.with_columns(
+        pl.when(pick).then(pl.lit("soon")).otherwise(pl.col("created_date")).alias("created_date")
+    ).write_csv(path)
+    return path
+
+
+def capacity_args(model: Path) -> tuple[object, ...]:
+    return ("-m", model, "--outcome", "converted", "--as-of", AS_OF, "--capacity", 50,
+            "--per", "week", "--date-column", "created_date")  # fmt: skip
+
+
+def test_unreadable_dates_in_the_date_column_stop_the_run(run, tmp_path):
+    data = with_unreadable_dates(tmp_path / "history.csv", 30)
+    out = tmp_path / "new.toml"
+    result = run("threshold", data, *capacity_args(B2B_MODEL), "--write", out)
+    assert result.exit_code == EXIT_DATA
+    (line,) = result.stderr.splitlines()
+    assert "'created_date': 30 values cannot be read as dates, first 'soon' at row " in line
+    assert 'on_invalid = "null"' in line
+    assert not out.exists()
+
+
+def test_unreadable_dates_skipped_on_request_are_counted(run, tmp_path):
+    data = with_unreadable_dates(tmp_path / "history.csv", 30)
+    model = tmp_path / "model.toml"
+    model.write_text(
+        B2B_MODEL.read_text() + '\n[fields.created_date]\ntype = "date"\non_invalid = "null"\n'
+    )
+    report = parse_json(run("threshold", data, *capacity_args(model), "--json").stdout)
+    clean = parse_json(run("threshold", SAMPLE, *capacity_args(model), "--json").stdout)
+    assert report["unreadable_dates"] == 30 and clean["unreadable_dates"] == 0
+    assert report["periods"] == clean["periods"]
+    (warning,) = [w for w in report["warnings"] if "--date-column" in w]
+    assert "30 values could not be read as dates and were skipped" in warning
+    summary = run("threshold", data, *capacity_args(model))
+    assert summary.exit_code == 0, summary.stderr
+    assert f"Periods: {clean['periods']:.1f} weeks of created_date" in summary.stderr
+    assert "(30 unreadable dates skipped)" in summary.stderr
