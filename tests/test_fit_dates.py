@@ -136,6 +136,16 @@ def test_extreme_date_columns_give_a_valid_model(run, tmp_path, case, change, as
     assert all(0 <= days <= 36_500 for days in day_windows(model))
 
 
+def test_numbers_beyond_float32_are_binned_not_a_crash(run, tmp_path):
+    data = tmp_path / "history.parquet"
+    every_third = pl.int_range(pl.len()) % 3 == 0
+    clicks = pl.col("email_clicks").cast(pl.Float64)
+    typed_sample(
+        pl.when(every_third).then(1e300).otherwise(clicks).alias("email_clicks")
+    ).write_parquet(data)
+    fit_json(run, data, tmp_path / "m.toml")
+
+
 def test_when_every_date_is_in_the_future_today_is_the_as_of_date(run, tmp_path):
     data = tmp_path / "history.parquet"
     typed_sample([pl.col(c).dt.offset_by("100y") for c in DATES]).write_parquet(data)
