@@ -150,10 +150,13 @@ def range_binning(values: np.ndarray, y: np.ndarray, min_count: int) -> Binning:
     tree = DecisionTreeClassifier(
         criterion="log_loss", max_leaf_nodes=MAX_RANGES, min_samples_leaf=leaf, random_state=0
     )
-    tree.fit(x.reshape(-1, 1), target)
-    thresholds = sorted(t for t in tree.tree_.threshold if t != -2.0)  # -2: a leaf
-    distinct = np.unique(x)
-    edges = tuple(readable_edge(distinct, t) for t in thresholds)
+    # The tree sees each value's rank, not the value: its cuts depend on the order alone,
+    # and scikit-learn reads values as float32, which overflows beyond 3.4e38 and merges
+    # large values that differ.
+    distinct, rank = np.unique(x, return_inverse=True)
+    tree.fit(rank.reshape(-1, 1).astype(np.float64), target)
+    cuts = sorted(t for t in tree.tree_.threshold if t != -2.0)  # -2: a leaf
+    edges = tuple(readable_edge(distinct, distinct[math.floor(t)]) for t in cuts)
     binning = Binning("range", edges=tuple(sorted(set(edges))))
     return monotonic(merge_similar(binning, values, y), values, y)
 

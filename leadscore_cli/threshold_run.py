@@ -35,7 +35,7 @@ from leadscore_cli.score_run import (
 from leadscore_cli.scoring import plan_scoring
 from leadscore_cli.scoring.columns import SCORE
 from leadscore_cli.scoring.inputs import has_scores, hint_for, source_of, without_scores
-from leadscore_cli.summary import noun_for
+from leadscore_cli.summary import counted
 from leadscore_cli.thresholds import (
     Cutoff,
     CutoffTable,
@@ -104,6 +104,7 @@ class ThresholdResult:
     table: list[Cutoff]
     tiers: list[TierPick] = field(default_factory=list)
     periods: float | None = None
+    unreadable_dates: int | None = None  # --date-column values skipped (on_invalid = "null")
     warnings: list[str] = field(default_factory=list)
     written: str | None = None
 
@@ -209,15 +210,11 @@ def find_thresholds(
     raise_outcome_problems(results[offset + 1], options.outcome, source.name)
     table = CutoffTable.from_buckets(results[offset])
     warnings = check_classes(table, options.outcome, source.name)
-    periods = None
+    span = None
     if options.date_column is not None:
-        first, last = results[offset + 2].row(0)
-        if first is None:
-            raise DataError(
-                f"--date-column {options.date_column!r} has no readable dates", path=source.name
-            )
-        periods = count_periods(first, last, options.per or "day")
-    result = recommend(table, options, periods)
+        span = read_span(results[offset + 2], model, options.date_column, source.name)
+        warnings += span.skipped_warnings(options.date_column)
+    result = recommend(table, options, span)
     result.model, result.input, result.outcome = model.name, source.name, options.outcome
     result.warnings = notes + warnings + result.warnings
     if options.tiers is not None:
@@ -233,7 +230,7 @@ def find_thresholds(
             result.warnings += dropped_tiers(model, tiered)
         else:  # the note above said which tiers went; the handoff may have lost some
             result.warnings += [f"the written model's {c}" for c in handoff_changes(model, tiered)]
-        write_model(tiered, destination, source.name, result)
+        write_model(tiered, destination, source.name, result, options.as_of)
         result.written = destination
     return result
 
@@ -241,17 +238,65 @@ def find_thresholds(
 def date_range(
     frame: pl.LazyFrame, model: Model, column: str, schema: pl.Schema, source_name: str
 ) -> pl.LazyFrame:
+    """The first and last date of --date-column, read as the model reads a date field, and
+    its unreadable values: how many, the first of them and its row."""
     name = source_of(model, column) if column not in schema else column
     if name not in schema:
         raise DataError(f"no date column {column!r}", path=source_name)
     parsed = parse_field(name, "date", schema[name], model.field_spec(column), model.null_values)
     value = parsed.value
-    return frame.select(value.min().alias("first"), value.max().alias("last"))
+    bad = pl.lit(False) if parsed.invalid is None else parsed.invalid
+    return frame.select(
+        value.min().alias("first"),
+        value.max().alias("last"),
+        bad.sum().alias("unreadable"),
+        pl.col(name).filter(bad).first().cast(pl.String).alias("example"),
+        bad.arg_true().first().alias("row"),
+    )
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """The dates of --date-column that the periods are counted over."""
+
+    first: dt.date
+    last: dt.date
+    unreadable: int  # present values that are no date, skipped
+
+    def periods(self, per: str | None) -> float:
+        return count_periods(self.first, self.last, per or "day")
+
+    def skipped_warnings(self, column: str) -> list[str]:
+        if not self.unreadable:
+            return []
+        return [
+            f"--date-column {column!r}: {counted(self.unreadable, 'value')} could not be read "
+            f'as dates and were skipped (on_invalid = "null"); the periods span '
+            f"{self.first} to {self.last}"
+        ]
+
+
+def read_span(span: pl.DataFrame, model: Model, column: str, source_name: str) -> DateSpan:
+    """The span of --date-column. Unreadable dates stop the run, as they do in any date
+    field, unless the model's [fields] entry for the column says on_invalid = "null"."""
+    first, last, unreadable, example, row = span.row(0)
+    spec = model.field_spec(column)
+    if unreadable and (spec is None or spec.on_invalid == "error"):
+        raise DataError(
+            f"--date-column {column!r}: {counted(unreadable, 'value')} cannot be read as dates, "
+            f"first {example!r} at row {row + 1} (fix the data, or give the column a [fields] "
+            f'entry with type = "date", its format, and on_invalid = "null" to skip them)',
+            path=source_name,
+        )
+    if first is None:
+        raise DataError(f"--date-column {column!r} has no readable dates", path=source_name)
+    return DateSpan(first, last, int(unreadable or 0))
 
 
 def recommend(
-    table: CutoffTable, options: ThresholdOptions, periods: float | None
+    table: CutoffTable, options: ThresholdOptions, span: DateSpan | None = None
 ) -> ThresholdResult:
+    periods = None if span is None else span.periods(options.per)
     strategy = options.strategy
     value: float | None = None
     warnings: list[str] = []
@@ -281,6 +326,7 @@ def recommend(
         recommended=None if cutoff is None else table.row(cutoff),
         table=table.rows(),
         periods=None if periods is None else round(periods, 4),
+        unreadable_dates=None if span is None else span.unreadable,
         warnings=warnings,
     )
 
@@ -331,12 +377,15 @@ def handoff_changes(model: Model, tiered: Model) -> list[str]:
     return [change]
 
 
-def write_model(model: Model, destination: str, source_name: str, result: ThresholdResult):
+def write_model(
+    model: Model, destination: str, source_name: str, result: ThresholdResult, as_of: dt.date
+) -> None:
+    """Write the model with a header saying where its tiers came from. It names the run's
+    as-of date, not the day it ran: the same run on the same data writes the same bytes."""
     header = (
         f"Tiers recommended by `leadscore threshold` on {source_name} "
-        f"({result.rows} {noun_for(result.rows, 'lead')}, outcome {result.outcome}, "
-        f"strategy {result.strategy}) "
-        f"on {dt.date.today().isoformat()}."
+        f"({counted(result.rows, 'lead')}, outcome {result.outcome}, "
+        f"strategy {result.strategy}, as of {as_of.isoformat()})."
     )
     text = dumps_model(model, header=header)
     with atomic_path(destination) as temp:

@@ -33,6 +33,7 @@ from leadscore_cli.errors import (
 )
 from leadscore_cli.manifest import RunRecord
 from leadscore_cli.model import Model, load_model
+from leadscore_cli.model.problems import EARLIEST_AS_OF
 from leadscore_cli.score_run import ReadOptions
 from leadscore_cli.stopping import handling_sigterm, note_late_stop
 from leadscore_cli.writers import silence_stdout
@@ -170,10 +171,6 @@ def read_options(encoding: str | None, delimiter: str | None, input_format: str 
                 f"--encoding {encoding!r} is not a known encoding (e.g. cp1252, utf-16)"
             ) from None
     return ReadOptions(encoding=encoding, delimiter=delimiter, format=input_format)
-
-
-# Recency windows reach back up to a century before the as-of date (see MAX_DAYS).
-EARLIEST_AS_OF = dt.date(1900, 1, 1)
 
 
 # The form --as-of asks for, up to the day; what follows may be a time of day.

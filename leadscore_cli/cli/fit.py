@@ -16,6 +16,7 @@ from leadscore_cli.cli.common import (
     JsonOpt,
     PositiveOpt,
     QuietOpt,
+    parse_as_of,
     print_json,
     read_model,
     read_options,
@@ -112,6 +113,15 @@ def fit(
             readable=False,
         ),
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Date that date columns count days back from (YYYY-MM-DD). Default: the "
+            "latest date in the history up to today.",
+            show_default=False,
+        ),
+    ] = None,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
     input_format: InputFormatOpt = None,
@@ -144,6 +154,7 @@ def fit(
             seed=seed,
             exclude=tuple(exclude or ()),
             max_features=max_features,
+            as_of=None if as_of is None else parse_as_of(as_of),
         )
         result = fit_file(history, options, read_options(encoding, delimiter, input_format), base)
         with atomic_path(output) as temp:

@@ -80,6 +80,14 @@ def tiers_table(result: ThresholdResult) -> Table:
     return table
 
 
+def span_line(result: ThresholdResult, per: str, date_column: str) -> str:
+    """How many periods --capacity counts over, and the dates it could not read."""
+    line = f"Periods: {result.periods:.1f} {noun_for(result.periods or 0, per)} of {date_column}"
+    if result.unreadable_dates:
+        line += f" ({counted(result.unreadable_dates, 'unreadable date')} skipped)"
+    return line
+
+
 STRATEGY_TEXT = {
     "max_ks": "largest KS (best separation of converters from the rest)",
     "target_rate": "lowest cutoff converting at {value:.0%} or more",
@@ -212,6 +220,8 @@ def threshold(
             highlight=False,
         )
         stderr.print(cutoff_table(result))
+        if result.periods is not None:
+            stderr.print(span_line(result, per or "day", date_column or ""), highlight=False)
         if result.recommended is not None:
             value = result.strategy_value or 0
             how = STRATEGY_TEXT[result.strategy].format(value=value, leads=noun_for(value, "lead"))

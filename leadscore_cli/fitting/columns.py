@@ -14,7 +14,9 @@ import numpy as np
 import polars as pl
 
 from leadscore_cli.fields import holds_text, parse_field
+from leadscore_cli.model.problems import EARLIEST_AS_OF, MAX_DAYS
 from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, FieldSpec, FieldType
+from leadscore_cli.summary import counted
 
 TYPE_SHARE = 0.95  # share of present values that must read as a number or date
 SAMPLE_ROWS = 20_000  # text columns' types are decided on the first rows
@@ -175,12 +177,91 @@ def id_spec(column: Column) -> FieldSpec | None:
     return None if column.name == column.source else FieldSpec(column.name, column.source)
 
 
-def days_before_as_of(dates: list[Column]) -> dt.date | None:
-    """Turn date columns into days before the latest date in the data (the as-of date)."""
-    latest = [np.nanmax(c.values) for c in dates if not np.isnan(c.values).all()]
-    if not latest:
+EPOCH = dt.date(1970, 1, 1)  # date columns hold days since this date
+
+
+def as_date(days: float) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(days))
+
+
+def pick_as_of(dates: list[Column], today: dt.date) -> dt.date | None:
+    """The latest date in the data that is not after today.
+
+    History records the past, so a later date is a placeholder (a CRM's "never",
+    9999-12-31) or a typo, not the day the export was taken: it must not set the date
+    that every age counts from. Never before the earliest `--as-of` that `score` takes;
+    today when every date is later. None when no date column has a value.
+    """
+    present = [c.values[~np.isnan(c.values)] for c in dates]
+    values = np.concatenate(present) if present else np.empty(0)
+    if values.size == 0:
         return None
-    as_of_days = int(max(latest))
+    past = values[values <= (today - EPOCH).days]
+    latest = as_date(past.max()) if past.size else today
+    return max(latest, EARLIEST_AS_OF)
+
+
+@dataclass(frozen=True)
+class AgedOut:
+    """Dates of one column beyond what a date rule tells apart, read at the nearest age
+    it does: after the as-of date as 0 days old, more than MAX_DAYS before it as MAX_DAYS."""
+
+    source: str
+    later: int
+    latest: dt.date | None
+    older: int
+    earliest: dt.date | None
+
+    def describe(self, as_of: dt.date) -> str:
+        parts = []
+        if self.later:
+            parts.append(f"{self.later:,} after {as_of} (latest {self.latest}), read as 0 days old")
+        if self.older:
+            parts.append(
+                f"{self.older:,} more than {MAX_DAYS:,} days before it (earliest {self.earliest}), "
+                f"read as {MAX_DAYS:,} days old"
+            )
+        return f"{self.source}: " + " and ".join(parts)
+
+
+def days_before(dates: list[Column], as_of: dt.date) -> list[AgedOut]:
+    """Turn date columns into whole days before `as_of`, as date rules read them.
+
+    `within_days` and `older_than_days` take 0 to MAX_DAYS days and count a future date
+    as 0 days old, so ages are clipped to that range: every cut point the fit finds is
+    then one a rule can hold, and the model scores history exactly as it was fitted.
+    Returns the columns that had dates outside the range.
+    """
+    as_of_days = (as_of - EPOCH).days
+    aged_out = []
     for column in dates:
-        column.values = as_of_days - column.values
-    return dt.date(1970, 1, 1) + dt.timedelta(days=as_of_days)
+        dates_read, age = column.values, as_of_days - column.values
+        later, older = age < 0, age > MAX_DAYS  # NaN (missing) is neither
+        if later.any() or older.any():
+            aged_out.append(
+                AgedOut(
+                    column.source,
+                    int(later.sum()),
+                    as_date(dates_read[later].max()) if later.any() else None,
+                    int(older.sum()),
+                    as_date(dates_read[older].min()) if older.any() else None,
+                )
+            )
+        column.values = np.clip(age, 0, MAX_DAYS)
+    return aged_out
+
+
+def aged_out_warning(aged_out: list[AgedOut], as_of: dt.date, picked: bool) -> str | None:
+    """One warning for every date a date rule cannot tell apart from the nearest age it
+    can, and whether the later ones were passed over when the as-of date was picked."""
+    if not aged_out:
+        return None
+    total = sum(a.later + a.older for a in aged_out)
+    text = (
+        f"{counted(total, 'date')} out of the range date rules tell apart, read as "
+        f"`score --as-of {as_of}` reads {'it' if total == 1 else 'them'}: "
+        + "; ".join(a.describe(as_of) for a in aged_out)
+    )
+    if picked and any(a.later for a in aged_out):
+        text += ". Dates after today do not set the as-of date; --as-of DATE sets it"
+    return text

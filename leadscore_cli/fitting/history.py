@@ -15,12 +15,14 @@ from sklearn.model_selection import train_test_split
 from leadscore_cli.errors import DataError, UsageError
 from leadscore_cli.fitting.columns import (
     Column,
-    days_before_as_of,
+    aged_out_warning,
+    days_before,
     detect_kinds,
     field_names,
     field_slug,
     id_like,
     is_lead_id,
+    pick_as_of,
     read_column,
 )
 from leadscore_cli.outcome import (
@@ -48,6 +50,7 @@ class FitOptions:
     seed: int = 0
     exclude: tuple[str, ...] = ()
     max_features: int | None = None
+    as_of: dt.date | None = None  # None: the latest date in the data up to today
 
     def check(self) -> None:
         if not 0 < self.holdout < 1:
@@ -80,9 +83,10 @@ class History:
     holdout: np.ndarray  # bool: the lead is held out
     columns: list[Column]
     dropped: list[Dropped]
-    as_of: dt.date | None  # the latest date in the data: dates are read as days before it
+    as_of: dt.date | None  # dates are read as days before it (None: no date column)
     missing_outcome: int = 0
     id_column: Column | None = None  # the lead id, written as the model's id_column
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def train(self) -> np.ndarray:
@@ -116,7 +120,8 @@ def read_history(
     check_sizes(y, options.holdout, name)
     holdout = split_history(y, options.holdout, options.seed)
     check_classes(y[~holdout], name)
-    columns, dropped, as_of, id_column = read_columns(frame, options, name)
+    columns, dropped, id_column = read_columns(frame, options, name)
+    as_of, warnings = read_ages([c for c in columns if c.kind == "date"], options.as_of)
     return History(
         name=name,
         frame=frame,
@@ -127,7 +132,18 @@ def read_history(
         as_of=as_of,
         missing_outcome=counts.missing,
         id_column=id_column,
+        warnings=warnings,
     )
+
+
+def read_ages(dates: list[Column], given: dt.date | None) -> tuple[dt.date | None, list[str]]:
+    """Turn date columns into days before the as-of date (`--as-of`, else picked from the
+    data); say which dates a date rule cannot tell apart."""
+    as_of = given or pick_as_of(dates, dt.date.today())
+    if as_of is None or not dates:
+        return None, []
+    warning = aged_out_warning(days_before(dates, as_of), as_of, picked=given is None)
+    return as_of, [warning] if warning else []
 
 
 def split_history(y: np.ndarray, holdout: float, seed: int) -> np.ndarray:
@@ -192,7 +208,7 @@ def check_excluded(exclude: Sequence[str], names: list[str]) -> None:
 
 def read_columns(
     frame: pl.DataFrame, options: FitOptions, source_name: str
-) -> tuple[list[Column], list[Dropped], dt.date | None, Column | None]:
+) -> tuple[list[Column], list[Dropped], Column | None]:
     """Read each candidate column as a category, boolean, number or date; also return the
     lead id column (the first id-like column named like an id), if there is one."""
     schema = frame.schema
@@ -210,7 +226,6 @@ def read_columns(
     kinds = detect_kinds(frame, candidates)
     fields = field_names(candidates, names)
     columns: list[Column] = []
-    dates: list[Column] = []
     id_column: Column | None = None
     for source in candidates:
         kind = kinds[source]
@@ -227,7 +242,4 @@ def read_columns(
             dropped.append(Dropped(source, "id-like", reason))
             continue
         columns.append(column)
-        if kind == "date":
-            dates.append(column)
-    as_of = days_before_as_of(dates)
-    return columns, dropped, as_of, id_column
+    return columns, dropped, id_column

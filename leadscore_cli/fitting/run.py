@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from leadscore_cli.errors import DataError
+from leadscore_cli.errors import DataError, ModelError
 from leadscore_cli.fitting.evaluation import (
     Metrics,
     engine_scores,
@@ -140,6 +140,7 @@ def fit_history(
         features=[report(f, p) for f, p in zip(features, points, strict=True)],
         dropped=dropped,
         tiers=[],
+        warnings=history.warnings + unread_values_warning(features),
     )
     held = y[history.holdout]
     held_positives, held_negatives = int(held.sum()), int((~held).sum())
@@ -164,9 +165,33 @@ def fit_history(
         result.base_metrics = metrics(base_scores, y[history.holdout])
     result.model = model
     result.text = dumps_model(model, header=header(result, options))
-    if parse_model(result.text) != model:  # the file must say exactly what was fitted
-        raise AssertionError("the written model does not read back as the fitted one")
+    check_reads_back(result.text, model)
     return result
+
+
+def check_reads_back(text: str, model: Model) -> None:
+    """The file must say exactly what was fitted. A model fit wrote that does not load is
+    fit's fault, not a bad model of the user's: an internal error, never exit 3."""
+    try:
+        written = parse_model(text)
+    except ModelError as exc:
+        raise AssertionError(f"the fitted model does not validate: {exc}") from exc
+    if written != model:
+        raise AssertionError("the written model does not read back as the fitted one")
+
+
+def unread_values_warning(features: list[Feature]) -> list[str]:
+    """The values of the model's columns that do not read as their type: the fit read them
+    as missing, as the model (`on_invalid = "null"`) will, but nobody should learn it late."""
+    unread = [f.column for f in features if f.column.invalid]
+    if not unread:
+        return []
+    total = sum(c.invalid for c in unread)
+    counts = ", ".join(f"{c.source} {c.invalid:,}" for c in unread)
+    return [
+        f"{counted(total, 'value')} could not be read as their column's type and count as "
+        f"missing: {counts}"
+    ]
 
 
 def report(feature: Feature, points: np.ndarray) -> FeatureReport:
@@ -205,9 +230,10 @@ def header(result: FitResult, options: FitOptions) -> str:
         f"fitted on: {dt.date.today().isoformat()}",
     ]
     if result.as_of:
+        chosen = "--as-of" if options.as_of else "the latest date in the data up to the fit date"
         lines.append(
-            f"as-of: {result.as_of} (the latest date in the data; date rules count days before "
-            f"the as-of date, so score this history with --as-of {result.as_of})"
+            f"as-of: {result.as_of} ({chosen}; date rules count days before the as-of date, "
+            f"so score this history with --as-of {result.as_of})"
         )
     lines.append(
         f"holdout ({counted(m.leads, 'lead')}): AUC {m.auc:.3f}, KS {m.ks:.3f}, "

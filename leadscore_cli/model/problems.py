@@ -18,6 +18,8 @@ from typing import Any
 # than a million points, or a window longer than a century, is a typo.
 MAX_POINTS = 1_000_000
 MAX_DAYS = 36_500
+# Windows reach back up to a century before the as-of date, which is never earlier than this.
+EARLIEST_AS_OF = dt.date(1900, 1, 1)
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
