@@ -281,6 +281,19 @@ def test_same_seed_gives_the_same_model(run, tmp_path):
     assert f"# fitted on: {dt.date.today().isoformat()}" in texts[0]
 
 
+def test_same_seed_and_as_of_give_the_same_bytes_any_day(run, tmp_path):
+    written = []
+    for name in ("a.toml", "b.toml"):
+        out = tmp_path / name
+        args = ("--outcome", "converted", "-o", out, "--seed", 5, "--as-of", "2026-10-31", "-q")
+        result = run("fit", SAMPLE, *args)
+        assert result.exit_code == 0, result.stderr
+        written.append(out.read_bytes())
+    assert written[0] == written[1]
+    assert dt.date.today().isoformat() not in written[0].decode()  # nothing of the day it ran
+    assert "# as-of: 2026-10-31 (--as-of;" in written[0].decode()
+
+
 def test_exclude_is_honoured(run, tmp_path):
     out = tmp_path / "m.toml"
     result = run(

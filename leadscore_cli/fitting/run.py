@@ -227,8 +227,9 @@ def header(result: FitResult, options: FitOptions) -> str:
         f"{result.training:,} to fit, {result.holdout:,} held out, seed {result.seed})",
         f"outcome: {outcome} ({result.positives:,} converted, "
         f"base rate {result.positives / result.rows:.1%})",
-        f"fitted on: {dt.date.today().isoformat()}",
     ]
+    if not options.as_of:  # the day matters only when it bounds the as-of date
+        lines.append(f"fitted on: {dt.date.today().isoformat()}")
     if result.as_of:
         chosen = "--as-of" if options.as_of else "the latest date in the data up to the fit date"
         lines.append(
