@@ -136,6 +136,20 @@ def test_binary_field_not_utf8_names_the_column(run: Callable[..., Result], tmp_
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", ["fit", "profile"])
+def test_passed_through_binary_not_utf8_names_the_column(
+    run: Callable[..., Result], tmp_path: Path, command: str
+) -> None:
+    """fit and profile read every column, not only the model's: a notes column of other
+    bytes is named, as score names a field's, instead of failing as an internal error."""
+    leads = pl.read_csv(SAMPLE, infer_schema=False)  # enough of each outcome to fit on
+    data = write(leads.with_columns(notes=pl.lit(NOT_UTF8)), tmp_path / "history.parquet")
+    result = run(*history_commands(data)[command])
+    assert_refused(result, EXIT_DATA, str(data), "column 'notes'", "not UTF-8")
+    assert "--encoding" not in result.stderr
+    assert_nothing_written(data)
+
+
 def test_text_column_out_of_parquet_specification_names_the_column(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:

@@ -113,14 +113,17 @@ def read_history(
         checks = outcome_check_frame(source.frame, options.outcome, dtype, positive)
         check, data = run_guarded(source, lambda: pl.collect_all([checks, flagged]))
         name = source.name
-    counts = check_outcome(options.outcome, check, positive, source_name=name)
-    known = data.filter(pl.col(OUTCOME).is_not_null())
-    y = known[OUTCOME].to_numpy().astype(bool)
-    frame = known.drop(OUTCOME)
-    check_sizes(y, options.holdout, name)
-    holdout = split_history(y, options.holdout, options.seed)
-    check_classes(y[~holdout], name)
-    columns, dropped, id_column = read_columns(frame, options, name)
+        counts = check_outcome(options.outcome, check, positive, source_name=name)
+        known = data.filter(pl.col(OUTCOME).is_not_null())
+        y = known[OUTCOME].to_numpy().astype(bool)
+        frame = known.drop(OUTCOME)
+        check_sizes(y, options.holdout, name)
+        holdout = split_history(y, options.holdout, options.seed)
+        check_classes(y[~holdout], name)
+        # Binary columns become text here, where bytes that are not UTF-8 first fail.
+        columns, dropped, id_column = run_guarded(
+            source, lambda: read_columns(frame, options, name)
+        )
     as_of, warnings = read_ages([c for c in columns if c.kind == "date"], options.as_of)
     return History(
         name=name,

@@ -115,7 +115,8 @@ def profile_frame(
     typed = materialise(
         columns, {c.name: typed_frame(marked[c.name], c, source_name) for c in columns}
     )
-    stats = column_stats(columns, typed, target, counts, history)
+    # Binary columns become text here, where bytes that are not UTF-8 first fail.
+    stats = run(lambda: column_stats(columns, typed, target, counts, history))
     rules = None
     if history is not None and counts is not None:
         figures = dict(scan.rule_sums)
