@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from leadscore_cli.fields import lowered_in, spellings_of
+from leadscore_cli.fields import MAX_SPELLINGS, lowered_in, spellings_of
 from leadscore_cli.model.schema import AllOf, AnyOf, Condition, FieldType, Leaf, Not
 
 ValueColumn = Callable[[str], str]  # field name -> name of its typed column
@@ -67,12 +67,23 @@ def lowered_reads(leaf: Leaf, ftype: FieldType) -> int:
 
 def spelled_members(leaf: Leaf, ftype: FieldType) -> list[str] | None:
     """The texts a case-insensitive eq/ne/in/not_in compares with, when every spelling
-    of each can be listed: then the test hashes the text instead of lower-casing it."""
+    of each can be listed: then the test hashes the text instead of lower-casing it.
+
+    Not for long lists: a target-account list of thousands of names would list millions
+    of spellings, where lower-casing the column once costs far less."""
     if ftype != "string" or leaf.case_sensitive or leaf.op not in ("eq", "ne", "in", "not_in"):
         return None
     values = leaf.value if leaf.op in ("in", "not_in") else (leaf.value,)
     texts = [normalise_text(v, False) for v in values]  # type: ignore[union-attr]
-    return texts if all(spellings_of(t) is not None for t in texts) else None
+    spelt = 0
+    for text in texts:
+        spellings = spellings_of(text)
+        if spellings is None:
+            return None
+        spelt += len(spellings)
+        if spelt > MAX_SPELLINGS:
+            return None
+    return texts
 
 
 def needles_of(leaf: Leaf) -> tuple:

@@ -280,13 +280,14 @@ def lowered_in(values: list[str]) -> Step:
 
     Listing every spelling of each value and testing membership gives the same answer
     as lower-casing first, at a fraction of the cost: lower-casing copies every string
-    of the column, a membership test only hashes it.
+    of the column, a membership test only hashes it. Past MAX_SPELLINGS in all, values
+    are compared lower-cased instead: a long list would list millions of spellings.
     """
     spellings: set[str] = set()
     unlisted: list[str] = []
     for value in values:
         listed = spellings_of(value)
-        if listed is None:
+        if listed is None or len(spellings) + len(listed) > MAX_SPELLINGS:
             unlisted.append(value)
         else:
             spellings.update(listed)

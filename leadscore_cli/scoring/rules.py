@@ -105,22 +105,48 @@ def map_subject(rule: Rule, types: dict) -> tuple[pl.Expr, list[tuple[object, fl
 
 
 def map_points(rule: Rule, types: dict, key_name: str | None = None) -> tuple[pl.Expr, pl.Expr]:
-    """Look the value up with a when/then chain: it streams, where `replace_strict` makes
-    polars hold the whole column. With `key_name`, the normalised value is read from that
-    column instead of being computed once per key."""
+    """A map rule's points: the value looked up (see `looked_up`), its missing points
+    where it is null. With `key_name`, the normalised value is read from that column
+    instead of being computed again."""
     subject, pairs = map_subject(rule, types)
     if key_name is not None:
         subject = pl.col(key_name)
-    chain = None
-    for key, points in pairs:
-        condition = subject == key
-        chain = (pl.when(condition) if chain is None else chain.when(condition)).then(
-            pl.lit(float(points))
-        )
-    looked_up = pl.lit(rule.default) if chain is None else chain.otherwise(pl.lit(rule.default))
+    numeric = types[rule.field] in ("int", "float")
+    found = looked_up(subject, pairs, rule.default, numeric=numeric)
     value = pl.col(value_column(rule.field or ""))
-    points = pl.when(value.is_null()).then(pl.lit(rule.missing)).otherwise(looked_up)
+    points = pl.when(value.is_null()).then(pl.lit(rule.missing)).otherwise(found)
     return gives_points(points), points
+
+
+def looked_up(
+    subject: pl.Expr, pairs: list[tuple[object, float]], default: float, *, numeric: bool
+) -> pl.Expr:
+    """Each value's points from (key, points) pairs, `default` for any other value.
+
+    The cost per row must not grow with the number of keys (a target-account list has
+    thousands) and the lookup must stream: `replace_strict` holds the whole column.
+    Text is cast to an Enum of the keys, whose position picks the points (one hash
+    lookup); numbers take one membership test per distinct points value. Where a key
+    repeats, the first one counts.
+    """
+    points_by_key: dict[object, float] = {}
+    for key, points in pairs:
+        points_by_key.setdefault(key, float(points))
+    if not points_by_key:
+        return pl.lit(float(default))
+    if not numeric:
+        position = subject.cast(pl.Enum(list(points_by_key)), strict=False).to_physical()
+        table = pl.Series(list(points_by_key.values()), dtype=pl.Float64)
+        return pl.lit(table).gather(position).fill_null(float(default))
+    keys_by_points: dict[float, list[object]] = {}
+    for key, points in points_by_key.items():
+        keys_by_points.setdefault(points, []).append(key)
+    chain = None
+    for points, keys in keys_by_points.items():
+        inside = subject.is_in(pl.Series(keys, dtype=pl.Float64).implode())
+        chain = (pl.when(inside) if chain is None else chain.when(inside)).then(pl.lit(points))
+    assert chain is not None
+    return chain.otherwise(pl.lit(float(default)))
 
 
 def gives_points(points: pl.Expr) -> pl.Expr:
