@@ -152,10 +152,8 @@ def compile_leaf(
     if op in ("contains", "starts_with", "ends_with"):
         texts = [needle_text(n, leaf.case_sensitive) for n in needles_of(leaf)]
         if op == "contains":
-            pattern = "|".join(re.escape(t) for t in texts)
-            return subject.str.contains(pattern)
-        test = subject.str.starts_with if op == "starts_with" else subject.str.ends_with
-        return pl.any_horizontal([test(t) for t in texts])
+            return any_of_texts(subject, texts, lambda either: either)
+        return affix_test(subject, texts, at_start=op == "starts_with")
     if op in ("in", "not_in"):
         members = [literal_for(v, ftype, leaf.case_sensitive) for v in leaf.value]
         hit = subject.is_in(pl.Series(members, dtype=member_dtype(ftype)).implode())
@@ -173,6 +171,40 @@ def compile_leaf(
         "lte": subject.le,
     }
     return comparisons[op](literal)
+
+
+# Up to this many prefixes or suffixes, one test each is cheapest; past it, one regex
+# (a list of 5,000 mail domains took 21 s per million leads, one test each; 0.03 s as one).
+AFFIX_TESTS = 4
+# Texts per regex, in characters: the regex engine refuses patterns that compile to over
+# 10 MB, which 20,000 mail domains in one alternation do.
+PATTERN_CHARS = 32_768
+
+
+def affix_test(subject: pl.Expr, texts: list[str], *, at_start: bool) -> pl.Expr:
+    """Whether the text starts (or ends) with any of `texts`."""
+    if len(texts) <= AFFIX_TESTS:
+        test = subject.str.starts_with if at_start else subject.str.ends_with
+        return pl.any_horizontal([test(t) for t in texts])
+    return any_of_texts(
+        subject, texts, (lambda either: "^" + either) if at_start else (lambda e: e + "$")
+    )
+
+
+def any_of_texts(subject: pl.Expr, texts: list[str], anchored: Callable[[str], str]) -> pl.Expr:
+    """Whether `subject` holds any of `texts` (literally) where `anchored` puts the
+    alternation: as few regexes as the engine's size limit allows."""
+    patterns: list[list[str]] = [[]]
+    size = 0
+    for text in texts:
+        escaped = re.escape(text)
+        if patterns[-1] and size + len(escaped) > PATTERN_CHARS:
+            patterns.append([])
+            size = 0
+        patterns[-1].append(escaped)
+        size += len(escaped) + 1
+    tests = [subject.str.contains(anchored("(?:" + "|".join(p) + ")")) for p in patterns]
+    return tests[0] if len(tests) == 1 else pl.any_horizontal(tests)
 
 
 def member_dtype(ftype: FieldType) -> pl.DataType:

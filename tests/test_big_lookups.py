@@ -10,8 +10,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import Result
 
+from leadscore_cli.conditions import affix_test, any_of_texts
 from tests.conftest import AS_OF, SAMPLE
 
 KEYS = 5_000
@@ -129,3 +132,64 @@ def test_a_key_written_twice_keeps_its_first_points(
     scored = score(run, tmp_path, rules)
     assert set(scored["score_fit"].to_list()) <= {0.0, 5.0}
     assert 5.0 in scored["score_fit"].to_list()
+
+
+@pytest.mark.parametrize("op", ["starts_with", "ends_with"])
+def test_thousands_of_prefixes_or_suffixes_find_each(
+    run: Callable[..., Result], tmp_path: Path, op: str
+) -> None:
+    """A blocklist of mail domains (thousands of them) is one rule, as fast as three."""
+    emails = pl.read_csv(SAMPLE, infer_schema=False)["email"].str.strip_chars().str.to_lowercase()
+    cut = (lambda e: e[: e.index("@")]) if op == "starts_with" else (lambda e: e[e.index("@") :])
+    seen = sorted({cut(e) for e in emails.drop_nulls() if "@" in e})[::2]
+    # 20,000 made-up ones: one test each took minutes on the sample
+    made_up = [f"x{i}." if op == "starts_with" else f"@mail{i}.example" for i in range(4 * KEYS)]
+    needles = seen + made_up
+    listed = ", ".join(toml_text(n.upper()) for n in needles)
+    rules = (
+        '[[rules]]\nname = "listed"\npoints = 7\n'
+        f'when = {{ field = "email", op = "{op}", value = [{listed}] }}\n'
+    )
+    scored = score(run, tmp_path, rules)
+    test = str.startswith if op == "starts_with" else str.endswith
+    expected = [7.0 if e is not None and any(test(e, n) for n in seen) else 0.0 for e in emails]
+    assert 0 < expected.count(7.0) < len(expected)
+    assert scored["score_fit"].to_list() == expected
+
+
+# Characters regexes treat specially, whitespace, quotes and text outside ASCII.
+AFFIX_TEXT = st.text(alphabet=st.sampled_from(list("ab.+*?()[]{}|^$\\ \t\n-#&~'\"é😀")), max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(AFFIX_TEXT, max_size=12),
+    needles=st.lists(AFFIX_TEXT.filter(bool), min_size=1, max_size=12),
+    where=st.sampled_from(["starts_with", "ends_with", "contains"]),
+)
+def test_text_tests_agree_with_python_whatever_the_text(
+    cells: list[str], needles: list[str], where: str
+) -> None:
+    """Few needles take one test each, many one regex: both find what Python finds."""
+    frame = pl.DataFrame({"t": cells}, schema={"t": pl.String})
+    if where == "contains":
+        test = any_of_texts(pl.col("t"), needles, lambda either: either)
+    else:
+        test = affix_test(pl.col("t"), needles, at_start=where == "starts_with")
+    found = frame.select(test)["t"].to_list()
+    python = {"starts_with": str.startswith, "ends_with": str.endswith}.get(
+        where, lambda cell, needle: needle in cell
+    )
+    assert found == [any(python(c, n) for n in needles) for c in cells]
+
+
+def test_more_texts_than_one_regex_holds_are_all_found() -> None:
+    """The regex engine refuses a pattern of 20,000 domains: they are split, none lost."""
+    needles = [f"@mail{i}.example" for i in range(4 * KEYS)]
+    cells = [f"lead{i}{needles[i]}" for i in range(0, len(needles), 997)] + ["lead@gmail.com"]
+    frame = pl.DataFrame({"t": cells})
+    for test in (
+        affix_test(pl.col("t"), needles, at_start=False),
+        any_of_texts(pl.col("t"), needles, lambda either: either),
+    ):
+        assert frame.select(test)["t"].to_list() == [True] * (len(cells) - 1) + [False]

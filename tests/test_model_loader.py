@@ -10,6 +10,7 @@ import pytest
 
 from leadscore_cli.errors import EXIT_MODEL, ModelError
 from leadscore_cli.model import load_model, model_from_dict, parse_model
+from leadscore_cli.model.problems import shown
 from leadscore_cli.model.schema import (
     DEFAULT_FALSE_VALUES,
     DEFAULT_NULL_VALUES,
@@ -432,6 +433,22 @@ def test_bad_regex_is_reported_with_the_engine_reason() -> None:
     problem = only(leaf_problems("{ field = 'x', op = 'matches', value = '(unclosed' }"))
     assert problem.startswith("rules[0].when.value: invalid regular expression '(unclosed': ")
     assert "unclosed" in problem.split(": ", 2)[2].lower()
+
+
+def test_a_regex_too_big_to_compile_is_shown_cut_with_the_way_out() -> None:
+    words = "|".join(f"word{i}" for i in range(60_000))
+    problem = only(leaf_problems(f"{{ field = 'x', op = 'matches', value = '({words})' }}"))
+    assert problem.startswith("rules[0].when.value: invalid regular expression '(word0|word1|")
+    assert f"… ({len(words) + 2:,} characters)" in problem
+    assert "size limit" in problem and "list them with `contains`" in problem
+    assert len(problem) < 500
+
+
+def test_a_long_list_is_shown_cut_with_its_length() -> None:
+    shown_list = shown([f"account {i}" for i in range(20_000)])
+    assert shown_list.startswith("['account 0', 'account 1', ")
+    assert shown_list.endswith(", … (20,000 values)]")
+    assert len(shown_list) < 250
 
 
 def test_regex_valid_in_rust_is_accepted() -> None:

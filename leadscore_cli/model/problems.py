@@ -49,12 +49,32 @@ def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
 
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 # Characters a TOML literal string ('...') cannot hold: a basic string ("...") escapes them.
+# Longest value a message shows whole.
+MAX_SHOWN = 200
 NOT_LITERAL = re.compile(r"['\x00-\x08\x0a-\x1f\x7f]")
 
 
 def shown(value: Any) -> str:
     """A value as TOML writes it (`true`, `2026-03-04`, `'(a)\\1'`, `[1, 'b']`), for
-    messages: what the user wrote, not how Python prints it."""
+    messages: what the user wrote, not how Python prints it. A long text or list is cut
+    (a regex of 60,000 alternatives, a list of thousands of accounts), so that the
+    message stays one line a terminal can show."""
+    full = shown_whole(value)
+    if len(full) <= MAX_SHOWN:
+        return full
+    if isinstance(value, str):
+        return f"{shown_text(value[: MAX_SHOWN // 2])}… ({len(value):,} characters)"
+    if isinstance(value, list | tuple):
+        head: list[str] = []
+        for item in value:
+            head.append(shown(item))
+            if sum(len(h) + 2 for h in head) > MAX_SHOWN // 2:
+                break
+        return f"[{', '.join(head)}, … ({len(value):,} values)]"
+    return full[:MAX_SHOWN] + "…"
+
+
+def shown_whole(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

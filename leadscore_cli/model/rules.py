@@ -403,4 +403,8 @@ def check_regex(pattern: str, path: str, problems: Problems) -> None:
     except Exception as exc:  # polars raises ComputeError with the regex parser's text
         detail = [line.strip() for line in str(exc).splitlines()]
         reason = next((line for line in detail if line.startswith("error:")), detail[0])
+        if "size limit" in reason:  # words or names listed in one alternation
+            reason = reason.rstrip(".") + (
+                "; to match any of many texts, list them with `contains`, which has no such limit"
+            )
         problems.add(path, f"invalid regular expression {shown(pattern)}: {reason}")
