@@ -17,6 +17,7 @@ from leadscore_cli.profiling.columns import (
     STEP,
     VALUE,
     ColumnFacts,
+    collect_tables,
     named_like_id,
     trimmed,
 )
@@ -61,7 +62,7 @@ def detect_types(
         if c.text and c.model_type in (None, "string"):
             sample = present.filter(pl.col(ROW) < SAMPLE_ROWS)
             plans.append((c, "sample", sample_types_frame(sample, c)))
-    results = pl.collect_all([frame for _, _, frame in plans])
+    results = collect_tables([frame for _, _, frame in plans])
     out: dict[str, pl.DataFrame] = {name: tables[name] for name in tables}
     retry: list[ColumnFacts] = []
     for (c, kind, _), result in zip(plans, results, strict=True):
@@ -83,7 +84,7 @@ def detect_types(
         frames = [
             sample_types_frame(out[c.name].lazy().filter(pl.col(MISSING).not_()), c) for c in retry
         ]
-        for c, result in zip(retry, pl.collect_all(frames), strict=True):
+        for c, result in zip(retry, collect_tables(frames), strict=True):
             apply_detection(c, result.row(0, named=True))
     for c in columns:
         named_id = named_like_id(c)
@@ -230,7 +231,7 @@ def materialise(
         )
         for c in emails
     ]
-    frames = pl.collect_all([*(typed[name] for name in names), *cased])
+    frames = collect_tables([*(typed[name] for name in names), *cased])
     for c, result in zip(emails, frames[len(names) :], strict=True):
         c.cased = int(result["n"][0] or 0)
     return {name: frame.lazy() for name, frame in zip(names, frames, strict=False)}

@@ -24,6 +24,7 @@ from leadscore_cli.profiling.columns import (
     TX,
     VALUE,
     ColumnFacts,
+    collect_tables,
     named_like_id,
     trimmed,
 )
@@ -59,7 +60,7 @@ def column_stats(
             plans.append((c.name, "icp", category_bins_frame(frame, c, support)))
         if history is not None and counts is not None and c.name in history.by_field:
             plans.append((c.name, "rules", history.field_frame(frame, c.name)))
-    results = pl.collect_all([lazy for _, _, lazy in plans])
+    results = collect_tables([lazy for _, _, lazy in plans])
     stats: dict[str, dict[str, Any]] = {c.name: {} for c in columns}
     for (name, part, _), result in zip(plans, results, strict=True):
         stats[name][part] = result.row(0, named=True) if part == "rules" else result

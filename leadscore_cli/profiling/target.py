@@ -39,6 +39,7 @@ from leadscore_cli.profiling.columns import (
     ROW,
     VALUE,
     ColumnFacts,
+    collect_tables,
 )
 from leadscore_cli.profiling.results import format_value
 from leadscore_cli.scoring.columns import value_column
@@ -180,7 +181,7 @@ def target_profile(
         elif c.type in NUMBER_TYPES or c.type in DATE_TYPES:
             numeric.append((c, quantile_breaks(stats[c.name].get("values"))))
     frames = [quantile_bins_frame(typed[c.name], breaks) for c, breaks in numeric if breaks]
-    results = iter(pl.collect_all(frames)) if frames else iter(())
+    results = iter(collect_tables(frames)) if frames else iter(())
     for c, breaks in numeric:
         if not breaks:
             binned.append((c, "quantile", [(MISSING_BIN, rows, positives)]))
