@@ -34,10 +34,10 @@ def ident(name: str) -> exp.Column:
 
 
 def case(*branches: tuple[exp.Expression, exp.Expression], default=None) -> exp.Case:
-    node = exp.Case()
-    for condition, value in branches:
-        node = node.when(condition, value)
-    return node.else_(default) if default is not None else node
+    """Built in one step: sqlglot's `Case.when` copies the whole CASE built so far on every
+    call, which makes a lookup of thousands of keys take minutes."""
+    ifs = [exp.If(this=condition, true=value) for condition, value in branches]
+    return exp.Case(ifs=ifs, default=default)
 
 
 def coalesce_false(condition: exp.Expression) -> exp.Expression:
