@@ -8,6 +8,7 @@ import json
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -186,3 +187,36 @@ def test_thousands_of_alternatives_score_as_the_engine(alternatives: Model) -> N
     assert_same(want, duckdb_output(alternatives, SAMPLE, True))
     for rule in ("titles", "countries", "pattern"):
         assert want["reasons"].str.contains(rule).any(), rule
+
+
+INFINITE_MODEL = """
+[model]
+name = "infinite"
+id_column = "lead_id"
+
+[fields.employees]
+type = "float"
+on_invalid = "null"
+
+[[rules]]
+name = "lookup"
+field = "employees"
+map = { "inf" = 9, "-inf" = 9, "nan" = 9, "1034" = 5, "1034.0" = 8, "8" = -1, "8e0" = 9 }
+
+[[rules]]
+name = "listed"
+points = 1
+when = { field = "employees", op = "in", value = [8, inf, -inf, nan] }
+"""
+
+
+def test_numeric_keys_compare_as_numbers(tmp_path: Path) -> None:
+    """Infinite keys and values are values, not column names; of two keys that are the
+    same number, the first one in the model gives the points."""
+    csv = tmp_path / "sizes.csv"
+    frame = pl.DataFrame({"lead_id": ["a", "b", "c", "d"], "employees": ["1034", "8", "", "5"]})
+    frame.write_csv(csv)
+    model = parse_model(INFINITE_MODEL)
+    want = engine_output(model, csv, False)
+    assert_same(want, duckdb_output(model, csv, False))
+    assert want["score"].to_list() == [5.0, 0.0, 0.0, 0.0]
