@@ -7,6 +7,7 @@ supported dialect; what cannot be written portably is decided per dialect in `le
 
 from __future__ import annotations
 
+import math
 import sys
 
 from sqlglot import exp
@@ -25,8 +26,13 @@ def lit(text: str) -> exp.Literal:
 
 
 def num(value: float) -> exp.Expression:
-    """A DOUBLE literal: a bare 20.0 would be DECIMAL in DuckDB and sum differently."""
-    return exp.cast(exp.Literal.number(repr(float(value))), DOUBLE)
+    """A DOUBLE literal: a bare 20.0 would be DECIMAL in DuckDB and sum differently.
+    Infinity and NaN (a model may compare with them) are cast from text, which every
+    dialect reads; written bare they would name a column."""
+    number = float(value)
+    text = repr(number)
+    literal = exp.Literal.number(text) if math.isfinite(number) else lit(text)
+    return exp.cast(literal, DOUBLE)
 
 
 def ident(name: str) -> exp.Column:
@@ -34,10 +40,10 @@ def ident(name: str) -> exp.Column:
 
 
 def case(*branches: tuple[exp.Expression, exp.Expression], default=None) -> exp.Case:
-    node = exp.Case()
-    for condition, value in branches:
-        node = node.when(condition, value)
-    return node.else_(default) if default is not None else node
+    """Built in one step: sqlglot's `Case.when` copies the whole CASE built so far on every
+    call, which makes a lookup of thousands of keys take minutes."""
+    ifs = [exp.If(this=condition, true=value) for condition, value in branches]
+    return exp.Case(ifs=ifs, default=default)
 
 
 def coalesce_false(condition: exp.Expression) -> exp.Expression:

@@ -67,14 +67,23 @@ def build_query(
 
 def parenthesize(tree: exp.Select) -> exp.Select:
     """Wrap every operator operand that is itself an operator: sqlglot prints a tree as
-    built, so `Div(Sub(a, b), c)` would otherwise read back as `a - b / c`."""
+    built, so `Div(Sub(a, b), c)` would otherwise read back as `a - b / c`. A chain of
+    one AND or OR is left flat (`a OR b OR c` means the same in any grouping): sqlglot
+    prints a flat chain in a loop, but recurses once per parenthesis, so a condition
+    with thousands of alternatives would exceed Python's recursion limit."""
     for node in list(tree.walk()):
         if isinstance(node, exp.Binary | exp.Not | exp.Between | exp.In):
             for key in ("this", "expression"):
                 child = node.args.get(key)
-                if isinstance(child, exp.Binary | exp.Not | exp.Between | exp.In):
+                if needs_parentheses(node, child):
                     node.set(key, exp.Paren(this=child))
     return tree
+
+
+def needs_parentheses(node: exp.Expression, child: object) -> bool:
+    if isinstance(child, exp.And | exp.Or) and type(child) is type(node):
+        return False
+    return isinstance(child, exp.Binary | exp.Not | exp.Between | exp.In)
 
 
 def table_expr(table: str) -> exp.Table:
@@ -104,17 +113,19 @@ def assemble(
     previous: exp.Expression = table
     for index, columns in enumerate(b.layers):
         star = exp.Star(**star_args) if index == 0 else exp.Star()
-        select = exp.select(star, *(first if index == 0 else [])).from_(previous)
-        select = select.select(*(exp.alias_(e, n, quoted=True) for n, e in columns), append=True)
+        select = exp.select(star, *(first if index == 0 else [])).from_(previous, copy=False)
+        select = select.select(
+            *(exp.alias_(e, n, quoted=True) for n, e in columns), append=True, copy=False
+        )
         name = f"{INTERNAL}l{index}"
         ctes.append((name, select))
         previous = exp.table_(name, quoted=True)
     query = exp.select(
         exp.Star(except_=[exp.column(h, quoted=True) for h in b.helpers]),
         *(exp.alias_(exp.column(n, quoted=True), public_name(n), quoted=True) for n in b.outputs),
-    ).from_(previous)
+    ).from_(previous, copy=False)
     for name, select in ctes:
-        query = query.with_(exp.to_identifier(name, quoted=True), as_=select)
+        query = query.with_(exp.to_identifier(name, quoted=True), as_=select, copy=False)
     return query
 
 
@@ -122,19 +133,20 @@ def assemble_lateral(b: Builder, table: exp.Table, alias: str) -> exp.Select:
     """t.* beside a chain of LATERAL subqueries, one per layer: for dialects without
     SELECT * EXCEPT. Flat, not nested: nested lateral subqueries are slow to plan."""
     query = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(alias, quoted=True)))
-    query = query.from_(table.as_(alias, quoted=True))
+    query = query.from_(table.as_(alias, quoted=True), copy=False)
     home: dict[str, str] = {}
     for index, columns in enumerate(b.layers):
         name = f"{INTERNAL}l{index}"
         select = exp.select(*(exp.alias_(e, n, quoted=True) for n, e in columns))
         lateral = exp.Lateral(
-            this=select.subquery(),
+            this=select.subquery(copy=False),
             alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True)),
         )
-        query = query.join(lateral, join_type="cross")
+        query = query.join(lateral, join_type="cross", copy=False)
         home.update((n, name) for n, _ in columns)
     outputs = (exp.column(n, table=home[n], quoted=True) for n in b.outputs)
     return query.select(
         *(exp.alias_(column, public_name(column.name), quoted=True) for column in outputs),
         append=True,
+        copy=False,
     )

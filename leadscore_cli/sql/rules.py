@@ -141,37 +141,54 @@ def regex_match(b: Builder, leaf: Leaf, value: exp.Expression, where: str) -> ex
 
 
 def map_points(b: Builder, rule: Rule, where: str) -> exp.Expression:
+    """One membership test per distinct points value (`key IN (...) THEN points`), not
+    one branch per key: a lookup of thousands of keys stays a short query that databases
+    plan quickly. Keys are distinct once normalised, so grouping them by points cannot
+    change which points a value gets."""
     assert rule.field is not None
-    ftype = b.types[rule.field]
     value = field_value(b, rule.field)
+    subject, keys = map_keys(b, rule, value, where)
+    groups: dict[str, tuple[float, list[exp.Expression]]] = {}
+    for key, points in keys:
+        # repr tells -0.0 from 0.0, which a float key would merge
+        groups.setdefault(repr(points), (points, []))[1].append(key)
     branches: list[tuple[exp.Expression, exp.Expression]] = [
         (exp.Is(this=value.copy(), expression=exp.null()), sp.num(rule.missing))
     ]
+    for points, members in groups.values():
+        branches.append((exp.In(this=subject.copy(), expressions=members), sp.num(points)))
+    return sp.case(*branches, default=sp.num(rule.default))
+
+
+def map_keys(
+    b: Builder, rule: Rule, value: exp.Expression, where: str
+) -> tuple[exp.Expression, list[tuple[exp.Expression, float]]]:
+    """The value a map looks up, normalised like its keys, and each distinct key as a
+    literal with its points. Numeric keys compare as numbers, so `1` and `1.0` are one
+    key: the first one in the model wins, as in `score`'s lookup."""
+    ftype = b.types[rule.field or ""]
     seen: set[object] = set()
+    keys: list[tuple[exp.Expression, float]] = []
     if ftype in ("int", "float"):
         for key, points in rule.mapping:
             number = number_key(key)
             if number is not None and number == number and number not in seen:
                 seen.add(number)
-                branches.append(
-                    (exp.EQ(this=value.copy(), expression=sp.num(number)), sp.num(points))
-                )
-    else:
-        if ftype == "datetime":
-            raise refuse(f"{where}: a map on a datetime field is not supported in SQL", b.model)
-        subject: exp.Expression = exp.cast(value.copy(), "text")
-        if ftype == "bool":
-            subject = sp.case((value.copy(), sp.lit("true")), default=sp.lit("false"))
-        if ftype == "string" and not rule.case_sensitive:
-            subject = exp.Lower(this=value.copy())
-        for key, points in rule.mapping:
-            text = normalise_text(key, rule.case_sensitive)
-            if text not in seen:
-                seen.add(text)
-                branches.append(
-                    (exp.EQ(this=subject.copy(), expression=sp.lit(text)), sp.num(points))
-                )
-    return sp.case(*branches, default=sp.num(rule.default))
+                keys.append((sp.num(number), points))
+        return value.copy(), keys
+    if ftype == "datetime":
+        raise refuse(f"{where}: a map on a datetime field is not supported in SQL", b.model)
+    subject: exp.Expression = exp.cast(value.copy(), "text")
+    if ftype == "bool":
+        subject = sp.case((value.copy(), sp.lit("true")), default=sp.lit("false"))
+    if ftype == "string" and not rule.case_sensitive:
+        subject = exp.Lower(this=value.copy())
+    for key, points in rule.mapping:
+        text = normalise_text(key, rule.case_sensitive)
+        if text not in seen:
+            seen.add(text)
+            keys.append((sp.lit(text), points))
+    return subject, keys
 
 
 def band_points(b: Builder, rule: Rule) -> exp.Expression:
