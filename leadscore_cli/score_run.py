@@ -34,8 +34,10 @@ from leadscore_cli.nightly import (
 )
 from leadscore_cli.readers import Source, explain_polars_error, open_source
 from leadscore_cli.scoring import ScoringPlan, plan_scoring
+from leadscore_cli.scoring.columns import ROW
 from leadscore_cli.scoring.inputs import has_scores, without_scores
 from leadscore_cli.scoring.plan import output_columns
+from leadscore_cli.stopping import stoppable
 from leadscore_cli.summary import ScoreSummary, counted, summarise
 from leadscore_cli.writers import (
     check_csv_columns,
@@ -393,7 +395,15 @@ def score_to_output(
             sort=options.sort,
             top=options.top,
         )
-        result = plan.output
+        result, stats_counts = plan.output, None
+        if plan.ranking is not None and plan.top_rows is not None:  # see plan.plan_top
+            stats_counts = run_guarded(
+                source,
+                lambda: stoppable(lambda: pl.collect_all([plan.stats, plan.score_counts])),
+            )
+            checks_before_commit(plan, options, source.name)(stats_counts)
+            best = run_guarded(source, lambda: stoppable(lambda: plan.ranking.collect()))
+            result = plan.top_rows(best[ROW])
         if options.previous is not None:
             last_run, previous_warnings = read_previous(stack, options.previous, model)
             result = with_deltas(result, last_run, model)
@@ -401,18 +411,21 @@ def score_to_output(
         if options.excel_safe and main_format(output, options) == "csv":
             result = excel_safe(result)
         check_handoff_columns(result, options.handoff)
-        stats, counts = run_guarded(
+        summaries = run_guarded(
             source,
             lambda: sink_atomic(
                 result,
                 output,
                 format=options.output_format,
-                also=[plan.stats, plan.score_counts],
-                before_commit=checks_before_commit(plan, options, source.name),
+                also=[] if stats_counts else [plan.stats, plan.score_counts],
+                before_commit=None
+                if stats_counts
+                else checks_before_commit(plan, options, source.name),
                 parquet_metadata=model_metadata(model),
                 share_scan=shares_scan(output, options),
             ),
         )
+        stats, counts = stats_counts or summaries
     summary = summarise(
         model,
         stats,

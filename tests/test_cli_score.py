@@ -130,6 +130,62 @@ def test_sort_top_and_columns(run, tmp_path):
     assert top["lead_id"].to_list() == ranked["lead_id"].head(25).to_list()
 
 
+def messy_ranking_export(tmp_path: Path) -> Path:
+    """The sample with ids repeated and missing, so that ranking ties need every rule:
+    score, then id (missing ones last), then input order."""
+    frame = pl.read_csv(SAMPLE, infer_schema=False)
+    row = pl.int_range(pl.len())
+    lead_id = (
+        pl.when(row % 7 == 0)
+        .then(None)
+        .when(row % 5 == 0)
+        .then(pl.lit("L-same"))
+        .otherwise(pl.col("lead_id"))
+    )
+    path = tmp_path / "messy.csv"
+    frame.with_columns(lead_id.alias("lead_id"), row.cast(pl.String).alias("row")).write_csv(path)
+    return path
+
+
+@pytest.mark.parametrize("source", ["csv", "parquet", "stdin"])
+@pytest.mark.parametrize("keep", [None, "row,email"], ids=["all columns", "without the id"])
+def test_top_keeps_the_head_of_the_full_ranking(run, tmp_path, source, keep):
+    """--top ranks in passes of its own; it must pick and order exactly what --sort does."""
+    data = messy_ranking_export(tmp_path)
+    columns = ["--columns", keep] if keep else []
+    full = tmp_path / "full.csv"
+    args = ("-m", B2B_MODEL, "-q", "--as-of", AS_OF)
+    assert run("score", data, "-o", full, "--sort", *columns, *args).exit_code == 0
+    top = tmp_path / "top.csv"
+    given, stdin = data, None
+    if source == "parquet":
+        given = tmp_path / "messy.parquet"
+        pl.read_csv(data, infer_schema=False).write_parquet(given)
+    elif source == "stdin":
+        given, stdin = "-", data.read_bytes()
+    result = run("score", given, "-o", top, "--top", 300, *columns, *args, input=stdin)
+    assert result.exit_code == 0, result.stderr
+    ranked = read_scored(full)
+    assert read_scored(top).equals(ranked.head(300))
+    if keep is None:  # the tie rules are exercised
+        best = ranked.head(300)
+        assert best.group_by("score", "lead_id").len()["len"].max() > 1
+        assert best["lead_id"].is_null().any()
+
+
+def test_top_stops_on_unreadable_values_before_writing(run, tmp_path):
+    source = tmp_path / "leads.csv"
+    frame = pl.read_csv(SAMPLE, infer_schema=False)
+    bad = pl.when(pl.int_range(pl.len()) == 41).then(pl.lit("lots")).otherwise(pl.col("employees"))
+    frame.with_columns(bad.alias("employees")).write_csv(source)
+    out = tmp_path / "o.csv"
+    out.write_text("previous\n")
+    result = run("score", source, "-m", B2B_MODEL, "-o", out, "--top", 10, "--as-of", AS_OF)
+    assert_clean_failure(result, EXIT_DATA, "'employees'", "'lots'", "row 42")
+    assert out.read_text() == "previous\n"
+    assert {p.name for p in tmp_path.iterdir()} == {"leads.csv", "o.csv"}
+
+
 def test_same_inputs_give_byte_identical_outputs(run, tmp_path):
     outputs = []
     for name in ("a.csv", "b.csv"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from leadscore_cli.model.schema import Model
 
 PREFIX = "__ls_"
+ROW = f"{PREFIX}row"  # the input row's position, for --top's second pass
 SCORE = "score"
 TIER = "tier"
 REASONS = "reasons"

@@ -104,6 +104,10 @@ def map_subject(rule: Rule, types: dict) -> tuple[pl.Expr, list[tuple[object, fl
     return subject, [(normalise_text(k, rule.case_sensitive), p) for k, p in rule.mapping]
 
 
+# Keys up to which a map is a when/then chain (see `looked_up`).
+SHORT_MAP = 32
+
+
 def map_points(rule: Rule, types: dict, key_name: str | None = None) -> tuple[pl.Expr, pl.Expr]:
     """A map rule's points: the value looked up (see `looked_up`), its missing points
     where it is null. With `key_name`, the normalised value is read from that column
@@ -123,9 +127,11 @@ def looked_up(
 ) -> pl.Expr:
     """Each value's points from (key, points) pairs, `default` for any other value.
 
-    The cost per row must not grow with the number of keys (a target-account list has
-    thousands) and the lookup must stream: `replace_strict` holds the whole column.
-    Text is cast to an Enum of the keys, whose position picks the points (one hash
+    A short map is a when/then chain, one comparison per key: the fastest form, and
+    elementwise, so polars can still push filters below it. Past SHORT_MAP keys the cost
+    per row must not grow with their number (a target-account list has thousands) and
+    the lookup must stream, which `replace_strict` does not (it holds the whole column):
+    text is cast to an Enum of the keys, whose position picks the points (one hash
     lookup); numbers take one membership test per distinct points value. Where a key
     repeats, the first one counts.
     """
@@ -134,6 +140,15 @@ def looked_up(
         points_by_key.setdefault(key, float(points))
     if not points_by_key:
         return pl.lit(float(default))
+    if len(points_by_key) <= SHORT_MAP:
+        chain = None
+        for key, points in points_by_key.items():
+            condition = subject == key
+            chain = (pl.when(condition) if chain is None else chain.when(condition)).then(
+                pl.lit(points)
+            )
+        assert chain is not None
+        return chain.otherwise(pl.lit(float(default)))
     if not numeric:
         position = subject.cast(pl.Enum(list(points_by_key)), strict=False).to_physical()
         table = pl.Series(list(points_by_key.values()), dtype=pl.Float64)
