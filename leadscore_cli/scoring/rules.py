@@ -153,11 +153,11 @@ def looked_up(
         position = subject.cast(pl.Enum(list(points_by_key)), strict=False).to_physical()
         table = pl.Series(list(points_by_key.values()), dtype=pl.Float64)
         return pl.lit(table).gather(position).fill_null(float(default))
-    keys_by_points: dict[float, list[object]] = {}
-    for key, points in points_by_key.items():
-        keys_by_points.setdefault(points, []).append(key)
+    keys_by_points: dict[str, tuple[float, list[object]]] = {}
+    for key, points in points_by_key.items():  # repr keeps -0.0 apart from 0.0
+        keys_by_points.setdefault(repr(points), (points, []))[1].append(key)
     chain = None
-    for points, keys in keys_by_points.items():
+    for points, keys in keys_by_points.values():
         inside = subject.is_in(pl.Series(keys, dtype=pl.Float64).implode())
         chain = (pl.when(inside) if chain is None else chain.when(inside)).then(pl.lit(points))
     assert chain is not None
