@@ -33,6 +33,7 @@ from typing import Literal
 import polars as pl
 
 from leadscore_cli.errors import OutputError, UsageError
+from leadscore_cli.fields import has_text_form
 from leadscore_cli.stopping import committing, stoppable
 
 __all__ = [
@@ -225,7 +226,7 @@ def check_csv_columns(
 
 
 def _csv_can_hold(dtype: pl.DataType) -> bool:
-    return not (dtype.is_nested() or dtype in (pl.Duration, pl.Binary, pl.Object))
+    return has_text_form(dtype) and dtype != pl.Binary  # bytes are no CSV text
 
 
 SEGMENT_SUFFIXES = {"csv": ".csv", "parquet": ".parquet"}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from leadscore_cli.fields import has_text_form
 from leadscore_cli.model.schema import FieldSpec
 
 EXAMPLES = 3
@@ -67,7 +68,7 @@ class ColumnFacts:
 
     @property
     def supported(self) -> bool:
-        return not (self.dtype.is_nested() or self.dtype in (pl.Object, pl.Duration))
+        return has_text_form(self.dtype)
 
 
 def trimmed(c: ColumnFacts) -> pl.Expr:
