@@ -89,6 +89,7 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     grading = parse_grading(data.get("grading"), categories, problems)
     handoff = parse_handoff(data.get("handoff"), tiers, problems)
     check_field_usage(rules, fields, problems)
+    check_renamed_columns(rules, fields, id_column, problems)
     check_null_marker_values(rules, fields, null_values, problems)
     check_output_names(fields, rules, categories, problems)
 
@@ -159,6 +160,36 @@ def check_output_names(
                 f"reads {name!r}, a column leadscore adds to the output: read the export's "
                 f"column under another name ([fields.crm_{name}] with source = {shown(name)})",
             )
+
+
+def check_renamed_columns(
+    rules: tuple[Rule, ...],
+    fields: tuple[FieldSpec, ...],
+    id_column: str | None,
+    problems: Problems,
+) -> None:
+    """A field renames its export column, so the column's own name no longer exists once
+    the export is read: a rule or the id column naming it would find nothing there."""
+    from leadscore_cli.fields import field_uses
+
+    declared = {spec.name for spec in fields}
+    renamed = {spec.source: spec.name for spec in fields if spec.source != spec.name}
+    uses = [(name, where) for name, _, where in field_uses(rules)]
+    if id_column is not None:
+        uses.append((id_column, "model.id_column"))
+    reported: set[tuple[str, str]] = set()
+    for name, where in uses:
+        field = renamed.get(name)
+        path = where.split(" ")[0]
+        if field is None or name in declared or (name, path) in reported:
+            continue
+        reported.add((name, path))
+        key = "id_column" if path == "model.id_column" else "field"
+        problems.add(
+            path,
+            f"{name!r} is the export column that [fields.{field}] reads (source = "
+            f"{shown(name)}), so the model knows it as {field!r}: write {key} = {shown(field)}",
+        )
 
 
 def check_null_marker_values(

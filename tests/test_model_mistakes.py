@@ -1,0 +1,66 @@
+"""Mistakes a new model's author makes: each is refused by `validate` with its key path
+and a hint, instead of failing later in `score` or scoring leads silently wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import Result
+
+from leadscore_cli.errors import EXIT_MODEL
+from leadscore_cli.model import parse_model
+from tests.test_model_loader import HEADER, only, problems_of
+
+Run = Callable[..., Result]
+LEADS = "id,n,title\n1,5,VP Sales\n2,12,Engineer\n"
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------- export columns a field renames
+
+
+RENAMED_N = "[fields.visits]\nsource = 'n'\ntype = 'int'\n"
+
+
+def test_a_rule_naming_a_column_that_a_field_renames_is_refused_with_the_field(
+    run: Run, tmp_path: Path
+) -> None:
+    model = write(
+        tmp_path,
+        "m.toml",
+        HEADER
+        + RENAMED_N
+        + "[[rules]]\nname = 'a'\npoints = 1\nwhen = { field = 'visits', op = 'gte', value = 5 }\n"
+        + "[[rules]]\nname = 'b'\npoints = 1\nwhen = { field = 'n', op = 'gte', value = 10 }\n",
+    )
+    data = write(tmp_path, "leads.csv", LEADS)
+    for args in (("validate", "-m", model), ("score", data, "-m", model, "-o", "-")):
+        result = run(*args)
+        assert result.exit_code == EXIT_MODEL, result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"leadscore: bad model: {model}: rules[1].when: 'n' is the export column that "
+            "[fields.visits] reads (source = 'n'), so the model knows it as 'visits': "
+            "write field = 'visits'"
+        ]
+
+
+def test_an_id_column_that_a_field_renames_is_refused_with_the_field() -> None:
+    text = HEADER.replace("\n", "\nid_column = 'lead_id'\n", 1)
+    text += "[fields.lid]\nsource = 'lead_id'\n"
+    text += "[[rules]]\nname = 'a'\npoints = 1\nwhen = { field = 'x', op = 'is_null' }\n"
+    assert only(problems_of(text)) == (
+        "model.id_column: 'lead_id' is the export column that [fields.lid] reads "
+        "(source = 'lead_id'), so the model knows it as 'lid': write id_column = 'lid'"
+    )
+
+
+def test_fields_that_swap_column_names_still_load() -> None:
+    text = HEADER + "[fields.a]\nsource = 'b'\n[fields.b]\nsource = 'a'\n"
+    text += "[[rules]]\nname = 'r'\npoints = 1\nwhen = { field = 'b', op = 'eq', value = 'x' }\n"
+    assert parse_model(text).rules[0].name == "r"
