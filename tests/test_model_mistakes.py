@@ -64,3 +64,45 @@ def test_fields_that_swap_column_names_still_load() -> None:
     text = HEADER + "[fields.a]\nsource = 'b'\n[fields.b]\nsource = 'a'\n"
     text += "[[rules]]\nname = 'r'\npoints = 1\nwhen = { field = 'b', op = 'eq', value = 'x' }\n"
     assert parse_model(text).rules[0].name == "r"
+
+
+# ------------------------------------------- map keys that never match a typed value
+
+
+def map_rule(field: str, keys: str) -> str:
+    return f"[[rules]]\nname = 'm'\nfield = '{field}'\nmap = {{ {keys} }}\n"
+
+
+def test_map_keys_no_value_of_the_fields_type_is_written_as_are_refused() -> None:
+    fields = "[fields.n]\ntype = 'int'\n[fields.flag]\ntype = 'bool'\n[fields.d]\ntype = 'date'\n"
+    text = HEADER + fields
+    text += map_rule("n", "'5' = 1, '1,000' = 2, abc = 3, nan = 4")
+    text += map_rule("flag", "true = 1, Yes = 2, maybe = 3").replace("'m'", "'f'")
+    text += map_rule("d", "'2026-03-04' = 1, '2026/3/4' = 2").replace("'m'", "'g'")
+    assert problems_of(text) == [
+        "rules[0].map.'1,000': '1,000' never matches: field 'n' is read as int, and a key "
+        "on it must be a plain number (write 1000)",
+        "rules[0].map.abc: 'abc' never matches: field 'n' is read as int, and a key on it "
+        "must be a plain number",
+        "rules[0].map.nan: 'nan' never matches: field 'n' is read as int, and a key on it "
+        "must be a plain number",
+        "rules[1].map.Yes: 'Yes' never matches: field 'flag' is read as bool, whose keys are "
+        "true and false (the field reads 'Yes' as true: write true)",
+        "rules[1].map.maybe: 'maybe' never matches: field 'flag' is read as bool, whose keys "
+        "are true and false",
+        "rules[2].map.'2026/3/4': '2026/3/4' never matches: field 'd' is read as date, whose "
+        "keys are days written YYYY-MM-DD (write 2026-03-04)",
+    ]
+
+
+def test_a_map_on_a_datetime_field_matches_the_calendar_day(run: Run, tmp_path: Path) -> None:
+    model = write(
+        tmp_path,
+        "m.toml",
+        HEADER + "[fields.seen]\ntype = 'datetime'\n" + map_rule("seen", "'2026-10-30' = 7"),
+    )
+    data = write(tmp_path, "leads.csv", "id,seen\n1,2026-10-30T10:00:00\n2,2026-10-31\n")
+    result = run("score", data, "-m", model, "-o", "-", "--as-of", "2026-11-01", "-q")
+    assert result.exit_code == 0, result.stderr
+    scores = [line.split(",")[2] for line in result.stdout.splitlines()[1:]]
+    assert scores == ["7", "0"]

@@ -15,6 +15,7 @@ from typing import Any
 
 from leadscore_cli.errors import ModelError
 from leadscore_cli.model.field_specs import parse_fields
+from leadscore_cli.model.map_keys import check_map_keys
 from leadscore_cli.model.problems import (
     Problems,
     did_you_mean,
@@ -28,6 +29,7 @@ from leadscore_cli.model.schema import (
     EQUALITY_OPERATORS,
     SCALES,
     FieldSpec,
+    FieldType,
     Model,
     Rule,
     added_columns,
@@ -88,7 +90,8 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     tiers = parse_tiers(data.get("tiers"), problems)
     grading = parse_grading(data.get("grading"), categories, problems)
     handoff = parse_handoff(data.get("handoff"), tiers, problems)
-    check_field_usage(rules, fields, problems)
+    types = check_field_usage(rules, fields, problems)
+    check_map_keys(rules, fields, types, problems)
     check_renamed_columns(rules, fields, id_column, problems)
     check_null_marker_values(rules, fields, null_values, problems)
     check_output_names(fields, rules, categories, problems)
@@ -238,15 +241,19 @@ def check_null_marker_values(
                     )
 
 
-def check_field_usage(rules: tuple[Rule, ...], fields: tuple[FieldSpec, ...], problems: Problems):
-    """Check that each field is used in ways its (declared or inferred) type allows."""
+def check_field_usage(
+    rules: tuple[Rule, ...], fields: tuple[FieldSpec, ...], problems: Problems
+) -> dict[str, FieldType]:
+    """Check that each field is used in ways its (declared or inferred) type allows, and
+    return each field's type (none when the uses disagree)."""
     from leadscore_cli.fields import resolve_field_types
 
     try:
-        resolve_field_types(rules, fields)
+        return resolve_field_types(rules, fields)
     except ValueError as exc:
         for line in exc.args[0]:
             problems.add("", line)
+        return {}
 
 
 __all__ = [

@@ -98,6 +98,8 @@ def map_subject(rule: Rule, types: dict) -> tuple[pl.Expr, list[tuple[object, fl
         # from "1" is 1.0, whose text "1.0" would never equal the key "1".
         numeric = ((number_key(k), p) for k, p in rule.mapping)
         return value, [(k, p) for k, p in numeric if k is not None]
+    if types[rule.field] in ("date", "datetime"):
+        value = value.cast(pl.Date)  # keys name calendar days, as rules compare date-times
     subject = value.cast(pl.String)
     if types[rule.field] == "string" and not rule.case_sensitive:
         subject = subject.str.to_lowercase()
