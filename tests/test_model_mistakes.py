@@ -106,3 +106,30 @@ def test_a_map_on_a_datetime_field_matches_the_calendar_day(run: Run, tmp_path: 
     assert result.exit_code == 0, result.stderr
     scores = [line.split(",")[2] for line in result.stdout.splitlines()[1:]]
     assert scores == ["7", "0"]
+
+
+# ------------------------------------------- condition values
+
+
+def test_nan_and_infinite_values_that_no_cell_equals_are_refused() -> None:
+    text = (
+        HEADER
+        + "[[rules]]\nname = 'a'\npoints = 1\nwhen = { field = 'n', op = 'eq', value = nan }\n"
+    )
+    text += "[[rules]]\nname = 'b'\npoints = 1\n"
+    text += "when = { field = 'n', op = 'not_in', value = [1, -inf] }\n"
+    assert problems_of(text) == [
+        "rules[0].when.value: 'eq' needs a string, number or boolean, not nan",
+        "rules[1].when.value: 'not_in' needs a non-empty list of strings, numbers or booleans, "
+        "not [1, -inf]",
+    ]
+
+
+def test_a_wrong_value_is_reported_once_without_a_type_conflict_following() -> None:
+    text = HEADER + "[[rules]]\nname = 'a'\npoints = 1\n"
+    text += "when = { field = 'title', op = 'contains', value = 'vp' }\n"
+    text += "[[rules]]\nname = 'b'\npoints = 1\n"
+    text += "when = { field = 'title', op = 'between', value = [1] }\n"
+    assert only(problems_of(text)) == (
+        "rules[1].when.value: 'between' needs a list of two numbers or dates [low, high], not [1]"
+    )

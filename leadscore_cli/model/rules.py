@@ -286,15 +286,15 @@ def parse_leaf(data: Mapping[str, Any], path: str, problems: Problems) -> Condit
         problems.add(join(path, "case_sensitive"), "must be true or false")
         case_sensitive = False
     value = data.get("value")
+    before = len(problems.items)
     check_operand(op, value, join(path, "value"), problems)
+    if len(problems.items) > before:  # a wrong value says nothing of the field's type
+        return AllOf(())
     if op in ("in", "not_in") or (op in TEXT_OPERATORS[:3] and isinstance(value, list)):
         value = tuple(value) if isinstance(value, list) else value
     if op == "between" and isinstance(value, list):
         value = tuple(value)
     return Leaf(field=field or "", op=op, value=value, case_sensitive=case_sensitive)
-
-
-SCALAR_TYPES = (str, int, float, bool)
 
 
 def is_days(value: Any) -> bool:
@@ -304,8 +304,8 @@ def is_days(value: Any) -> bool:
 def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
     """Check that a condition's value has the shape its operator needs."""
     expect: dict[str, tuple[Callable[[Any], bool], str]] = {
-        "eq": (lambda v: isinstance(v, SCALAR_TYPES), "a string, number or boolean"),
-        "ne": (lambda v: isinstance(v, SCALAR_TYPES), "a string, number or boolean"),
+        "eq": (is_scalar, "a string, number or boolean"),
+        "ne": (is_scalar, "a string, number or boolean"),
         "in": (is_scalar_list, "a non-empty list of strings, numbers or booleans"),
         "not_in": (is_scalar_list, "a non-empty list of strings, numbers or booleans"),
         "between": (
@@ -384,10 +384,13 @@ def value_kind(value: Any) -> str:
     return "texts"
 
 
+def is_scalar(value: Any) -> bool:
+    """A value a cell can equal: nan equals nothing, and an infinite number is no cell's."""
+    return isinstance(value, str | bool) or is_number(value)
+
+
 def is_scalar_list(value: Any) -> bool:
-    return (
-        isinstance(value, list) and bool(value) and all(isinstance(v, SCALAR_TYPES) for v in value)
-    )
+    return isinstance(value, list) and bool(value) and all(is_scalar(v) for v in value)
 
 
 def is_orderable(value: Any) -> bool:
