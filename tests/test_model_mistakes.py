@@ -133,3 +133,16 @@ def test_a_wrong_value_is_reported_once_without_a_type_conflict_following() -> N
     assert only(problems_of(text)) == (
         "rules[1].when.value: 'between' needs a list of two numbers or dates [low, high], not [1]"
     )
+
+
+# ------------------------------------------- tiers
+
+
+def test_a_bad_tier_does_not_hide_that_the_lowest_tier_misses_0() -> None:
+    text = HEADER + "[tiers]\nsql = 75\nmql = '50'\ncold = 10\n"
+    text += "[[rules]]\nname = 'a'\npoints = 1\nwhen = { field = 'x', op = 'is_null' }\n"
+    assert problems_of(text) == [
+        "tiers.mql: must be a number (the tier's lowest score), not '50'",
+        "tiers.cold: the lowest tier must start at 0 so every lead gets a tier "
+        "(set cold = 0, or add a tier from 0 after it)",
+    ]

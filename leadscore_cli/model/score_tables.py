@@ -56,7 +56,6 @@ def parse_tiers(data: Any, problems: Problems) -> tuple[Tier, ...]:
         problems.add("tiers", "must be a table of tier = lowest score, e.g. sql = 75")
         return ()
     tiers: list[Tier] = []
-    before_tiers = len(problems.items)  # problems found elsewhere must not hide this check
     for name, low in data.items():
         path = f"tiers.{name}"
         if not NAME_PATTERN.match(name):
@@ -67,15 +66,19 @@ def parse_tiers(data: Any, problems: Problems) -> tuple[Tier, ...]:
         if not 0 <= low <= 100:
             problems.add(path, f"{shown(low)} is outside the 0-100 score scale")
         tiers.append(Tier(name=name, min_score=float(low)))
+    ordered = True
     for before, after in itertools.pairwise(tiers):
         if after.min_score >= before.min_score:
+            ordered = False
             problems.add(
                 f"tiers.{after.name}",
                 f"tiers must be listed from highest to lowest with strictly falling scores "
                 f"({shown(after.min_score)} is not below "
                 f"{before.name} = {shown(before.min_score)})",
             )
-    if tiers and tiers[-1].min_score != 0 and len(problems.items) == before_tiers:
+    # Out of order, or with the last one unreadable, the lowest tier is not known yet.
+    last_known = bool(tiers) and tiers[-1].name == list(data)[-1]
+    if last_known and ordered and 0 < tiers[-1].min_score <= 100:
         problems.add(
             f"tiers.{tiers[-1].name}",
             f"the lowest tier must start at 0 so every lead gets a tier (set {tiers[-1].name} "
