@@ -410,7 +410,7 @@ def test_rescale_needs_points_that_can_vary() -> None:
 def test_unknown_operator_lists_the_operators() -> None:
     problem = only(leaf_problems("{ field = 'x', op = 'equals', value = 1 }"))
     assert problem == (
-        "rules[0].when.op: unknown operator 'equals' (expected one of "
+        "rules[0].when.op: unknown operator 'equals' (did you mean 'eq'?) (expected one of "
         "eq, ne, in, not_in, gt, gte, lt, lte, between, contains, starts_with, ends_with, "
         "matches, is_null, not_null, within_days, older_than_days)"
     )
@@ -466,7 +466,8 @@ def test_regex_valid_in_rust_is_accepted() -> None:
         ("{ field = 'x', op = 'eq' }", "missing: 'eq' needs a string, number or boolean"),
         (
             "{ field = 'x', op = 'eq', value = [1, 2] }",
-            "'eq' needs a string, number or boolean, not [1, 2]",
+            "'eq' needs a string, number or boolean, not [1, 2] "
+            "(to compare with a list, use op = 'in')",
         ),
         (
             "{ field = 'x', op = 'ne', value = { a = 1 } }",

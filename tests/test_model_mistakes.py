@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import Result
 
 from leadscore_cli.errors import EXIT_MODEL
@@ -146,3 +147,40 @@ def test_a_bad_tier_does_not_hide_that_the_lowest_tier_misses_0() -> None:
         "tiers.cold: the lowest tier must start at 0 so every lead gets a tier "
         "(set cold = 0, or add a tier from 0 after it)",
     ]
+
+
+# ------------------------------------------- hints for words from elsewhere
+
+
+def one_leaf(condition: str) -> str:
+    return only(problems_of(HEADER + f"[[rules]]\nname = 'r'\npoints = 1\nwhen = {condition}\n"))
+
+
+@pytest.mark.parametrize(
+    ("condition", "hint"),
+    [
+        ("{ field = 'x', op = '>=', value = 5 }", "(did you mean 'gte'?)"),
+        ("{ field = 'x', op = 'GTE', value = 5 }", "(did you mean 'gte'?)"),
+        ("{ field = 'x', op = '!=', value = 'a' }", "(did you mean 'ne'?)"),
+        ("{ field = 'x', op = 'regex', value = 'a' }", "(did you mean 'matches'?)"),
+        ("{ field = 'd', op = 'gte', value = '2026-10-01' }", "(write a date without quotes, "),
+        (
+            "{ field = 'x', op = 'ne', value = ['a'] }",
+            "(to compare with a list, use op = 'not_in')",
+        ),
+        ("{ field = 'd', op = 'eq', value = 2026-10-01 }", "value = [2026-10-01, 2026-10-01])"),
+        ("[{ field = 'x', op = 'is_null' }]", "write { all = [...] })"),
+    ],
+)
+def test_a_refused_condition_says_how_to_write_it(condition: str, hint: str) -> None:
+    assert hint in one_leaf(condition)
+
+
+def test_keys_named_as_elsewhere_and_tiers_in_another_case_are_suggested() -> None:
+    text = HEADER + "[tiers]\nsql = 50\ncold = 0\n[handoff]\ntiers = ['SQL']\n"
+    text += "[[rules]]\nname = 'r'\npoints = 1\ncondition = { field = 'x', op = 'is_null' }\n"
+    text += "[[rules]]\nname = 's'\npoints = 1\nwhen = { field = 'x', operator = 'is_null' }\n"
+    problems = problems_of(text)
+    assert "rules[0].condition: unknown key (did you mean 'when'?)" in problems
+    assert "rules[1].when.operator: unknown key (did you mean 'op'?)" in problems
+    assert "handoff.tiers: unknown tier 'SQL' (did you mean 'sql'?)" in problems

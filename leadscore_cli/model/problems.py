@@ -42,9 +42,48 @@ def join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+# Words from spreadsheets, SQL and other scoring tools that name a key or operator of
+# the model: no spelling is near its model word (`>=` and `gte` share no letter).
+SYNONYMS = {
+    "operator": "op",
+    "condition": "when",
+    "if": "when",
+    "values": "value",
+    "column": "field",
+    "score": "points",
+    "weight": "points",
+    "=": "eq",
+    "==": "eq",
+    "equals": "eq",
+    "!=": "ne",
+    "<>": "ne",
+    "not_equals": "ne",
+    ">": "gt",
+    ">=": "gte",
+    "<": "lt",
+    "<=": "lte",
+    "one_of": "in",
+    "regex": "matches",
+    "is_empty": "is_null",
+    "is_not_empty": "not_null",
+}
+
+
 def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    """The choice `word` most likely means: the same word in another case, a synonym,
+    or a near spelling."""
+    names = [str(choice) for choice in choices]
+    lowered = str(word).strip().lower()
+    same = [name for name in names if name.lower() == lowered]
+    synonym = SYNONYMS.get(lowered.replace(" ", "_"))
+    close = difflib.get_close_matches(lowered, [name.lower() for name in names], n=1, cutoff=0.6)
+    if same:
+        return f" (did you mean '{same[0]}'?)"
+    if synonym in names:
+        return f" (did you mean '{synonym}'?)"
+    if close:
+        return f" (did you mean '{next(n for n in names if n.lower() == close[0])}'?)"
+    return ""
 
 
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")

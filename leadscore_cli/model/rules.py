@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -46,6 +48,8 @@ LOOKUP_RULE_KEYS = (*RULE_COMMON_KEYS, "field", "default", "missing", "case_sens
 LEAF_KEYS = ("field", "op", "value", "case_sensitive")
 DECAY_KEYS = ("field", "half_life_days", "lifespan_days", "if_missing")
 BAND_KEYS = ("min", "max", "points")
+# A date or date-time as TOML writes it: in quotes it is text, which no order compares.
+ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+)?$")
 
 
 def parse_rules(data: Any, problems: Problems) -> tuple[Rule, ...]:
@@ -235,7 +239,12 @@ def parse_decay(data: Any, path: str, problems: Problems) -> Decay | None:
 
 def parse_condition(data: Any, path: str, problems: Problems) -> Condition:
     if not isinstance(data, dict):
-        problems.add(path, 'must be a table such as { field = "visits", op = "gte", value = 5 }')
+        hint = " (for a list of conditions that must all hold, write { all = [...] })"
+        problems.add(
+            path,
+            'must be a table such as { field = "visits", op = "gte", value = 5 }'
+            + (hint if isinstance(data, list) else ""),
+        )
         return AllOf(())
     composers = [key for key in ("all", "any", "not") if key in data]
     if composers:
@@ -333,7 +342,7 @@ def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
     if value is None:
         problems.add(path, f"missing: '{op}' needs {wanted}")
     elif not check(value):
-        problems.add(path, f"'{op}' needs {wanted}, not {shown(value)}")
+        problems.add(path, f"'{op}' needs {wanted}, not {shown(value)}{operand_hint(op, value)}")
     elif isinstance(value, list) and len({value_kind(v) for v in value}) > 1:
         kinds = ", ".join(sorted({value_kind(v) for v in value}))
         problems.add(path, f"mixes {kinds}: every value of '{op}' must be of one kind")
@@ -343,6 +352,25 @@ def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
         check_regex(value, path, problems)
     elif op in TEXT_OPERATORS:
         check_needles(op, value, path, problems)
+
+
+# The operator that takes a list where these take one value.
+LIST_OPERATORS = {"eq": "in", "ne": "not_in"}
+
+
+def operand_hint(op: str, value: Any) -> str:
+    """How to write a refused value the way its operator takes it, when that is clear."""
+    if op in LIST_OPERATORS and isinstance(value, list):
+        return f" (to compare with a list, use op = '{LIST_OPERATORS[op]}')"
+    if op == "eq" and isinstance(value, dt.date):
+        day = shown(value)
+        return f" (for one day, use op = 'between' with value = [{day}, {day}])"
+    if op in ORDER_OPERATORS:
+        values = value if isinstance(value, list) else [value]
+        quoted = [v for v in values if isinstance(v, str) and ISO_DAY.match(v.strip())]
+        if quoted:
+            return f" (write a date without quotes, as TOML dates are: {quoted[0].strip()})"
+    return ""
 
 
 def check_needles(op: str, value: str | list[str], path: str, problems: Problems) -> None:
@@ -371,7 +399,6 @@ def check_needles(op: str, value: str | list[str], path: str, problems: Problems
 
 def value_kind(value: Any) -> str:
     """What a condition value compares as: a field reads every value of a list one way."""
-    import datetime as dt
 
     if isinstance(value, bool):
         return "booleans"
@@ -394,7 +421,6 @@ def is_scalar_list(value: Any) -> bool:
 
 
 def is_orderable(value: Any) -> bool:
-    import datetime as dt
 
     return is_number(value) or isinstance(value, dt.date)
 
