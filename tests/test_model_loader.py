@@ -664,12 +664,14 @@ def test_duplicate_rule_names() -> None:
 def test_rule_name_and_category_shapes() -> None:
     text = HEADER + RULE.replace('name = "r"', 'name = "my rule"\ncategory = "total"')
     assert problems_of(text) == [
-        "rules[0].name: 'my rule' must be letters, digits and underscores",
+        "rules[0].name: 'my rule' must be ASCII letters (a-z, A-Z), digits and underscores, "
+        "not starting with a digit (e.g. 'my_rule')",
         "rules[0].category: 'total' is reserved for the cap on the total",
     ]
     bad_category = HEADER + RULE.replace('name = "r"', 'name = "r"\ncategory = "a-b"')
     assert only(problems_of(bad_category)) == (
-        "rules[0].category: 'a-b' must be letters, digits and underscores"
+        "rules[0].category: 'a-b' must be ASCII letters (a-z, A-Z), digits and underscores, "
+        "not starting with a digit (e.g. 'a_b')"
     )
 
 
@@ -852,7 +854,10 @@ def test_caps_on_category_and_total_load() -> None:
         ),
         (
             "'very hot' = 50\ncold = 0",
-            ["tiers.very hot: tier names must be letters, digits and underscores"],
+            [
+                "tiers.very hot: a tier name 'very hot' must be ASCII letters (a-z, A-Z), "
+                "digits and underscores, not starting with a digit (e.g. 'very_hot')"
+            ],
         ),
     ],
 )

@@ -184,3 +184,14 @@ def test_keys_named_as_elsewhere_and_tiers_in_another_case_are_suggested() -> No
     assert "rules[0].condition: unknown key (did you mean 'when'?)" in problems
     assert "rules[1].when.operator: unknown key (did you mean 'op'?)" in problems
     assert "handoff.tiers: unknown tier 'SQL' (did you mean 'sql'?)" in problems
+
+
+def test_a_name_outside_ascii_is_refused_as_such_with_a_name_that_would_do() -> None:
+    text = HEADER + "[[rules]]\nname = 'Größe_é'\ncategory = '2nd fit'\npoints = 1\n"
+    text += "when = { field = 'x', op = 'is_null' }\n"
+    assert problems_of(text) == [
+        "rules[0].name: 'Größe_é' must be ASCII letters (a-z, A-Z), digits and underscores, "
+        "not starting with a digit (e.g. 'Grosse_e')",
+        "rules[0].category: '2nd fit' must be ASCII letters (a-z, A-Z), digits and "
+        "underscores, not starting with a digit (e.g. '_2nd_fit')",
+    ]

@@ -11,6 +11,7 @@ import difflib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,27 @@ MAX_DAYS = 36_500
 # Windows reach back up to a century before the as-of date, which is never earlier than this.
 EARLIEST_AS_OF = dt.date(1900, 1, 1)
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def name_problem(name: str) -> str:
+    """Why a name (rule, category, tier) is refused, with a name that would do: names
+    become column names and SQL identifiers, so they keep to ASCII."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(ascii_letters(c) for c in decomposed if not unicodedata.combining(c))
+    suggestion = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", plain)).strip("_")
+    if suggestion[:1].isdigit():
+        suggestion = "_" + suggestion
+    instead = f" (e.g. {shown(suggestion)})" if suggestion else ""
+    return (
+        f"{shown(name)} must be ASCII letters (a-z, A-Z), digits and underscores, "
+        f"not starting with a digit{instead}"
+    )
+
+
+def ascii_letters(char: str) -> str:
+    """A character as ASCII where case folding makes it so (`ß` is `ss`), else itself."""
+    folded = char.casefold()
+    return folded if not char.isascii() and folded.isascii() else char
 
 
 class Problems:

@@ -18,6 +18,7 @@ from leadscore_cli.model.problems import (
     did_you_mean,
     is_number,
     join,
+    name_problem,
     number_value,
     points_problem,
     points_value,
@@ -79,11 +80,12 @@ def parse_rules(data: Any, problems: Problems) -> tuple[Rule, ...]:
 def parse_rule(raw: Mapping[str, Any], path: str, problems: Problems) -> Rule | None:
     name = text_value(raw, "name", path, problems, required=True)
     if name is not None and not NAME_PATTERN.match(name):
-        problems.add(join(path, "name"), f"{name!r} must be letters, digits and underscores")
+        problems.add(join(path, "name"), name_problem(name))
     category = raw.get("category", "fit")
     if not isinstance(category, str) or not NAME_PATTERN.match(category):
         problems.add(
-            join(path, "category"), f"{shown(category)} must be letters, digits and underscores"
+            join(path, "category"),
+            name_problem(category) if isinstance(category, str) else "must be a string",
         )
         category = "fit"
     elif category == TOTAL:

@@ -16,6 +16,7 @@ from leadscore_cli.model.problems import (
     Problems,
     did_you_mean,
     is_number,
+    name_problem,
     number_value,
     shown,
     string_list,
@@ -59,7 +60,7 @@ def parse_tiers(data: Any, problems: Problems) -> tuple[Tier, ...]:
     for name, low in data.items():
         path = f"tiers.{name}"
         if not NAME_PATTERN.match(name):
-            problems.add(path, "tier names must be letters, digits and underscores")
+            problems.add(path, f"a tier name {name_problem(name)}")
         if not is_number(low):
             problems.add(path, f"must be a number (the tier's lowest score), not {shown(low)}")
             continue
