@@ -195,3 +195,15 @@ def test_a_name_outside_ascii_is_refused_as_such_with_a_name_that_would_do() -> 
         "rules[0].category: '2nd fit' must be ASCII letters (a-z, A-Z), digits and "
         "underscores, not starting with a digit (e.g. '_2nd_fit')",
     ]
+
+
+def test_a_key_written_below_another_tables_header_says_where_it_goes() -> None:
+    text = HEADER + "[tiers]\nhot = 50\ncold = 0\nid_column = 'id'\n"
+    text += "[[rules]]\nname = 'r'\npoints = 1\nwhen = { field = 'x', op = 'is_null' }\n"
+    text += "scale = 'rescale'\n"
+    moved = "(in TOML a key belongs to the [table] whose header is above it: "
+    assert problems_of(text) == [
+        f"rules[0].scale: unknown key {moved}'scale' goes under [model])",
+        "tiers.id_column: must be a number (the tier's lowest score), not 'id' "
+        f"{moved}'id_column' goes under [model])",
+    ]

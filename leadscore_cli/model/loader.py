@@ -17,6 +17,8 @@ from leadscore_cli.errors import ModelError
 from leadscore_cli.model.field_specs import parse_fields
 from leadscore_cli.model.map_keys import check_map_keys
 from leadscore_cli.model.problems import (
+    MODEL_KEYS,
+    TOP_KEYS,
     Problems,
     did_you_mean,
     shown,
@@ -35,9 +37,6 @@ from leadscore_cli.model.schema import (
     added_columns,
 )
 from leadscore_cli.model.score_tables import parse_caps, parse_grading, parse_handoff, parse_tiers
-
-TOP_KEYS = ("model", "fields", "rules", "caps", "tiers", "grading", "handoff")
-MODEL_KEYS = ("name", "version", "description", "id_column", "scale")
 
 
 def load_model(path: str | Path) -> Model:

@@ -57,7 +57,27 @@ class Problems:
     def unknown_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], path: str) -> None:
         for key in table:
             if key not in allowed:
-                self.add(join(path, key), f"unknown key{did_you_mean(key, allowed)}")
+                hint = did_you_mean(key, allowed) or misplaced_hint(key, path)
+                self.add(join(path, key), f"unknown key{hint}")
+
+
+# Keys of [model], and the tables at the top of the document: found in another table,
+# such a key was most likely written below that table's header, which TOML reads as
+# part of the table.
+MODEL_KEYS = ("name", "version", "description", "id_column", "scale")
+TOP_KEYS = ("model", "fields", "rules", "caps", "tiers", "grading", "handoff")
+
+
+def misplaced_hint(key: str, path: str) -> str:
+    """Where a key that belongs to another table goes, or "" for any other key."""
+    table = path.split(".")[0].split("[")[0]
+    if key in MODEL_KEYS and table != "model":
+        home = "under [model]"
+    elif key in TOP_KEYS and path:
+        home = "at the top level, above the first [table]"
+    else:
+        return ""
+    return f" (in TOML a key belongs to the [table] whose header is above it: {key!r} goes {home})"
 
 
 def join(path: str, key: str) -> str:

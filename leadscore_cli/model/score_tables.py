@@ -16,6 +16,7 @@ from leadscore_cli.model.problems import (
     Problems,
     did_you_mean,
     is_number,
+    misplaced_hint,
     name_problem,
     number_value,
     shown,
@@ -62,7 +63,11 @@ def parse_tiers(data: Any, problems: Problems) -> tuple[Tier, ...]:
         if not NAME_PATTERN.match(name):
             problems.add(path, f"a tier name {name_problem(name)}")
         if not is_number(low):
-            problems.add(path, f"must be a number (the tier's lowest score), not {shown(low)}")
+            problems.add(
+                path,
+                f"must be a number (the tier's lowest score), not {shown(low)}"
+                + misplaced_hint(name, "tiers"),
+            )
             continue
         if not 0 <= low <= 100:
             problems.add(path, f"{shown(low)} is outside the 0-100 score scale")
