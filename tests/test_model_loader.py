@@ -962,7 +962,10 @@ def test_bad_field_type_suggests_the_closest() -> None:
     [
         (
             "[fields.x]\ntype = 'string'\nformat = '%Y'\n",
-            ["fields.x.format: only applies to fields of type date or datetime"],
+            [
+                'fields.x.format: only applies to a field declared type = "date" '
+                '(or "datetime"), and this one is string'
+            ],
         ),
         (
             "[fields.x]\non_invalid = 'skip'\n",

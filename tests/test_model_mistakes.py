@@ -207,3 +207,16 @@ def test_a_key_written_below_another_tables_header_says_where_it_goes() -> None:
         "tiers.id_column: must be a number (the tier's lowest score), not 'id' "
         f"{moved}'id_column' goes under [model])",
     ]
+
+
+def test_a_format_or_spellings_on_a_field_not_declared_their_type_say_what_to_add() -> None:
+    fields = "[fields.d]\nformat = '%d/%m/%Y'\n[fields.n]\ntype = 'int'\ntrue_values = ['si']\n"
+    text = HEADER + fields
+    text += (
+        "[[rules]]\nname = 'r'\npoints = 1\nwhen = { field = 'd', op = 'within_days', value = 7 }\n"
+    )
+    assert problems_of(text) == [
+        'fields.d.format: only applies to a field declared type = "date" (or "datetime"): '
+        "add that line to [fields.d]",
+        'fields.n.true_values: only applies to a field declared type = "bool", and this one is int',
+    ]

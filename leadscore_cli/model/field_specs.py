@@ -68,7 +68,12 @@ def parse_fields(
             ftype = None
         fmt = text_value(spec, "format", path, problems)
         if fmt is not None and ftype not in ("date", "datetime"):
-            problems.add(join(path, "format"), "only applies to fields of type date or datetime")
+            problems.add(
+                join(path, "format"), only_for(ftype, 'type = "date" (or "datetime")', path)
+            )
+        for key in ("true_values", "false_values"):
+            if key in spec and ftype not in (None, "bool"):
+                problems.add(join(path, key), only_for(ftype, 'type = "bool"', path))
         on_invalid = spec.get("on_invalid", "error")
         if on_invalid not in ("error", "null"):
             problems.add(
@@ -93,6 +98,13 @@ def parse_fields(
             )
         )
     return null_values, tuple(specs)
+
+
+def only_for(ftype: str | None, wanted: str, path: str) -> str:
+    """Why a key that reads one type of value does nothing on this field."""
+    if ftype is None:
+        return f"only applies to a field declared {wanted}: add that line to [{path}]"
+    return f"only applies to a field declared {wanted}, and this one is {ftype}"
 
 
 def lowered(
