@@ -220,3 +220,46 @@ def test_a_format_or_spellings_on_a_field_not_declared_their_type_say_what_to_ad
         "add that line to [fields.d]",
         'fields.n.true_values: only applies to a field declared type = "bool", and this one is int',
     ]
+
+
+# ------------------------------------------- TOML itself
+
+
+def test_a_pattern_whose_backslashes_toml_read_as_escapes_is_refused() -> None:
+    text = HEADER + "[[rules]]\nname = 'r'\npoints = 1\n"
+    text += 'when = { field = "title", op = "matches", value = "\\bvp\\b" }\n'
+    assert only(problems_of(text)) == (
+        "rules[0].when.value: in double quotes TOML reads \\b as a control character that no "
+        "cell holds: write the text in single quotes, where a backslash stays one ('\\bvp\\b')"
+    )
+
+
+def test_the_same_pattern_in_single_quotes_fires(run: Run, tmp_path: Path) -> None:
+    rule = "[[rules]]\nname = 'r'\npoints = 5\n"
+    rule += "when = { field = 'title', op = 'matches', value = '\\bvp\\b' }\n"
+    model = write(tmp_path, "m.toml", HEADER + rule)
+    data = write(tmp_path, "leads.csv", LEADS)
+    result = run("score", data, "-m", model, "-o", "-", "-q")
+    assert [line.split(",")[3] for line in result.stdout.splitlines()[1:]] == ["5", "0"]
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("[model]\nname = starter\n", '(text goes in quotes: "starter")'),
+        ("[model]\nname = 'x'\n[[rules]]\nflag = True\n", "(a boolean is true or false, "),
+        ("[model]\nname = \u201cx\u201d\n", "(write straight quotes, "),
+        (
+            "[[rules]]\nwhen = { field = 'x',\n  op = 'is_null' }\n",
+            "(an inline table { ... } must end on the line it starts: ",
+        ),
+        ("[[rules]]\nwhen = { field = 'x', op = 'is_null', }\n", "has no comma after its last"),
+        ("[model]\nname = 'x'\nname = 'y'\n", "(a key is set twice in the same table)"),
+        ("[model]\n[model]\n", "merge the two; only [[rules]] may repeat)"),
+        ('[[rules]]\nwhen = { value = "\\d+" }\n', "write a regular expression in single quotes"),
+    ],
+)
+def test_a_toml_syntax_error_says_what_was_likely_meant(text: str, hint: str) -> None:
+    problem = only(problems_of(text))
+    assert problem.startswith("TOML syntax error: ") and "(at line " in problem
+    assert hint in problem

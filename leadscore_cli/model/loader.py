@@ -37,6 +37,7 @@ from leadscore_cli.model.schema import (
     added_columns,
 )
 from leadscore_cli.model.score_tables import parse_caps, parse_grading, parse_handoff, parse_tiers
+from leadscore_cli.model.toml_hints import syntax_hint
 
 
 def load_model(path: str | Path) -> Model:
@@ -60,7 +61,9 @@ def parse_model(text: str, *, source: Path | None = None) -> Model:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ModelError(f"TOML syntax error: {exc}", path=source) from None
+        raise ModelError(
+            f"TOML syntax error: {exc}{syntax_hint(text, str(exc))}", path=source
+        ) from None
     return model_from_dict(data, source=source)
 
 

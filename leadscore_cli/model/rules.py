@@ -350,10 +350,31 @@ def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
         problems.add(path, f"mixes {kinds}: every value of '{op}' must be of one kind")
     elif op == "between" and value[0] > value[1]:
         problems.add(path, f"low ({shown(value[0])}) is above high ({shown(value[1])})")
+    elif escaped := escape_problem(value):
+        problems.add(path, escaped)
     elif op == "matches":
         check_regex(value, path, problems)
     elif op in TEXT_OPERATORS:
         check_needles(op, value, path, problems)
+
+
+# What TOML reads `\b` and `\f` as in a double-quoted string: characters no export cell
+# holds, where the author meant a regex word boundary or the letters of a path.
+READ_ESCAPES = {"\b": "\\b", "\f": "\\f"}
+
+
+def escape_problem(value: Any) -> str | None:
+    """Why a text value holds a character TOML made of an escape, with the text to write."""
+    for text in value if isinstance(value, list) else [value]:
+        found = [w for c, w in READ_ESCAPES.items() if isinstance(text, str) and c in text]
+        if found:
+            for char, written in READ_ESCAPES.items():
+                text = text.replace(char, written)
+            return (
+                f"in double quotes TOML reads {found[0]} as a control character that no cell "
+                f"holds: write the text in single quotes, where a backslash stays one ('{text}')"
+            )
+    return None
 
 
 # The operator that takes a list where these take one value.
