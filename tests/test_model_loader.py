@@ -534,19 +534,19 @@ def test_regex_valid_in_rust_is_accepted() -> None:
         ("{ field = 'x', op = 'not_null', value = 'x' }", "'not_null' takes no value"),
         (
             "{ field = 'x', op = 'within_days', value = -1 }",
-            "'within_days' needs a number of days (0 to 36,500), not -1",
+            "'within_days' needs a whole number of days (0 to 36,500), not -1",
         ),
         (
             "{ field = 'x', op = 'older_than_days', value = '30' }",
-            "'older_than_days' needs a number of days (0 to 36,500), not '30'",
+            "'older_than_days' needs a whole number of days (0 to 36,500), not '30'",
         ),
         (
             "{ field = 'x', op = 'within_days', value = 100_000_000 }",
-            "'within_days' needs a number of days (0 to 36,500), not 100000000",
+            "'within_days' needs a whole number of days (0 to 36,500), not 100000000",
         ),
         (
             "{ field = 'x', op = 'within_days', value = nan }",
-            "'within_days' needs a number of days (0 to 36,500), not nan",
+            "'within_days' needs a whole number of days (0 to 36,500), not nan",
         ),
     ],
 )

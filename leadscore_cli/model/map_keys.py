@@ -8,7 +8,6 @@ value the author meant silently gets the default instead.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 
 from leadscore_cli.model.problems import Problems, shown, shown_key
@@ -54,10 +53,10 @@ def key_type_problem(
     text = key.strip()
     if ftype in ("int", "float"):
         number = number_key(text)
-        if number is not None and math.isfinite(number):
+        if number is not None:
             return None
         plain = number_key(NUMBER_JUNK.sub("", text))
-        instead = f" (write {shown(plain)})" if plain is not None and math.isfinite(plain) else ""
+        instead = f" (write {shown(plain)})" if plain is not None else ""
         return f"and a key on it must be a plain number{instead}"
     if ftype == "bool":
         if (text if case_sensitive else text.lower()) in ("true", "false"):

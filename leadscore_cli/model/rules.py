@@ -309,7 +309,8 @@ def parse_leaf(data: Mapping[str, Any], path: str, problems: Problems) -> Condit
 
 
 def is_days(value: Any) -> bool:
-    return is_number(value) and 0 <= value <= MAX_DAYS
+    """A window in whole days: ages are counted in calendar days, so 1.5 could only mean 1."""
+    return is_number(value) and 0 <= value <= MAX_DAYS and float(value).is_integer()
 
 
 def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
@@ -323,8 +324,8 @@ def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
             lambda v: isinstance(v, list) and len(v) == 2 and all(is_orderable(x) for x in v),
             "a list of two numbers or dates [low, high]",
         ),
-        "within_days": (is_days, f"a number of days (0 to {MAX_DAYS:,})"),
-        "older_than_days": (is_days, f"a number of days (0 to {MAX_DAYS:,})"),
+        "within_days": (is_days, f"a whole number of days (0 to {MAX_DAYS:,})"),
+        "older_than_days": (is_days, f"a whole number of days (0 to {MAX_DAYS:,})"),
         "matches": (lambda v: isinstance(v, str), "a regular expression string"),
     }
     for text_op in TEXT_OPERATORS[:3]:
@@ -435,8 +436,7 @@ def value_kind(value: Any) -> str:
 
 
 def is_scalar(value: Any) -> bool:
-    """A value a cell can equal: nan equals nothing, and an infinite number is no cell's."""
-    return isinstance(value, str | bool) or is_number(value)
+    return isinstance(value, str | int | float)  # bool is an int
 
 
 def is_scalar_list(value: Any) -> bool:
