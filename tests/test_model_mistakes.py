@@ -262,3 +262,12 @@ def test_a_window_of_part_of_a_day_is_refused() -> None:
         .when.value
         == 30.0
     )
+
+
+def test_a_handoff_without_tiers_says_to_add_them() -> None:
+    text = HEADER + "[handoff]\ntiers = ['sql', 'mql']\n"
+    text += "[[rules]]\nname = 'r'\npoints = 1\nwhen = { field = 'x', op = 'is_null' }\n"
+    assert only(problems_of(text)) == (
+        "handoff.tiers: names tiers, but [tiers] defines none: add [tiers] (e.g. sql = 75, "
+        "mql = 50, cold = 0), or drop [handoff]"
+    )

@@ -176,6 +176,13 @@ def parse_handoff(data: Any, tiers: tuple[Tier, ...], problems: Problems) -> tup
     problems.unknown_keys(data, HANDOFF_KEYS, "handoff")
     names = string_list(data.get("tiers", []), "handoff.tiers", problems)
     known = tuple(t.name for t in tiers)
+    if names and not known:
+        problems.add(
+            "handoff.tiers",
+            "names tiers, but [tiers] defines none: add [tiers] (e.g. sql = 75, mql = 50, "
+            "cold = 0), or drop [handoff]",
+        )
+        return names
     for name in names:
         if name not in known:
             problems.add("handoff.tiers", f"unknown tier {name!r}{did_you_mean(name, known)}")
