@@ -15,6 +15,7 @@ from tests.test_model_loader import HEADER, only, problems_of
 
 Run = Callable[..., Result]
 LEADS = "id,n,title\n1,5,VP Sales\n2,12,Engineer\n"
+NULL_RULE = "[[rules]]\nname = 'r'\npoints = 1\nwhen = { field = 'x', op = 'is_null' }\n"
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -54,7 +55,7 @@ def test_a_rule_naming_a_column_that_a_field_renames_is_refused_with_the_field(
 def test_an_id_column_that_a_field_renames_is_refused_with_the_field() -> None:
     text = HEADER.replace("\n", "\nid_column = 'lead_id'\n", 1)
     text += "[fields.lid]\nsource = 'lead_id'\n"
-    text += "[[rules]]\nname = 'a'\npoints = 1\nwhen = { field = 'x', op = 'is_null' }\n"
+    text += NULL_RULE
     assert only(problems_of(text)) == (
         "model.id_column: 'lead_id' is the export column that [fields.lid] reads "
         "(source = 'lead_id'), so the model knows it as 'lid': write id_column = 'lid'"
@@ -125,7 +126,7 @@ def test_a_wrong_value_is_reported_once_without_a_type_conflict_following() -> N
 
 def test_a_bad_tier_does_not_hide_that_the_lowest_tier_misses_0() -> None:
     text = HEADER + "[tiers]\nsql = 75\nmql = '50'\ncold = 10\n"
-    text += "[[rules]]\nname = 'a'\npoints = 1\nwhen = { field = 'x', op = 'is_null' }\n"
+    text += NULL_RULE
     assert problems_of(text) == [
         "tiers.mql: must be a number (the tier's lowest score), not '50'",
         "tiers.cold: the lowest tier must start at 0 so every lead gets a tier "
@@ -183,7 +184,7 @@ def test_a_name_outside_ascii_is_refused_as_such_with_a_name_that_would_do() -> 
 
 def test_a_key_written_below_another_tables_header_says_where_it_goes() -> None:
     text = HEADER + "[tiers]\nhot = 50\ncold = 0\nid_column = 'id'\n"
-    text += "[[rules]]\nname = 'r'\npoints = 1\nwhen = { field = 'x', op = 'is_null' }\n"
+    text += NULL_RULE
     text += "scale = 'rescale'\n"
     moved = "(in TOML a key belongs to the [table] whose header is above it: "
     assert problems_of(text) == [
@@ -266,7 +267,7 @@ def test_a_window_of_part_of_a_day_is_refused() -> None:
 
 def test_a_handoff_without_tiers_says_to_add_them() -> None:
     text = HEADER + "[handoff]\ntiers = ['sql', 'mql']\n"
-    text += "[[rules]]\nname = 'r'\npoints = 1\nwhen = { field = 'x', op = 'is_null' }\n"
+    text += NULL_RULE
     assert only(problems_of(text)) == (
         "handoff.tiers: names tiers, but [tiers] defines none: add [tiers] (e.g. sql = 75, "
         "mql = 50, cold = 0), or drop [handoff]"
