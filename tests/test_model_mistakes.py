@@ -272,3 +272,13 @@ def test_a_handoff_without_tiers_says_to_add_them() -> None:
         "handoff.tiers: names tiers, but [tiers] defines none: add [tiers] (e.g. sql = 75, "
         "mql = 50, cold = 0), or drop [handoff]"
     )
+
+
+def test_a_category_spelt_in_another_case_is_refused() -> None:
+    text = HEADER + NULL_RULE.replace("points", "category = 'engagement'\npoints")
+    text += NULL_RULE.replace("'r'", "'s'").replace("points", "category = 'Engagement'\npoints")
+    assert only(problems_of(text)) == (
+        "rules[1].category: 'Engagement' differs from the category 'engagement' only in case, "
+        "so it would be a category of its own (columns score_engagement and "
+        "score_Engagement): write 'engagement'"
+    )

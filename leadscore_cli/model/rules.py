@@ -62,6 +62,7 @@ def parse_rules(data: Any, problems: Problems) -> tuple[Rule, ...]:
         return ()
     rules: list[Rule] = []
     seen: set[str] = set()
+    categories: dict[str, str] = {}  # lower case -> the category's first spelling
     for index, raw in enumerate(data):
         path = f"rules[{index}]"
         if not isinstance(raw, dict):
@@ -73,8 +74,21 @@ def parse_rules(data: Any, problems: Problems) -> tuple[Rule, ...]:
         if rule.name in seen:
             problems.add(join(path, "name"), f"duplicate rule name {rule.name!r}")
         seen.add(rule.name)
+        first = categories.setdefault(rule.category.lower(), rule.category)
+        if first != rule.category:
+            problems.add(join(path, "category"), category_case_problem(rule.category, first))
         rules.append(rule)
     return tuple(rules)
+
+
+def category_case_problem(category: str, first: str) -> str:
+    """Two spellings of one category are two subtotals, capped and graded apart, in columns
+    that spreadsheets and warehouses ignoring case take for one."""
+    return (
+        f"{category!r} differs from the category {first!r} only in case, so it would be a "
+        f"category of its own (columns {category_column(first)} and "
+        f"{category_column(category)}): write {shown(first)}"
+    )
 
 
 def parse_rule(raw: Mapping[str, Any], path: str, problems: Problems) -> Rule | None:
