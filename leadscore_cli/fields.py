@@ -156,7 +156,11 @@ def resolve_field_types(
             types[name] = ftype
         elif len(by_need) > 1:
             listed = ", ".join(f"{need} in {' and '.join(at)}" for need, at in by_need.items())
-            problems.append(f"fields.{name}: used as {listed}; declare its type in [fields.{name}]")
+            problems.append(
+                f"fields.{name}: used as {listed}; a field is read as one type, so make its "
+                f"uses agree (with type declared in [fields.{name}], the uses that do not fit "
+                "it are listed)"
+            )
         else:
             need = next(iter(by_need), "text")
             types[name] = TYPE_FOR_NEED[need]

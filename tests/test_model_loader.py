@@ -1009,7 +1009,8 @@ def test_conflicting_field_uses_without_declared_type() -> None:
     )
     assert only(problems_of(text)) == (
         "fields.x: used as number in rules[0].when (gte), text in rules[1].when (contains), "
-        "date in rules[2].when (within_days); declare its type in [fields.x]"
+        "date in rules[2].when (within_days); a field is read as one type, so make its uses agree "
+        "(with type declared in [fields.x], the uses that do not fit it are listed)"
     )
 
 

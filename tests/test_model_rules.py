@@ -152,7 +152,8 @@ def test_every_use_of_each_kind_is_listed_when_uses_disagree() -> None:
     text = HEADER + contains_rule("a") + gte + contains_rule("b")
     assert only(problems_of(text)) == (
         "fields.x: used as text in rules[0].when (contains) and rules[2].when (contains), "
-        "number in rules[1].when (gte); declare its type in [fields.x]"
+        "number in rules[1].when (gte); a field is read as one type, so make its uses agree "
+        "(with type declared in [fields.x], the uses that do not fit it are listed)"
     )
 
 
