@@ -282,3 +282,15 @@ def test_a_category_spelt_in_another_case_is_refused() -> None:
         "so it would be a category of its own (columns score_engagement and "
         "score_Engagement): write 'engagement'"
     )
+
+
+def test_a_condition_at_rule_level_and_points_on_a_lookup_say_where_they_go() -> None:
+    text = HEADER + "[[rules]]\nname = 'a'\npoints = 1\nfield = 'n'\nop = 'gte'\nvalue = 1\n"
+    text += "[[rules]]\nname = 'b'\npoints = 5\nfield = 'industry'\nmap = { software = 10 }\n"
+    assert problems_of(text) == [
+        "rules[0]: a rule needs exactly one of 'when', 'map' or 'bands' (found none): a "
+        "condition's field, op and value go inside when, as in "
+        'when = { field = "visits", op = "gte", value = 5 }',
+        "rules[1].points: a lookup rule gives the points its map or bands list, and default "
+        "and missing for the rest: it has no points of its own",
+    ]

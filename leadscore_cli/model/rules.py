@@ -49,6 +49,14 @@ LOOKUP_RULE_KEYS = (*RULE_COMMON_KEYS, "field", "default", "missing", "case_sens
 LEAF_KEYS = ("field", "op", "value", "case_sensitive")
 DECAY_KEYS = ("field", "half_life_days", "lifespan_days", "if_missing")
 BAND_KEYS = ("min", "max", "points")
+LEAF_AT_RULE_HINT = (
+    ": a condition's field, op and value go inside when, as in "
+    'when = { field = "visits", op = "gte", value = 5 }'
+)
+LOOKUP_POINTS_PROBLEM = (
+    "a lookup rule gives the points its map or bands list, and default and missing for "
+    "the rest: it has no points of its own"
+)
 # A date or date-time as TOML writes it: in quotes it is text, which no order compares.
 ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+)?$")
 
@@ -109,12 +117,22 @@ def parse_rule(raw: Mapping[str, Any], path: str, problems: Problems) -> Rule | 
     kinds = [k for k in ("when", "map", "bands") if k in raw]
     if len(kinds) != 1:
         found = " and ".join(kinds) if kinds else "none"
-        problems.add(path, f"a rule needs exactly one of 'when', 'map' or 'bands' (found {found})")
+        problems.add(
+            path,
+            f"a rule needs exactly one of 'when', 'map' or 'bands' (found {found})"
+            + (LEAF_AT_RULE_HINT if not kinds and "op" in raw else ""),
+        )
+        leaf_keys = ("op", "value") if not kinds and "op" in raw else ()
         problems.unknown_keys(
-            raw, (*WHEN_RULE_KEYS, "map", "bands", "field", "default", "missing"), path
+            raw,
+            (*WHEN_RULE_KEYS, "map", "bands", "field", "default", "missing", *leaf_keys),
+            path,
         )
         return None
     kind = kinds[0]
+    if kind != "when" and "points" in raw:
+        problems.add(join(path, "points"), LOOKUP_POINTS_PROBLEM)
+        raw = {key: value for key, value in raw.items() if key != "points"}
     decay = parse_decay(raw["decay"], join(path, "decay"), problems) if "decay" in raw else None
     description = text_value(raw, "description", path, problems)
     common = {"name": name or "", "category": category, "decay": decay, "description": description}
