@@ -61,7 +61,7 @@ from leadscore_cli.score_run import (
 from leadscore_cli.scoring import plan_from_scores, plan_scoring
 from leadscore_cli.scoring.columns import SCORE, TIER
 from leadscore_cli.scoring.inputs import has_scores, hint_for, without_scores
-from leadscore_cli.summary import noun_for
+from leadscore_cli.summary import counted, noun_for
 from leadscore_cli.writers import (
     check_destination,
     check_segment_folder,
@@ -362,12 +362,14 @@ def check_folder_destination(dest: str, inputs: list[Path | None], model: Model)
 
 
 def unreadable_scores_check(
-    frame: pl.LazyFrame, model: Model, source_name: str
+    frame: pl.LazyFrame, model: Model, source_name: str, *, blank_stops: bool = True
 ) -> tuple[pl.LazyFrame, Callable[[list[pl.DataFrame]], None]]:
     """A frame counting score values that are not numbers, and the check stopping on them.
 
     Scores read from a file `score` wrote are cast to numbers; a value that cannot be
-    read would otherwise become null and silently land in the lowest tier and grade.
+    read would otherwise become null and silently land in the lowest tier and grade. A
+    blank score would too, so with `blank_stops` (grade, which labels every row) it stops
+    the run as well; `threshold` leaves such leads out and says so instead.
     """
     columns = [SCORE, *(category_column(c) for c in model.categories)]
     bad = {
@@ -378,6 +380,8 @@ def unreadable_scores_check(
         *(bad[c].sum().alias(f"invalid:{c}") for c in columns),
         *(pl.col(c).filter(bad[c]).first().cast(pl.String).alias(f"example:{c}") for c in columns),
         *(bad[c].arg_true().first().alias(f"row:{c}") for c in columns),
+        *(pl.col(c).null_count().alias(f"blank:{c}") for c in columns),
+        *(pl.col(c).is_null().arg_true().first().alias(f"blank_row:{c}") for c in columns),
     )
 
     def check(results: list[pl.DataFrame]) -> None:
@@ -387,6 +391,9 @@ def unreadable_scores_check(
             for c in columns
             if int(stats[f"invalid:{c}"][0] or 0)
         ]
+        blank = [c for c in columns if int(stats[f"blank:{c}"][0] or 0)]
+        if blank_stops and blank:
+            problems.append(blank_scores_problem(blank, stats))
         if problems:
             raise DataError("; ".join(problems), path=source_name, problems=problems)
 
@@ -400,4 +407,15 @@ def unreadable_scores_problem(column: str, stats: pl.DataFrame) -> str:
     return (
         f"column {column!r}: {count} {what}, first {stats[f'example:{column}'][0]!r} "
         f"at row {int(stats[f'row:{column}'][0]) + 1}"
+    )
+
+
+def blank_scores_problem(columns: list[str], stats: pl.DataFrame) -> str:
+    """Which score columns have blank rows, the first of them, and the way out."""
+    first = min(int(stats[f"blank_row:{c}"][0]) for c in columns)
+    most = max(int(stats[f"blank:{c}"][0]) for c in columns)
+    names = ", ".join(repr(c) for c in columns)
+    return (
+        f"{counted(most, 'row')} {noun_for(most, 'has', 'have')} no value in score column(s) "
+        f"{names}, first at row {first + 1}: pass --rescore to score the leads with the model"
     )

@@ -35,7 +35,7 @@ from leadscore_cli.score_run import (
 from leadscore_cli.scoring import plan_scoring
 from leadscore_cli.scoring.columns import SCORE
 from leadscore_cli.scoring.inputs import has_scores, hint_for, source_of, without_scores
-from leadscore_cli.summary import counted
+from leadscore_cli.summary import counted, noun_for
 from leadscore_cli.thresholds import (
     Cutoff,
     CutoffTable,
@@ -98,6 +98,8 @@ class ThresholdResult:
     positives: int
     negatives: int
     base_rate: float
+    missing: int  # leads with no known outcome, left out
+    unscored: int  # leads with a known outcome but no score, left out
     strategy: str
     strategy_value: float | None
     recommended: Cutoff | None
@@ -183,7 +185,9 @@ def find_thresholds(
         notes = rescored_note(source, model)
         if has_scores(columns, model) and not notes:
             scored = source.frame.with_columns(pl.col(SCORE).cast(pl.Float64, strict=False))
-            score_check, check = unreadable_scores_check(source.frame, model, source.name)
+            score_check, check = unreadable_scores_check(
+                source.frame, model, source.name, blank_stops=False
+            )
             frames.append(score_check)
             checks.append(check)
         else:
@@ -200,6 +204,7 @@ def find_thresholds(
         frames.append(
             outcome_check_frame(scored, options.outcome, dtype, positive, markers=markers)
         )
+        frames.append(unscored_count(scored))
         if options.date_column is not None:
             frames.append(date_range(scored, model, options.date_column, schema, source.name))
         results = run_guarded(source, lambda: pl.collect_all(frames))
@@ -209,13 +214,16 @@ def find_thresholds(
         offset = 1
     raise_outcome_problems(results[offset + 1], options.outcome, source.name)
     table = CutoffTable.from_buckets(results[offset])
-    warnings = check_classes(table, options.outcome, source.name)
+    missing = int(results[offset + 1]["missing"][0] or 0)
+    unscored = int(results[offset + 2]["unscored"][0] or 0)
+    warnings = unscored_warning(unscored) + check_classes(table, options.outcome, source.name)
     span = None
     if options.date_column is not None:
-        span = read_span(results[offset + 2], model, options.date_column, source.name)
+        span = read_span(results[offset + 3], model, options.date_column, source.name)
         warnings += span.skipped_warnings(options.date_column)
     result = recommend(table, options, span)
     result.model, result.input, result.outcome = model.name, source.name, options.outcome
+    result.missing, result.unscored = missing, unscored
     result.warnings = notes + warnings + result.warnings
     if options.tiers is not None:
         model_names = [t.name for t in model.tiers]
@@ -233,6 +241,21 @@ def find_thresholds(
         write_model(tiered, destination, source.name, result, options.as_of)
         result.written = destination
     return result
+
+
+def unscored_count(scored: pl.LazyFrame) -> pl.LazyFrame:
+    """Leads with a known outcome but no score (a blank in a scored file): left out."""
+    unscored = pl.col(OUTCOME).is_not_null() & pl.col(SCORE).is_null()
+    return scored.select(unscored.sum().alias("unscored"))
+
+
+def unscored_warning(unscored: int) -> list[str]:
+    if not unscored:
+        return []
+    return [
+        f"{counted(unscored, 'lead')} with a known outcome {noun_for(unscored, 'has', 'have')} "
+        f"no score: {noun_for(unscored, 'it is', 'they are')} left out of every cutoff"
+    ]
 
 
 def date_range(
@@ -321,6 +344,8 @@ def recommend(
         positives=table.positives,
         negatives=table.negatives,
         base_rate=round(table.base_rate, 6),
+        missing=0,
+        unscored=0,
         strategy=strategy,
         strategy_value=value,
         recommended=None if cutoff is None else table.row(cutoff),

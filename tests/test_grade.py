@@ -268,6 +268,27 @@ def test_unreadable_scores_in_a_scored_file_stop_the_run(run, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("column", ["score", "score_fit"])
+def test_blank_scores_in_a_scored_file_stop_the_run(run, tmp_path, column):
+    source = tmp_path / "tiny.csv"
+    tiny_leads().write_csv(source)
+    model = write_model(tmp_path, TIERS)
+    scored = tmp_path / "scored.csv"
+    assert run("score", source, "-m", model, "-o", scored, "-q").exit_code == 0
+    blanked = tmp_path / "blanked.csv"
+    pl.read_csv(scored, infer_schema=False).with_columns(
+        pl.when(pl.col("lead_id").is_in(["L02", "L05"])).then(None).otherwise(column).alias(column)
+    ).write_csv(blanked)
+    out = tmp_path / "graded.csv"
+    result = run("grade", blanked, "-m", model, "-o", out)
+    # a lead with no score is not a cold lead: L02 (score 90) would be labelled `cold`
+    assert_clean_failure(result, EXIT_DATA, f"'{column}'", "2 rows", "row 2", "--rescore")
+    assert not out.exists()
+    rescored = run("grade", blanked, "-m", model, "-o", out, "-q", "--rescore")
+    assert rescored.exit_code == 0, rescored.stderr
+    assert labels(pl.read_csv(out), "tier") == TIER_NAMES
+
+
 # ----------------------------------------------------------------- --split-by
 
 

@@ -770,6 +770,30 @@ def test_unreadable_scores_in_the_history_stop_the_run(run, files, tmp_path):
     assert_clean_failure(result, EXIT_DATA, "'score'", "'high'", "row 8")
 
 
+def test_leads_left_out_are_counted_and_blank_scores_warned(run, files, tmp_path):
+    source, model = files
+    frame = pl.read_csv(source, infer_schema=False)
+    gaps = tmp_path / "gaps.csv"
+    frame.with_columns(
+        # H0000 (score 90, converted): no outcome; H0001 (90, converted): no score
+        pl.when(pl.col("lead_id") == "H0000").then(None).otherwise("converted").alias("converted"),
+        pl.when(pl.col("lead_id") == "H0001").then(None).otherwise("score").alias("score"),
+    ).write_csv(gaps)
+    report = threshold_json(run, gaps, "-m", model, "--outcome", "converted")
+    assert (report["rows"], report["positives"], report["missing"], report["unscored"]) == (
+        398,
+        58,
+        1,
+        1,
+    )
+    assert any("1 lead with a known outcome has no score" in w for w in report["warnings"])
+    text = run("threshold", gaps, "-m", model, "--outcome", "converted")
+    assert "398 leads with a known outcome" in text.stderr
+    assert "1 lead with no known outcome left out" in text.stderr
+    whole = threshold_json(run, source, "-m", model, "--outcome", "converted")
+    assert (whole["missing"], whole["unscored"]) == (0, 0)
+
+
 @pytest.mark.parametrize(
     "args",
     [

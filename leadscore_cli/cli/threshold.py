@@ -80,6 +80,17 @@ def tiers_table(result: ThresholdResult) -> Table:
     return table
 
 
+def population_line(result: ThresholdResult) -> str:
+    """The leads the cutoffs count, and those left out for having no known outcome."""
+    line = (
+        f"{counted(result.rows, 'lead')} with a known outcome: {result.positives:,} converted "
+        f"(base rate {result.base_rate:.1%})"
+    )
+    if result.missing:
+        line += f"; {counted(result.missing, 'lead')} with no known outcome left out"
+    return line
+
+
 def span_line(result: ThresholdResult, per: str, date_column: str) -> str:
     """How many periods --capacity counts over, and the dates it could not read."""
     line = f"Periods: {result.periods:.1f} {noun_for(result.periods or 0, per)} of {date_column}"
@@ -214,11 +225,7 @@ def threshold(
             return
         if quiet:
             return
-        stderr.print(
-            f"{counted(result.rows, 'lead')} with a known outcome: {result.positives:,} converted "
-            f"(base rate {result.base_rate:.1%})",
-            highlight=False,
-        )
+        stderr.print(population_line(result), highlight=False)
         stderr.print(cutoff_table(result))
         if result.periods is not None:
             stderr.print(span_line(result, per or "day", date_column or ""), highlight=False)
