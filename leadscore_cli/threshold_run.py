@@ -47,6 +47,7 @@ from leadscore_cli.thresholds import (
     by_target_rate,
     check_classes,
     count_periods,
+    fewest_sent,
     recommend_tiers,
     tier_names,
 )
@@ -334,8 +335,16 @@ def recommend(
         cutoff = by_capacity(table, value or 0, periods or 1.0)
     else:
         cutoff = best_ks(table)
-    if cutoff is None:
+    if cutoff is None and strategy == "max_ks":
+        warnings.append(
+            "no cutoff separates converters from the rest: at every cutoff the share of "
+            "converters passing is no larger than the share of other leads (KS 0 or below), "
+            "so none is recommended"
+        )
+    elif cutoff is None:
         warnings.append(f"no cutoff on the 0-100 scale meets {strategy} = {value}")
+    elif strategy == "capacity" and not table.leads[cutoff]:
+        warnings += nothing_sent_warning(table, value or 0, periods or 1.0)
     return ThresholdResult(
         model="",
         input="",
@@ -354,6 +363,18 @@ def recommend(
         unreadable_dates=None if span is None else span.unreadable,
         warnings=warnings,
     )
+
+
+def nothing_sent_warning(table: CutoffTable, capacity: float, periods: float) -> list[str]:
+    """--capacity below what any cutoff sends: the cutoff found sends no lead at all."""
+    fewest = fewest_sent(table)
+    if fewest is None:
+        return []
+    cutoff, leads = fewest
+    return [
+        f"every cutoff that sends any lead sends more than --capacity {capacity:g} per period "
+        f"(cutoff {cutoff} sends {leads / periods:,.4g}): the recommended cutoff sends none"
+    ]
 
 
 def with_tiers(model: Model, result: ThresholdResult) -> Model:
