@@ -297,9 +297,12 @@ def grade_to_output(
                 "tier": str(row[TIER]),
                 "count": int(row["count"]),
                 "converted": converted if outcome is not None else None,
+                "known": known if outcome is not None else None,
                 "rate": round(converted / known, 4) if outcome is not None and known else None,
             }
         )
+    if outcome is not None:
+        warnings += unknown_outcomes_warning(cells, options.outcome)
     summary = GradeSummary(
         model=model.name,
         model_version=model.version,
@@ -323,6 +326,19 @@ def grade_to_output(
         summary.warnings += handoff_warnings
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def unknown_outcomes_warning(cells: list[dict], column: str | None) -> list[str]:
+    """Rates are over the leads with a known outcome; say so when some have none, or a
+    cell's `count` and its rate would seem to disagree."""
+    known = sum(c["known"] for c in cells)
+    unknown = sum(c["count"] for c in cells) - known
+    if not unknown:
+        return []
+    return [
+        f"{counted(unknown, 'lead')} {noun_for(unknown, 'has', 'have')} no known outcome in "
+        f"{column!r}: conversion rates are over the {counted(known, 'lead')} that have one"
+    ]
 
 
 def other_model_warning(source: Source, model: Model) -> list[str]:

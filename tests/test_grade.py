@@ -559,6 +559,35 @@ def test_matrix_adds_up_and_rates_match_a_hand_count(run, tmp_path, args, is_pos
     assert sum(cell["converted"] for cell in summary["matrix"]) == int(hits.sum())
 
 
+def test_rates_are_over_known_outcomes_and_the_unknown_are_counted(run, tmp_path):
+    source = tmp_path / "tiny.csv"
+    # L01 and L03 (both sql, grade A, converted) lose their outcome
+    tiny_leads().with_columns(
+        pl.when(pl.col("lead_id").is_in(["L01", "L03"]))
+        .then(None)
+        .otherwise("converted")
+        .alias("converted")
+    ).write_csv(source)
+    model = write_model(tmp_path, TIERS)
+    out = tmp_path / "g.csv"
+    args = ("grade", source, "-m", model, "-o", out, "--as-of", AS_OF, "--outcome", "converted")
+    summary = json.loads(run(*args, "--json").stdout)
+    graded = pl.read_csv(out)
+    for cell in summary["matrix"]:
+        inside = graded.filter(
+            (pl.col("grade") == cell["grade"]) & (pl.col("tier") == cell["tier"])
+        )
+        known = inside.filter(pl.col("converted").is_not_null())
+        assert (cell["count"], cell["known"]) == (len(inside), len(known))
+        assert cell["converted"] == known["converted"].sum()
+        expected = round(cell["converted"] / len(known), 4) if len(known) else None
+        assert cell["rate"] == pytest.approx(expected)
+    assert sum(cell["known"] for cell in summary["matrix"]) == 14
+    warning = "2 leads have no known outcome in 'converted': conversion rates are over the 14"
+    assert any(warning in w for w in summary["warnings"])
+    assert warning in run(*args).stderr
+
+
 def test_terminal_matrix_without_outcome(run, tmp_path):
     source = tmp_path / "tiny.csv"
     tiny_leads().write_csv(source)
