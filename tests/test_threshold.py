@@ -721,6 +721,17 @@ def test_write_with_tiers_names_them_from_the_model(run, tmp_path):
     assert pl.read_csv(out)["tier"].to_list() == ["warm", "cold", "cold", "cold"]
 
 
+def test_write_to_stdout_gives_the_model_alone(run, files):
+    source, model = files
+    args = ("threshold", source, "-m", model, "--outcome", "converted", "--write", "-")
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    assert parse_model(result.stdout).tiers[0].min_score == 50  # the largest KS, by hand
+    assert "to <stdout>" in result.stderr
+    # --json would print its object into the same stream as the model
+    assert_clean_failure(run(*args, "--json"), EXIT_USAGE, "--json", "--write -")
+
+
 def test_write_to_the_model_read_is_refused(run, files, tmp_path):
     source, model = files
     before = model.read_bytes()

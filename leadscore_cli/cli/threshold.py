@@ -25,6 +25,7 @@ from leadscore_cli.cli.common import (
     stderr,
 )
 from leadscore_cli.cli.render import new_table, print_warning
+from leadscore_cli.errors import UsageError
 from leadscore_cli.summary import counted, noun_for
 
 if TYPE_CHECKING:  # the threshold search loads numpy: only `threshold` itself imports it
@@ -199,6 +200,8 @@ def threshold(
         leadscore threshold history.csv -m model.toml --outcome converted --tiers 3
     """
     with reporting_errors(debug):
+        if json_out and write == "-":
+            raise UsageError("--json prints to stdout, which --write - already uses for the model")
         loaded = read_model(model)
         from leadscore_cli.threshold_run import ThresholdOptions, find_thresholds
 
@@ -242,6 +245,7 @@ def threshold(
         if result.tiers:
             stderr.print(tiers_table(result))
         if result.written:
+            where = "<stdout>" if result.written == "-" else result.written
             stderr.print(
-                f"Wrote model with the new tiers to {result.written}", highlight=False, markup=False
+                f"Wrote model with the new tiers to {where}", highlight=False, markup=False
             )
