@@ -529,6 +529,17 @@ def test_ks_score_is_the_highest_cutoff_on_ties(tmp_path):
     assert outcome["ks"] == pytest.approx(1 / 3, abs=1e-6) and outcome["ks_score"] == 40.0
 
 
+def test_calibration_claims_no_rise_that_is_not_there(tmp_path):
+    data = tmp_path / "scored.csv"
+    # every band converts at 1/2: monotonic (the rate never falls), but it does not rise
+    data.write_text("score,converted\n5,t\n6,f\n55,t\n56,f\n95,t\n96,f\n")
+    result = invoke("report", data, "--outcome", "converted")
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "Conversion never falls from one band to the next higher one." in text
+    assert "rises" not in text
+
+
 def test_drift_bin_shares_are_the_smoothed_shares_psi_uses(full):
     bins = full["drift"]["score"]["bins"]
     total = sum(b["current"] for b in bins) + 0.5 * len(bins)
