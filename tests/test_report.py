@@ -480,6 +480,30 @@ def test_baseline_scored_by_another_model_is_scored_again(scored):
     assert any(scored in w and "scored again" in w for w in again["warnings"])
 
 
+def test_baseline_of_another_model_is_flagged_without_a_model(scored, tmp_path):
+    other = tmp_path / "simple.parquet"
+    edited_model = tmp_path / "b2b_edited.toml"
+    edited_model.write_text(B2B_MODEL.read_text() + "\n# an edit\n")
+    edited = tmp_path / "edited.parquet"
+    for model, out in ((SIMPLE_MODEL, other), (edited_model, edited)):
+        result = invoke("score", SAMPLE, "-m", model, "-o", out, "--as-of", AS_OF, "-q")
+        assert result.exit_code == 0, result.stderr
+
+    def warnings(baseline) -> list[str]:
+        result = invoke("report", scored, "--baseline", baseline, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)["warnings"]
+
+    assert any(
+        "starter 1.0.0" in w and "b2b-saas 1.0.0" in w and "two models" in w
+        for w in warnings(other)
+    )
+    assert any("one edit of b2b-saas 1.0.0" in w for w in warnings(edited))
+    assert warnings(scored) == []
+    terminal = invoke("report", scored, "--baseline", other)
+    assert "two models" in " ".join(terminal.stdout.split())
+
+
 def test_outcome_figures_are_over_leads_with_a_score(tmp_path):
     data = tmp_path / "scored.csv"
     pl.DataFrame(
