@@ -208,6 +208,18 @@ def test_markdown_and_terminal_files(scored, tmp_path):
     assert "Score histogram" in txt.read_text() and "\x1b[" not in txt.read_text()
 
 
+@pytest.mark.parametrize(
+    ("name", "start"),
+    [("r.json", '{\n  "schema_version"'), ("r.html", "<!DOCTYPE html>"), ("r.md", "# Lead")],
+)
+def test_output_extension_chooses_the_format_unless_given(scored, tmp_path, name, start):
+    out = tmp_path / name
+    assert invoke("report", scored, "-o", out, "-q").exit_code == 0
+    assert out.read_text().startswith(start)
+    assert invoke("report", scored, "-o", out, "-q", "--format", "terminal").exit_code == 0
+    assert out.read_text().startswith("Lead score report")
+
+
 # Loadable references only: the inlined plotly.js legitimately contains URL strings
 # (in comments, licence headers and code for features this page never uses), so the test
 # looks for what a browser would fetch, not for every "http" substring.
