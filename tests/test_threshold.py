@@ -257,6 +257,8 @@ def test_no_separation_recommends_no_cutoff_and_writes_no_model(run, files, tmp_
     report = threshold_json(run, reversed_history, "-m", model, "--outcome", "converted")
     assert report["recommended"] is None
     assert any("no cutoff separates converters" in w for w in report["warnings"])
+    # KS is signed here: at 51..90, 0 of 70 converters pass against 100 of 230 others
+    assert row_at(report, 60)["ks"] == pytest.approx(-100 / 230, abs=2e-6)
     new_model = tmp_path / "new.toml"
     result = run(
         "threshold", reversed_history, "-m", model, "--outcome", "converted", "--write", new_model
