@@ -8,6 +8,7 @@ the model; the created-to-converted days and a second model's score and tier
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -69,8 +70,9 @@ def validate_options(options: ReportOptions) -> None:
         raise UsageError("lead velocity (--created-column) needs --outcome")
     if options.fail_on_drift is not None and options.baseline is None:
         raise UsageError("--fail-on-drift needs --baseline")
-    if options.fail_on_drift is not None and options.fail_on_drift < 0:
-        raise UsageError("--fail-on-drift must be 0 or more, e.g. 0.25")
+    if options.fail_on_drift is not None and not 0 <= options.fail_on_drift < math.inf:
+        # NaN would never trip the gate, and neither NaN nor inf is JSON
+        raise UsageError("--fail-on-drift must be a number, 0 or more, e.g. 0.25")
     if options.compare_model is not None and options.outcome is None:
         raise UsageError("--compare-model compares how well scores predict: it needs --outcome")
 

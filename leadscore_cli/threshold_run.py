@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,8 +130,9 @@ def validate_options(options: ThresholdOptions) -> None:
     for name, value in (("--target-rate", options.target_rate), ("--recall", options.recall)):
         if value is not None and not 0 < value <= 1:
             raise UsageError(f"{name} must be a share between 0 and 1, e.g. 0.3; not {value}")
-    if options.capacity is not None and options.capacity <= 0:
-        raise UsageError("--capacity must be above 0")
+    if options.capacity is not None and not 0 < options.capacity < math.inf:
+        # NaN would match no cutoff, and neither NaN nor inf is JSON
+        raise UsageError(f"--capacity must be a number above 0, e.g. 50; not {options.capacity}")
     if (options.per is None) != (options.date_column is None):
         raise UsageError("--per and --date-column go together (leads per period need a date)")
     if options.per is not None and options.capacity is None:

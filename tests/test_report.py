@@ -395,6 +395,14 @@ def test_usage_errors(scored, args):
     assert result.stdout == "" and result.stderr.startswith("leadscore: usage error:")
 
 
+@pytest.mark.parametrize("limit", ["nan", "inf", "-0.1"])
+def test_fail_on_drift_must_be_a_finite_limit(scored, limit):
+    # NaN would never trip the gate; NaN and inf would make the JSON report invalid
+    result = invoke("report", scored, "--baseline", scored, "--fail-on-drift", limit)
+    assert result.exit_code == EXIT_USAGE, result.stderr
+    assert result.stdout == "" and "--fail-on-drift" in result.stderr
+
+
 def test_raw_export_without_a_model_is_a_usage_error():
     result = invoke("report", SAMPLE)
     assert result.exit_code == EXIT_USAGE

@@ -873,6 +873,8 @@ def test_leads_left_out_are_counted_and_blank_scores_warned(run, files, tmp_path
         ["--recall", "0.5", "--capacity", "10"],
         ["--target-rate", "1.5"],
         ["--capacity", "0"],
+        ["--capacity", "nan"],  # it would match no cutoff, and NaN is no JSON
+        ["--capacity", "inf"],
         ["--capacity", "10", "--per", "week"],  # --per needs --date-column
         ["--per", "week", "--date-column", "created_date"],  # and --capacity
         ["--tiers", "0"],
