@@ -377,6 +377,13 @@ def check_folder_destination(dest: str, inputs: list[Path | None], model: Model)
     check_segment_folder(dest, segment_values(model))
 
 
+def readable_score(column: str) -> pl.Expr:
+    """A score column as numbers, null where a value is not a finite number: NaN and inf
+    (a Parquet float, or the text `NaN`) would otherwise rank above every score."""
+    value = pl.col(column).cast(pl.Float64, strict=False)
+    return pl.when(value.is_finite()).then(value)
+
+
 def unreadable_scores_check(
     frame: pl.LazyFrame, model: Model, source_name: str, *, blank_stops: bool = True
 ) -> tuple[pl.LazyFrame, Callable[[list[pl.DataFrame]], None]]:
@@ -388,10 +395,7 @@ def unreadable_scores_check(
     the run as well; `threshold` leaves such leads out and says so instead.
     """
     columns = [SCORE, *(category_column(c) for c in model.categories)]
-    bad = {
-        c: pl.col(c).is_not_null() & pl.col(c).cast(pl.Float64, strict=False).is_null()
-        for c in columns
-    }
+    bad = {c: pl.col(c).is_not_null() & readable_score(c).is_null() for c in columns}
     counts = frame.select(
         *(bad[c].sum().alias(f"invalid:{c}") for c in columns),
         *(pl.col(c).filter(bad[c]).first().cast(pl.String).alias(f"example:{c}") for c in columns),

@@ -16,6 +16,7 @@ import polars as pl
 
 from leadscore_cli.errors import DataError, LeadscoreError, UsageError
 from leadscore_cli.fields import parse_field
+from leadscore_cli.grade_run import readable_score
 from leadscore_cli.grading import grade_expr, grading_of
 from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, Model, category_column
 from leadscore_cli.readers import Source
@@ -86,7 +87,7 @@ def prepare(source: Source, model: Model | None, as_of: dt.date) -> Prepared:
             raise UsageError(
                 f"{source.name} has no {SCORE!r} column: give -m MODEL to score it here"
             )
-        frame = source.frame.with_columns(pl.col(SCORE).cast(pl.Float64, strict=False).alias(S))
+        frame = source.frame.with_columns(readable_score(SCORE).alias(S))
         frame = frame.with_columns(
             column_or_null(schema, TIER).alias(T), column_or_null(schema, GRADE).alias(G)
         )
@@ -94,9 +95,7 @@ def prepare(source: Source, model: Model | None, as_of: dt.date) -> Prepared:
     checks: list[tuple[pl.LazyFrame, Check]] = []
     notes = rescored_note(source, model)
     if has_scores(columns, model) and not notes:
-        frame = source.frame.with_columns(
-            pl.col(c).cast(pl.Float64, strict=False) for c in score_columns(model)
-        )
+        frame = source.frame.with_columns(readable_score(c) for c in score_columns(model))
         scored_here = False
     else:
         export, _ = without_scores(source.frame, model)

@@ -16,7 +16,7 @@ import polars as pl
 
 from leadscore_cli.errors import DataError, OutputError, UsageError
 from leadscore_cli.fields import parse_field
-from leadscore_cli.grade_run import unreadable_scores_check
+from leadscore_cli.grade_run import readable_score, unreadable_scores_check
 from leadscore_cli.model.schema import Model, Tier
 from leadscore_cli.model.writer import dumps_model
 from leadscore_cli.outcome import (
@@ -187,7 +187,7 @@ def find_thresholds(
         # Another model's scores would become this model's cutoffs: scored again.
         notes = rescored_note(source, model)
         if has_scores(columns, model) and not notes:
-            scored = source.frame.with_columns(pl.col(SCORE).cast(pl.Float64, strict=False))
+            scored = source.frame.with_columns(readable_score(SCORE))
             score_check, check = unreadable_scores_check(
                 source.frame, model, source.name, blank_stops=False
             )

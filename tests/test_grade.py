@@ -268,6 +268,24 @@ def test_unreadable_scores_in_a_scored_file_stop_the_run(run, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_nan_and_infinite_scores_stop_the_run(run, tmp_path, value):
+    source = tmp_path / "tiny.csv"
+    tiny_leads().write_csv(source)
+    model = write_model(tmp_path, TIERS)
+    scored = tmp_path / "scored.parquet"
+    assert run("score", source, "-m", model, "-o", scored, "-q").exit_code == 0
+    broken = tmp_path / "broken.parquet"
+    pl.read_parquet(scored).with_columns(
+        pl.when(pl.col("lead_id") == "L16").then(value).otherwise("score").alias("score")
+    ).write_parquet(broken)
+    out = tmp_path / "graded.csv"
+    result = run("grade", broken, "-m", model, "-o", out)
+    # NaN and inf compare above every cutoff: L16 (score 0) would be labelled `sql`
+    assert_clean_failure(result, EXIT_DATA, "'score'", "row 16")
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("column", ["score", "score_fit"])
 def test_blank_scores_in_a_scored_file_stop_the_run(run, tmp_path, column):
     source = tmp_path / "tiny.csv"

@@ -550,6 +550,23 @@ def test_outcome_figures_are_over_leads_with_a_score(tmp_path):
     assert "2 left out (no readable score)" in " ".join(text.stdout.split())
 
 
+def test_nan_and_infinite_scores_are_left_out_not_ranked_first(tmp_path):
+    data = tmp_path / "scored.parquet"
+    pl.DataFrame(
+        {
+            "score": [float("nan"), float("inf"), 90.0, 80.0, 20.0, 10.0],
+            "converted": ["f", "f", "t", "t", "f", "f"],
+        }
+    ).write_parquet(data)
+    result = invoke("report", data, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    outcome = report["outcome"]
+    # the two converters score highest among the 4 readable scores: a perfect ranking
+    assert (outcome["known"], outcome["unscored"], outcome["auc"]) == (4, 2, 1.0)
+    assert report["distribution"]["scored"] == 4
+
+
 def test_compared_models_are_measured_on_the_same_leads(tmp_path):
     scored_csv = tmp_path / "scored.csv"
     result = invoke("score", SAMPLE, "-m", B2B_MODEL, "-o", scored_csv, "--as-of", AS_OF, "-q")

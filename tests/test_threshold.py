@@ -866,6 +866,16 @@ def test_leads_left_out_are_counted_and_blank_scores_warned(run, files, tmp_path
     assert (whole["missing"], whole["unscored"]) == (0, 0)
 
 
+def test_nan_scores_in_the_history_stop_the_run(run, files, tmp_path):
+    source, model = files
+    broken = tmp_path / "broken.parquet"
+    pl.read_csv(source).with_columns(
+        pl.when(pl.col("lead_id") == "H0007").then(float("nan")).otherwise("score").alias("score")
+    ).write_parquet(broken)
+    result = run("threshold", broken, "-m", model, "--outcome", "converted")
+    assert_clean_failure(result, EXIT_DATA, "'score'", "'NaN'", "row 8")
+
+
 @pytest.mark.parametrize(
     "args",
     [
