@@ -250,13 +250,20 @@ def test_raw_export_and_scored_file_give_the_same_labels(run, tmp_path):
     assert raw["tier"].n_unique() == 4 and raw["grade"].n_unique() == 5
 
 
-def test_unreadable_scores_in_a_scored_file_stop_the_run(run, tmp_path):
+def scored_tiny(run, tmp_path: Path, suffix: str) -> tuple[Path, pl.DataFrame]:
+    """(model, the tiny leads as `score` wrote them to a .csv or .parquet file)."""
     source = tmp_path / "tiny.csv"
     tiny_leads().write_csv(source)
     model = write_model(tmp_path, TIERS)
-    scored = tmp_path / "scored.csv"
+    scored = tmp_path / f"scored{suffix}"
     assert run("score", source, "-m", model, "-o", scored, "-q").exit_code == 0
-    frame = pl.read_csv(scored, infer_schema=False)
+    if suffix == ".parquet":
+        return model, pl.read_parquet(scored)
+    return model, pl.read_csv(scored, infer_schema=False)
+
+
+def test_unreadable_scores_in_a_scored_file_stop_the_run(run, tmp_path):
+    model, frame = scored_tiny(run, tmp_path, ".csv")
     broken = tmp_path / "broken.csv"
     frame.with_columns(
         pl.when(pl.col("lead_id") == "L03").then(pl.lit("n.a.")).otherwise("score").alias("score")
@@ -270,13 +277,9 @@ def test_unreadable_scores_in_a_scored_file_stop_the_run(run, tmp_path):
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])
 def test_nan_and_infinite_scores_stop_the_run(run, tmp_path, value):
-    source = tmp_path / "tiny.csv"
-    tiny_leads().write_csv(source)
-    model = write_model(tmp_path, TIERS)
-    scored = tmp_path / "scored.parquet"
-    assert run("score", source, "-m", model, "-o", scored, "-q").exit_code == 0
+    model, frame = scored_tiny(run, tmp_path, ".parquet")
     broken = tmp_path / "broken.parquet"
-    pl.read_parquet(scored).with_columns(
+    frame.with_columns(
         pl.when(pl.col("lead_id") == "L16").then(value).otherwise("score").alias("score")
     ).write_parquet(broken)
     out = tmp_path / "graded.csv"
@@ -288,13 +291,9 @@ def test_nan_and_infinite_scores_stop_the_run(run, tmp_path, value):
 
 @pytest.mark.parametrize("column", ["score", "score_fit"])
 def test_blank_scores_in_a_scored_file_stop_the_run(run, tmp_path, column):
-    source = tmp_path / "tiny.csv"
-    tiny_leads().write_csv(source)
-    model = write_model(tmp_path, TIERS)
-    scored = tmp_path / "scored.csv"
-    assert run("score", source, "-m", model, "-o", scored, "-q").exit_code == 0
+    model, frame = scored_tiny(run, tmp_path, ".csv")
     blanked = tmp_path / "blanked.csv"
-    pl.read_csv(scored, infer_schema=False).with_columns(
+    frame.with_columns(
         pl.when(pl.col("lead_id").is_in(["L02", "L05"])).then(None).otherwise(column).alias(column)
     ).write_csv(blanked)
     out = tmp_path / "graded.csv"
