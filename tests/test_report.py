@@ -403,6 +403,13 @@ def test_fail_on_drift_must_be_a_finite_limit(scored, limit):
     assert result.stdout == "" and "--fail-on-drift" in result.stderr
 
 
+def test_input_and_baseline_cannot_both_be_stdin(scored):
+    text = pl.read_parquet(scored).write_csv()
+    result = CliRunner().invoke(app, ["report", "-", "--baseline", "-"], input=text)
+    assert result.exit_code == EXIT_USAGE, result.stderr
+    assert "stdin" in result.stderr and result.stdout == ""
+
+
 def test_raw_export_without_a_model_is_a_usage_error():
     result = invoke("report", SAMPLE)
     assert result.exit_code == EXIT_USAGE

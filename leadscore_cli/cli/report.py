@@ -203,6 +203,8 @@ def report(
         --compare-model model_v2.toml
     """
     with reporting_errors(debug):
+        if input == "-" and baseline == "-":
+            raise UsageError("INPUT and --baseline cannot both be read from stdin (-)")
         fmt = report_format.strip().lower() if report_format else format_of(output)
         if fmt not in FORMATS:
             raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {report_format!r}")
