@@ -61,7 +61,7 @@ from leadscore_cli.score_run import (
 from leadscore_cli.scoring import plan_from_scores, plan_scoring
 from leadscore_cli.scoring.columns import SCORE, TIER
 from leadscore_cli.scoring.inputs import has_scores, hint_for, without_scores
-from leadscore_cli.summary import noun_for
+from leadscore_cli.summary import counted, noun_for
 from leadscore_cli.writers import (
     check_destination,
     check_segment_folder,
@@ -297,9 +297,12 @@ def grade_to_output(
                 "tier": str(row[TIER]),
                 "count": int(row["count"]),
                 "converted": converted if outcome is not None else None,
+                "known": known if outcome is not None else None,
                 "rate": round(converted / known, 4) if outcome is not None and known else None,
             }
         )
+    if outcome is not None:
+        warnings += unknown_outcomes_warning(cells, options.outcome)
     summary = GradeSummary(
         model=model.name,
         model_version=model.version,
@@ -323,6 +326,19 @@ def grade_to_output(
         summary.warnings += handoff_warnings
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def unknown_outcomes_warning(cells: list[dict], column: str | None) -> list[str]:
+    """Rates are over the leads with a known outcome; say so when some have none, or a
+    cell's `count` and its rate would seem to disagree."""
+    known = sum(c["known"] for c in cells)
+    unknown = sum(c["count"] for c in cells) - known
+    if not unknown:
+        return []
+    return [
+        f"{counted(unknown, 'lead')} {noun_for(unknown, 'has', 'have')} no known outcome in "
+        f"{column!r}: conversion rates are over the {counted(known, 'lead')} that have one"
+    ]
 
 
 def other_model_warning(source: Source, model: Model) -> list[str]:
@@ -361,23 +377,31 @@ def check_folder_destination(dest: str, inputs: list[Path | None], model: Model)
     check_segment_folder(dest, segment_values(model))
 
 
+def readable_score(column: str) -> pl.Expr:
+    """A score column as numbers, null where a value is not a finite number: NaN and inf
+    (a Parquet float, or the text `NaN`) would otherwise rank above every score."""
+    value = pl.col(column).cast(pl.Float64, strict=False)
+    return pl.when(value.is_finite()).then(value)
+
+
 def unreadable_scores_check(
-    frame: pl.LazyFrame, model: Model, source_name: str
+    frame: pl.LazyFrame, model: Model, source_name: str, *, blank_stops: bool = True
 ) -> tuple[pl.LazyFrame, Callable[[list[pl.DataFrame]], None]]:
     """A frame counting score values that are not numbers, and the check stopping on them.
 
     Scores read from a file `score` wrote are cast to numbers; a value that cannot be
-    read would otherwise become null and silently land in the lowest tier and grade.
+    read would otherwise become null and silently land in the lowest tier and grade. A
+    blank score would too, so with `blank_stops` (grade, which labels every row) it stops
+    the run as well; `threshold` leaves such leads out and says so instead.
     """
     columns = [SCORE, *(category_column(c) for c in model.categories)]
-    bad = {
-        c: pl.col(c).is_not_null() & pl.col(c).cast(pl.Float64, strict=False).is_null()
-        for c in columns
-    }
+    bad = {c: pl.col(c).is_not_null() & readable_score(c).is_null() for c in columns}
     counts = frame.select(
         *(bad[c].sum().alias(f"invalid:{c}") for c in columns),
         *(pl.col(c).filter(bad[c]).first().cast(pl.String).alias(f"example:{c}") for c in columns),
         *(bad[c].arg_true().first().alias(f"row:{c}") for c in columns),
+        *(pl.col(c).null_count().alias(f"blank:{c}") for c in columns),
+        *(pl.col(c).is_null().arg_true().first().alias(f"blank_row:{c}") for c in columns),
     )
 
     def check(results: list[pl.DataFrame]) -> None:
@@ -387,6 +411,9 @@ def unreadable_scores_check(
             for c in columns
             if int(stats[f"invalid:{c}"][0] or 0)
         ]
+        blank = [c for c in columns if int(stats[f"blank:{c}"][0] or 0)]
+        if blank_stops and blank:
+            problems.append(blank_scores_problem(blank, stats))
         if problems:
             raise DataError("; ".join(problems), path=source_name, problems=problems)
 
@@ -400,4 +427,15 @@ def unreadable_scores_problem(column: str, stats: pl.DataFrame) -> str:
     return (
         f"column {column!r}: {count} {what}, first {stats[f'example:{column}'][0]!r} "
         f"at row {int(stats[f'row:{column}'][0]) + 1}"
+    )
+
+
+def blank_scores_problem(columns: list[str], stats: pl.DataFrame) -> str:
+    """Which score columns have blank rows, the first of them, and the way out."""
+    first = min(int(stats[f"blank_row:{c}"][0]) for c in columns)
+    most = max(int(stats[f"blank:{c}"][0]) for c in columns)
+    names = ", ".join(repr(c) for c in columns)
+    return (
+        f"{counted(most, 'row')} {noun_for(most, 'has', 'have')} no value in score column(s) "
+        f"{names}, first at row {first + 1}: pass --rescore to score the leads with the model"
     )

@@ -8,6 +8,7 @@ the model; the created-to-converted days and a second model's score and tier
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ import polars as pl
 
 from leadscore_cli.errors import DataError, LeadscoreError, UsageError
 from leadscore_cli.fields import parse_field
+from leadscore_cli.grade_run import readable_score
 from leadscore_cli.grading import grade_expr, grading_of
 from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, Model, category_column
 from leadscore_cli.readers import Source
@@ -69,8 +71,9 @@ def validate_options(options: ReportOptions) -> None:
         raise UsageError("lead velocity (--created-column) needs --outcome")
     if options.fail_on_drift is not None and options.baseline is None:
         raise UsageError("--fail-on-drift needs --baseline")
-    if options.fail_on_drift is not None and options.fail_on_drift < 0:
-        raise UsageError("--fail-on-drift must be 0 or more, e.g. 0.25")
+    if options.fail_on_drift is not None and not 0 <= options.fail_on_drift < math.inf:
+        # NaN would never trip the gate, and neither NaN nor inf is JSON
+        raise UsageError("--fail-on-drift must be a number, 0 or more, e.g. 0.25")
     if options.compare_model is not None and options.outcome is None:
         raise UsageError("--compare-model compares how well scores predict: it needs --outcome")
 
@@ -84,7 +87,7 @@ def prepare(source: Source, model: Model | None, as_of: dt.date) -> Prepared:
             raise UsageError(
                 f"{source.name} has no {SCORE!r} column: give -m MODEL to score it here"
             )
-        frame = source.frame.with_columns(pl.col(SCORE).cast(pl.Float64, strict=False).alias(S))
+        frame = source.frame.with_columns(readable_score(SCORE).alias(S))
         frame = frame.with_columns(
             column_or_null(schema, TIER).alias(T), column_or_null(schema, GRADE).alias(G)
         )
@@ -92,9 +95,7 @@ def prepare(source: Source, model: Model | None, as_of: dt.date) -> Prepared:
     checks: list[tuple[pl.LazyFrame, Check]] = []
     notes = rescored_note(source, model)
     if has_scores(columns, model) and not notes:
-        frame = source.frame.with_columns(
-            pl.col(c).cast(pl.Float64, strict=False) for c in score_columns(model)
-        )
+        frame = source.frame.with_columns(readable_score(c) for c in score_columns(model))
         scored_here = False
     else:
         export, _ = without_scores(source.frame, model)

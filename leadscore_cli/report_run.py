@@ -29,7 +29,7 @@ from leadscore_cli.outcome import (
     raise_outcome_problems,
     refuse_outcome_type,
 )
-from leadscore_cli.readers import open_source
+from leadscore_cli.readers import Source, open_source
 from leadscore_cli.report_distribution import distribution, order_by_score, sorted_grades
 from leadscore_cli.report_drift import Baseline, drift_section, profile_baseline
 from leadscore_cli.report_frame import (
@@ -50,7 +50,7 @@ from leadscore_cli.report_frame import (
     validate_options,
 )
 from leadscore_cli.report_outcome import comparison, outcome_section, velocity
-from leadscore_cli.score_run import ReadOptions, run_guarded
+from leadscore_cli.score_run import ReadOptions, recorded_model, run_guarded
 from leadscore_cli.scoring.inputs import hint_for
 from leadscore_cli.summary import counted, noun_for
 
@@ -126,6 +126,8 @@ def build_report(
         baseline = None
         if options.baseline is not None:
             baseline = profile_baseline(options.baseline, model, options.as_of)
+            if model is None:
+                baseline.notes += other_baseline_model(source, options.baseline)
         keys = [S, T, G, RAW] + ([SB, TB] if options.compare_model is not None else [])
         frames = [frame.group_by(keys).agg(pl.len().alias(COUNT))]
         if options.created_column is not None:
@@ -167,6 +169,25 @@ def build_report(
         baseline,
         list(zip(drift_profiles, drift_results, strict=True)),
     )
+
+
+def other_baseline_model(source: Source, baseline_path: str) -> list[str]:
+    """Without -m each file's own scores are compared: say so when the two Parquet files
+    record different models, as the score PSI would then measure the change of model."""
+    current = recorded_model(source)
+    if current is None:
+        return []
+    with open_source(baseline_path) as baseline:
+        before = recorded_model(baseline)
+    if before is None or before["sha256"] == current["sha256"]:
+        return []
+    old, new = (f"{m['name']} {m['version']}" for m in (before, current))
+    if old == new:
+        old, new = f"one edit of {old}", "another"
+    return [
+        f"the baseline {baseline_path} was scored with model {old} and {source.name} with "
+        f"{new}: the score drift compares two models; pass -m MODEL to score both with one"
+    ]
 
 
 def read_outcome(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import polars as pl
 
 from leadscore_cli.errors import DataError, OutputError, UsageError
 from leadscore_cli.fields import parse_field
-from leadscore_cli.grade_run import unreadable_scores_check
+from leadscore_cli.grade_run import readable_score, unreadable_scores_check
 from leadscore_cli.model.schema import Model, Tier
 from leadscore_cli.model.writer import dumps_model
 from leadscore_cli.outcome import (
@@ -35,7 +36,7 @@ from leadscore_cli.score_run import (
 from leadscore_cli.scoring import plan_scoring
 from leadscore_cli.scoring.columns import SCORE
 from leadscore_cli.scoring.inputs import has_scores, hint_for, source_of, without_scores
-from leadscore_cli.summary import counted
+from leadscore_cli.summary import counted, noun_for
 from leadscore_cli.thresholds import (
     Cutoff,
     CutoffTable,
@@ -47,6 +48,7 @@ from leadscore_cli.thresholds import (
     by_target_rate,
     check_classes,
     count_periods,
+    fewest_sent,
     recommend_tiers,
     tier_names,
 )
@@ -98,6 +100,8 @@ class ThresholdResult:
     positives: int
     negatives: int
     base_rate: float
+    missing: int  # leads with no known outcome, left out
+    unscored: int  # leads with a known outcome but no score, left out
     strategy: str
     strategy_value: float | None
     recommended: Cutoff | None
@@ -126,8 +130,9 @@ def validate_options(options: ThresholdOptions) -> None:
     for name, value in (("--target-rate", options.target_rate), ("--recall", options.recall)):
         if value is not None and not 0 < value <= 1:
             raise UsageError(f"{name} must be a share between 0 and 1, e.g. 0.3; not {value}")
-    if options.capacity is not None and options.capacity <= 0:
-        raise UsageError("--capacity must be above 0")
+    if options.capacity is not None and not 0 < options.capacity < math.inf:
+        # NaN would match no cutoff, and neither NaN nor inf is JSON
+        raise UsageError(f"--capacity must be a number above 0, e.g. 50; not {options.capacity}")
     if (options.per is None) != (options.date_column is None):
         raise UsageError("--per and --date-column go together (leads per period need a date)")
     if options.per is not None and options.capacity is None:
@@ -182,8 +187,10 @@ def find_thresholds(
         # Another model's scores would become this model's cutoffs: scored again.
         notes = rescored_note(source, model)
         if has_scores(columns, model) and not notes:
-            scored = source.frame.with_columns(pl.col(SCORE).cast(pl.Float64, strict=False))
-            score_check, check = unreadable_scores_check(source.frame, model, source.name)
+            scored = source.frame.with_columns(readable_score(SCORE))
+            score_check, check = unreadable_scores_check(
+                source.frame, model, source.name, blank_stops=False
+            )
             frames.append(score_check)
             checks.append(check)
         else:
@@ -200,6 +207,7 @@ def find_thresholds(
         frames.append(
             outcome_check_frame(scored, options.outcome, dtype, positive, markers=markers)
         )
+        frames.append(unscored_count(scored))
         if options.date_column is not None:
             frames.append(date_range(scored, model, options.date_column, schema, source.name))
         results = run_guarded(source, lambda: pl.collect_all(frames))
@@ -209,13 +217,16 @@ def find_thresholds(
         offset = 1
     raise_outcome_problems(results[offset + 1], options.outcome, source.name)
     table = CutoffTable.from_buckets(results[offset])
-    warnings = check_classes(table, options.outcome, source.name)
+    missing = int(results[offset + 1]["missing"][0] or 0)
+    unscored = int(results[offset + 2]["unscored"][0] or 0)
+    warnings = unscored_warning(unscored) + check_classes(table, options.outcome, source.name)
     span = None
     if options.date_column is not None:
-        span = read_span(results[offset + 2], model, options.date_column, source.name)
+        span = read_span(results[offset + 3], model, options.date_column, source.name)
         warnings += span.skipped_warnings(options.date_column)
     result = recommend(table, options, span)
     result.model, result.input, result.outcome = model.name, source.name, options.outcome
+    result.missing, result.unscored = missing, unscored
     result.warnings = notes + warnings + result.warnings
     if options.tiers is not None:
         model_names = [t.name for t in model.tiers]
@@ -233,6 +244,21 @@ def find_thresholds(
         write_model(tiered, destination, source.name, result, options.as_of)
         result.written = destination
     return result
+
+
+def unscored_count(scored: pl.LazyFrame) -> pl.LazyFrame:
+    """Leads with a known outcome but no score (a blank in a scored file): left out."""
+    unscored = pl.col(OUTCOME).is_not_null() & pl.col(SCORE).is_null()
+    return scored.select(unscored.sum().alias("unscored"))
+
+
+def unscored_warning(unscored: int) -> list[str]:
+    if not unscored:
+        return []
+    return [
+        f"{counted(unscored, 'lead')} with a known outcome {noun_for(unscored, 'has', 'have')} "
+        f"no score: {noun_for(unscored, 'it is', 'they are')} left out of every cutoff"
+    ]
 
 
 def date_range(
@@ -311,8 +337,16 @@ def recommend(
         cutoff = by_capacity(table, value or 0, periods or 1.0)
     else:
         cutoff = best_ks(table)
-    if cutoff is None:
+    if cutoff is None and strategy == "max_ks":
+        warnings.append(
+            "no cutoff separates converters from the rest: at every cutoff the share of "
+            "converters passing is no larger than the share of other leads (KS 0 or below), "
+            "so none is recommended"
+        )
+    elif cutoff is None:
         warnings.append(f"no cutoff on the 0-100 scale meets {strategy} = {value}")
+    elif strategy == "capacity" and not table.leads[cutoff]:
+        warnings += nothing_sent_warning(table, value or 0, periods or 1.0)
     return ThresholdResult(
         model="",
         input="",
@@ -321,6 +355,8 @@ def recommend(
         positives=table.positives,
         negatives=table.negatives,
         base_rate=round(table.base_rate, 6),
+        missing=0,
+        unscored=0,
         strategy=strategy,
         strategy_value=value,
         recommended=None if cutoff is None else table.row(cutoff),
@@ -329,6 +365,18 @@ def recommend(
         unreadable_dates=None if span is None else span.unreadable,
         warnings=warnings,
     )
+
+
+def nothing_sent_warning(table: CutoffTable, capacity: float, periods: float) -> list[str]:
+    """--capacity below what any cutoff sends: the cutoff found sends no lead at all."""
+    fewest = fewest_sent(table)
+    if fewest is None:
+        return []
+    cutoff, leads = fewest
+    return [
+        f"every cutoff that sends any lead sends more than --capacity {capacity:g} per period "
+        f"(cutoff {cutoff} sends {leads / periods:,.4g}): the recommended cutoff sends none"
+    ]
 
 
 def with_tiers(model: Model, result: ThresholdResult) -> Model:

@@ -135,26 +135,33 @@ def check_classes(table: CutoffTable, outcome: str, source_name: str) -> list[st
     return warnings
 
 
-def best_ks(table: CutoffTable) -> int:
-    """The cutoff with the largest KS (the highest such cutoff on ties)."""
-    ks = [table.row(int(c)).ks for c in CUTOFFS]
-    best = max(ks)
-    return max(c for c, value in enumerate(ks) if value == best)
+def best_ks(table: CutoffTable) -> int | None:
+    """The cutoff with the largest KS (the highest such cutoff on ties), or None when no
+    cutoff passes a larger share of converters than of other leads (KS 0 or below
+    everywhere: tied scores, or scores that rank converters lower).
+
+    KS is compared exactly, as TP * N - FP * P (KS times P * N, a whole number), so equal
+    gaps tie and rounding never picks a lower KS."""
+    gaps = table.converted * table.negatives - (table.leads - table.converted) * table.positives
+    best = int(gaps.max())
+    if best <= 0:
+        return None
+    return int(np.flatnonzero(gaps == best).max())
 
 
 def by_target_rate(table: CutoffTable, rate: float) -> int | None:
-    """Lowest cutoff whose conversion rate at or above reaches `rate`."""
+    """Lowest cutoff whose conversion rate at or above reaches `rate` (unrounded)."""
     for c in CUTOFFS:
-        row = table.row(int(c))
-        if row.precision is not None and row.precision >= rate:
+        leads = int(table.leads[c])
+        if leads and int(table.converted[c]) / leads >= rate:
             return int(c)
     return None
 
 
 def by_recall(table: CutoffTable, recall: float) -> int | None:
-    """Highest cutoff still capturing at least `recall` of conversions."""
+    """Highest cutoff still capturing at least `recall` of conversions (unrounded)."""
     for c in CUTOFFS[::-1]:
-        if table.row(int(c)).recall >= recall:
+        if int(table.converted[c]) / table.positives >= recall:
             return int(c)
     return None
 
@@ -165,6 +172,15 @@ def by_capacity(table: CutoffTable, capacity: float, periods: float) -> int | No
         if table.leads[c] / periods <= capacity:
             return int(c)
     return None
+
+
+def fewest_sent(table: CutoffTable) -> tuple[int, int] | None:
+    """(cutoff, leads) of the highest cutoff that still sends any lead."""
+    sending = np.flatnonzero(table.leads > 0)
+    if not sending.size:
+        return None
+    cutoff = int(sending.max())
+    return cutoff, int(table.leads[cutoff])
 
 
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}

@@ -250,13 +250,20 @@ def test_raw_export_and_scored_file_give_the_same_labels(run, tmp_path):
     assert raw["tier"].n_unique() == 4 and raw["grade"].n_unique() == 5
 
 
-def test_unreadable_scores_in_a_scored_file_stop_the_run(run, tmp_path):
+def scored_tiny(run, tmp_path: Path, suffix: str) -> tuple[Path, pl.DataFrame]:
+    """(model, the tiny leads as `score` wrote them to a .csv or .parquet file)."""
     source = tmp_path / "tiny.csv"
     tiny_leads().write_csv(source)
     model = write_model(tmp_path, TIERS)
-    scored = tmp_path / "scored.csv"
+    scored = tmp_path / f"scored{suffix}"
     assert run("score", source, "-m", model, "-o", scored, "-q").exit_code == 0
-    frame = pl.read_csv(scored, infer_schema=False)
+    if suffix == ".parquet":
+        return model, pl.read_parquet(scored)
+    return model, pl.read_csv(scored, infer_schema=False)
+
+
+def test_unreadable_scores_in_a_scored_file_stop_the_run(run, tmp_path):
+    model, frame = scored_tiny(run, tmp_path, ".csv")
     broken = tmp_path / "broken.csv"
     frame.with_columns(
         pl.when(pl.col("lead_id") == "L03").then(pl.lit("n.a.")).otherwise("score").alias("score")
@@ -266,6 +273,37 @@ def test_unreadable_scores_in_a_scored_file_stop_the_run(run, tmp_path):
     # read as null it would quietly become `cold` and `F`
     assert_clean_failure(result, EXIT_DATA, "'score'", "'n.a.'", "row 3")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_nan_and_infinite_scores_stop_the_run(run, tmp_path, value):
+    model, frame = scored_tiny(run, tmp_path, ".parquet")
+    broken = tmp_path / "broken.parquet"
+    frame.with_columns(
+        pl.when(pl.col("lead_id") == "L16").then(value).otherwise("score").alias("score")
+    ).write_parquet(broken)
+    out = tmp_path / "graded.csv"
+    result = run("grade", broken, "-m", model, "-o", out)
+    # NaN and inf compare above every cutoff: L16 (score 0) would be labelled `sql`
+    assert_clean_failure(result, EXIT_DATA, "'score'", "row 16")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("column", ["score", "score_fit"])
+def test_blank_scores_in_a_scored_file_stop_the_run(run, tmp_path, column):
+    model, frame = scored_tiny(run, tmp_path, ".csv")
+    blanked = tmp_path / "blanked.csv"
+    frame.with_columns(
+        pl.when(pl.col("lead_id").is_in(["L02", "L05"])).then(None).otherwise(column).alias(column)
+    ).write_csv(blanked)
+    out = tmp_path / "graded.csv"
+    result = run("grade", blanked, "-m", model, "-o", out)
+    # a lead with no score is not a cold lead: L02 (score 90) would be labelled `cold`
+    assert_clean_failure(result, EXIT_DATA, f"'{column}'", "2 rows", "row 2", "--rescore")
+    assert not out.exists()
+    rescored = run("grade", blanked, "-m", model, "-o", out, "-q", "--rescore")
+    assert rescored.exit_code == 0, rescored.stderr
+    assert labels(pl.read_csv(out), "tier") == TIER_NAMES
 
 
 # ----------------------------------------------------------------- --split-by
@@ -536,6 +574,35 @@ def test_matrix_adds_up_and_rates_match_a_hand_count(run, tmp_path, args, is_pos
     assert summary["grades"] == ["A", "B", "C", "D", "F"]
     assert summary["tiers"] == ["sql", "mql", "nurture", "cold"]
     assert sum(cell["converted"] for cell in summary["matrix"]) == int(hits.sum())
+
+
+def test_rates_are_over_known_outcomes_and_the_unknown_are_counted(run, tmp_path):
+    source = tmp_path / "tiny.csv"
+    # L01 and L03 (both sql, grade A, converted) lose their outcome
+    tiny_leads().with_columns(
+        pl.when(pl.col("lead_id").is_in(["L01", "L03"]))
+        .then(None)
+        .otherwise("converted")
+        .alias("converted")
+    ).write_csv(source)
+    model = write_model(tmp_path, TIERS)
+    out = tmp_path / "g.csv"
+    args = ("grade", source, "-m", model, "-o", out, "--as-of", AS_OF, "--outcome", "converted")
+    summary = json.loads(run(*args, "--json").stdout)
+    graded = pl.read_csv(out)
+    for cell in summary["matrix"]:
+        inside = graded.filter(
+            (pl.col("grade") == cell["grade"]) & (pl.col("tier") == cell["tier"])
+        )
+        known = inside.filter(pl.col("converted").is_not_null())
+        assert (cell["count"], cell["known"]) == (len(inside), len(known))
+        assert cell["converted"] == known["converted"].sum()
+        expected = round(cell["converted"] / len(known), 4) if len(known) else None
+        assert cell["rate"] == pytest.approx(expected)
+    assert sum(cell["known"] for cell in summary["matrix"]) == 14
+    warning = "2 leads have no known outcome in 'converted': conversion rates are over the 14"
+    assert any(warning in w for w in summary["warnings"])
+    assert warning in run(*args).stderr
 
 
 def test_terminal_matrix_without_outcome(run, tmp_path):

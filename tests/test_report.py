@@ -208,6 +208,18 @@ def test_markdown_and_terminal_files(scored, tmp_path):
     assert "Score histogram" in txt.read_text() and "\x1b[" not in txt.read_text()
 
 
+@pytest.mark.parametrize(
+    ("name", "start"),
+    [("r.json", '{\n  "schema_version"'), ("r.html", "<!DOCTYPE html>"), ("r.md", "# Lead")],
+)
+def test_output_extension_chooses_the_format_unless_given(scored, tmp_path, name, start):
+    out = tmp_path / name
+    assert invoke("report", scored, "-o", out, "-q").exit_code == 0
+    assert out.read_text().startswith(start)
+    assert invoke("report", scored, "-o", out, "-q", "--format", "terminal").exit_code == 0
+    assert out.read_text().startswith("Lead score report")
+
+
 # Loadable references only: the inlined plotly.js legitimately contains URL strings
 # (in comments, licence headers and code for features this page never uses), so the test
 # looks for what a browser would fetch, not for every "http" substring.
@@ -383,6 +395,21 @@ def test_usage_errors(scored, args):
     assert result.stdout == "" and result.stderr.startswith("leadscore: usage error:")
 
 
+@pytest.mark.parametrize("limit", ["nan", "inf", "-0.1"])
+def test_fail_on_drift_must_be_a_finite_limit(scored, limit):
+    # NaN would never trip the gate; NaN and inf would make the JSON report invalid
+    result = invoke("report", scored, "--baseline", scored, "--fail-on-drift", limit)
+    assert result.exit_code == EXIT_USAGE, result.stderr
+    assert result.stdout == "" and "--fail-on-drift" in result.stderr
+
+
+def test_input_and_baseline_cannot_both_be_stdin(scored):
+    text = pl.read_parquet(scored).write_csv()
+    result = CliRunner().invoke(app, ["report", "-", "--baseline", "-"], input=text)
+    assert result.exit_code == EXIT_USAGE, result.stderr
+    assert "stdin" in result.stderr and result.stdout == ""
+
+
 def test_raw_export_without_a_model_is_a_usage_error():
     result = invoke("report", SAMPLE)
     assert result.exit_code == EXIT_USAGE
@@ -480,6 +507,30 @@ def test_baseline_scored_by_another_model_is_scored_again(scored):
     assert any(scored in w and "scored again" in w for w in again["warnings"])
 
 
+def test_baseline_of_another_model_is_flagged_without_a_model(scored, tmp_path):
+    other = tmp_path / "simple.parquet"
+    edited_model = tmp_path / "b2b_edited.toml"
+    edited_model.write_text(B2B_MODEL.read_text() + "\n# an edit\n")
+    edited = tmp_path / "edited.parquet"
+    for model, out in ((SIMPLE_MODEL, other), (edited_model, edited)):
+        result = invoke("score", SAMPLE, "-m", model, "-o", out, "--as-of", AS_OF, "-q")
+        assert result.exit_code == 0, result.stderr
+
+    def warnings(baseline) -> list[str]:
+        result = invoke("report", scored, "--baseline", baseline, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)["warnings"]
+
+    assert any(
+        "starter 1.0.0" in w and "b2b-saas 1.0.0" in w and "two models" in w
+        for w in warnings(other)
+    )
+    assert any("one edit of b2b-saas 1.0.0" in w for w in warnings(edited))
+    assert warnings(scored) == []
+    terminal = invoke("report", scored, "--baseline", other)
+    assert "two models" in " ".join(terminal.stdout.split())
+
+
 def test_outcome_figures_are_over_leads_with_a_score(tmp_path):
     data = tmp_path / "scored.csv"
     pl.DataFrame(
@@ -506,6 +557,23 @@ def test_outcome_figures_are_over_leads_with_a_score(tmp_path):
     assert "2 left out (no readable score)" in " ".join(text.stdout.split())
 
 
+def test_nan_and_infinite_scores_are_left_out_not_ranked_first(tmp_path):
+    data = tmp_path / "scored.parquet"
+    pl.DataFrame(
+        {
+            "score": [float("nan"), float("inf"), 90.0, 80.0, 20.0, 10.0],
+            "converted": ["f", "f", "t", "t", "f", "f"],
+        }
+    ).write_parquet(data)
+    result = invoke("report", data, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    outcome = report["outcome"]
+    # the two converters score highest among the 4 readable scores: a perfect ranking
+    assert (outcome["known"], outcome["unscored"], outcome["auc"]) == (4, 2, 1.0)
+    assert report["distribution"]["scored"] == 4
+
+
 def test_compared_models_are_measured_on_the_same_leads(tmp_path):
     scored_csv = tmp_path / "scored.csv"
     result = invoke("score", SAMPLE, "-m", B2B_MODEL, "-o", scored_csv, "--as-of", AS_OF, "-q")
@@ -527,6 +595,17 @@ def test_ks_score_is_the_highest_cutoff_on_ties(tmp_path):
     assert result.exit_code == 0, result.stderr
     outcome = json.loads(result.stdout)["outcome"]
     assert outcome["ks"] == pytest.approx(1 / 3, abs=1e-6) and outcome["ks_score"] == 40.0
+
+
+def test_calibration_claims_no_rise_that_is_not_there(tmp_path):
+    data = tmp_path / "scored.csv"
+    # every band converts at 1/2: monotonic (the rate never falls), but it does not rise
+    data.write_text("score,converted\n5,t\n6,f\n55,t\n56,f\n95,t\n96,f\n")
+    result = invoke("report", data, "--outcome", "converted")
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "Conversion never falls from one band to the next higher one." in text
+    assert "rises" not in text
 
 
 def test_drift_bin_shares_are_the_smoothed_shares_psi_uses(full):

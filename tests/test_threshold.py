@@ -22,7 +22,14 @@ from leadscore_cli.errors import EXIT_DATA, EXIT_OUTPUT, EXIT_USAGE, DataError
 from leadscore_cli.model import load_model, parse_model
 from leadscore_cli.model.schema import Tier
 from leadscore_cli.model.writer import dumps_model
-from leadscore_cli.thresholds import MIN_TIER_SHARE, CutoffTable, recommend_tiers
+from leadscore_cli.thresholds import (
+    MIN_TIER_SHARE,
+    CutoffTable,
+    best_ks,
+    by_recall,
+    by_target_rate,
+    recommend_tiers,
+)
 from tests.conftest import B2B_MODEL, EXAMPLE_MODELS, SAMPLE
 
 MODEL_TEXT = """
@@ -238,6 +245,60 @@ def test_unreachable_target_is_a_warning_not_a_cutoff(run, files):
     # the best rate is .8 (71..90), so no cutoff reaches .9
     assert report["recommended"] is None
     assert any("no cutoff" in w for w in report["warnings"])
+
+
+def test_no_separation_recommends_no_cutoff_and_writes_no_model(run, files, tmp_path):
+    _source, model = files
+    # converters score lowest: at every cutoff a smaller share of them passes than of the
+    # others (KS <= 0), so "largest KS" would be a cutoff above every lead (KS 0 there)
+    backwards = [(90, 100, 0), (50, 100, 10), (10, 100, 60)]
+    reversed_history = tmp_path / "reversed.csv"
+    history(backwards).write_csv(reversed_history)
+    report = threshold_json(run, reversed_history, "-m", model, "--outcome", "converted")
+    assert report["recommended"] is None
+    assert any("no cutoff separates converters" in w for w in report["warnings"])
+    # KS is signed here: at 51..90, 0 of 70 converters pass against 100 of 230 others
+    assert row_at(report, 60)["ks"] == pytest.approx(-100 / 230, abs=2e-6)
+    new_model = tmp_path / "new.toml"
+    result = run(
+        "threshold", reversed_history, "-m", model, "--outcome", "converted", "--write", new_model
+    )
+    assert_clean_failure(result, EXIT_DATA, "no cutoff")
+    assert not new_model.exists()
+    # every lead at one score: KS is 0 at every cutoff
+    tied = tmp_path / "tied.csv"
+    history([(55, 40, 20)]).write_csv(tied)
+    assert threshold_json(run, tied, "-m", model, "--outcome", "converted")["recommended"] is None
+
+
+def test_capacity_below_every_sending_cutoff_says_it_sends_none(run, files):
+    source, model = files
+    # the fewest leads any cutoff sends are the 20 at 71..90; a capacity of 10 finds 91
+    report = threshold_json(run, source, "-m", model, "--outcome", "converted", "--capacity", "10")
+    assert report["recommended"]["cutoff"] == 91
+    assert report["recommended"]["leads"] == 0
+    assert any("cutoff 90 sends 20" in w and "sends none" in w for w in report["warnings"])
+
+
+def table_of(buckets: list[tuple[int, int, int]]) -> CutoffTable:
+    return CutoffTable.from_buckets(
+        pl.DataFrame(buckets, schema=["bucket", "leads", "converted"], orient="row")
+    )
+
+
+def test_strategies_compare_exact_figures_not_rounded_ones():
+    # P = 1,000, N = 3,001. Cutoffs 11..20: TP 600, FP 1,000; 1..10: TP 601, FP 1,003.
+    # KS * P * N: 600 * 3001 - 1000 * 1000 = 800,600 against 601 * 3001 - 1003 * 1000 =
+    # 800,601: both .266778 to 6 decimals, but 1..10 is larger, so the highest of them wins
+    ks = table_of([(20, 1600, 600), (10, 4, 1), (0, 2397, 399)])
+    assert best_ks(ks) == 10
+    # at 0..50, 1,999,999 of 4,000,000 leads convert: .49999975, .5 to 6 decimals but
+    # below it; 51..60 convert at 1
+    rates = table_of([(60, 10, 10), (50, 3_999_990, 1_999_989)])
+    assert by_target_rate(rates, 0.5) == 51
+    # recall at 1..50 is 3,999,999 / 4,000,000 (1.0 to 6 decimals): all of it only at 0
+    recalls = table_of([(50, 4_000_000, 3_999_999), (0, 10, 1)])
+    assert by_recall(recalls, 1.0) == 0
 
 
 def test_terminal_report(run, files):
@@ -662,6 +723,17 @@ def test_write_with_tiers_names_them_from_the_model(run, tmp_path):
     assert pl.read_csv(out)["tier"].to_list() == ["warm", "cold", "cold", "cold"]
 
 
+def test_write_to_stdout_gives_the_model_alone(run, files):
+    source, model = files
+    args = ("threshold", source, "-m", model, "--outcome", "converted", "--write", "-")
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    assert parse_model(result.stdout).tiers[0].min_score == 50  # the largest KS, by hand
+    assert "to <stdout>" in result.stderr
+    # --json would print its object into the same stream as the model
+    assert_clean_failure(run(*args, "--json"), EXIT_USAGE, "--json", "--write -")
+
+
 def test_write_to_the_model_read_is_refused(run, files, tmp_path):
     source, model = files
     before = model.read_bytes()
@@ -770,6 +842,40 @@ def test_unreadable_scores_in_the_history_stop_the_run(run, files, tmp_path):
     assert_clean_failure(result, EXIT_DATA, "'score'", "'high'", "row 8")
 
 
+def test_leads_left_out_are_counted_and_blank_scores_warned(run, files, tmp_path):
+    source, model = files
+    frame = pl.read_csv(source, infer_schema=False)
+    gaps = tmp_path / "gaps.csv"
+    frame.with_columns(
+        # H0000 (score 90, converted): no outcome; H0001 (90, converted): no score
+        pl.when(pl.col("lead_id") == "H0000").then(None).otherwise("converted").alias("converted"),
+        pl.when(pl.col("lead_id") == "H0001").then(None).otherwise("score").alias("score"),
+    ).write_csv(gaps)
+    report = threshold_json(run, gaps, "-m", model, "--outcome", "converted")
+    assert (report["rows"], report["positives"], report["missing"], report["unscored"]) == (
+        398,
+        58,
+        1,
+        1,
+    )
+    assert any("1 lead with a known outcome has no score" in w for w in report["warnings"])
+    text = run("threshold", gaps, "-m", model, "--outcome", "converted")
+    assert "398 leads with a known outcome" in text.stderr
+    assert "1 lead with no known outcome left out" in text.stderr
+    whole = threshold_json(run, source, "-m", model, "--outcome", "converted")
+    assert (whole["missing"], whole["unscored"]) == (0, 0)
+
+
+def test_nan_scores_in_the_history_stop_the_run(run, files, tmp_path):
+    source, model = files
+    broken = tmp_path / "broken.parquet"
+    pl.read_csv(source).with_columns(
+        pl.when(pl.col("lead_id") == "H0007").then(float("nan")).otherwise("score").alias("score")
+    ).write_parquet(broken)
+    result = run("threshold", broken, "-m", model, "--outcome", "converted")
+    assert_clean_failure(result, EXIT_DATA, "'score'", "'NaN'", "row 8")
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -777,6 +883,8 @@ def test_unreadable_scores_in_the_history_stop_the_run(run, files, tmp_path):
         ["--recall", "0.5", "--capacity", "10"],
         ["--target-rate", "1.5"],
         ["--capacity", "0"],
+        ["--capacity", "nan"],  # it would match no cutoff, and NaN is no JSON
+        ["--capacity", "inf"],
         ["--capacity", "10", "--per", "week"],  # --per needs --date-column
         ["--per", "week", "--date-column", "created_date"],  # and --capacity
         ["--tiers", "0"],

@@ -205,7 +205,7 @@ def outcome_blocks(outcome: dict) -> list[Block]:
     )
     cal = outcome["calibration"]
     shape = (
-        "rises with the score in every band"
+        "never falls from one band to the next higher one"
         if cal["monotonic"]
         else ("falls in band(s) " + ", ".join(cal["drops"]) if cal["drops"] else "has no data")
     )

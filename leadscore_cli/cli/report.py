@@ -46,6 +46,22 @@ FORMATS = ("terminal", "json", "markdown", "html")
 STDOUT = "-"
 
 
+FORMAT_OF_EXTENSION = {
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+
+
+def format_of(output: str | None) -> str:
+    """The format an -o name asks for (`report.html` is HTML); terminal text otherwise."""
+    if output is None or output == STDOUT:
+        return "terminal"
+    return FORMAT_OF_EXTENSION.get(Path(output).suffix.lower(), "terminal")
+
+
 def render(report: Report, fmt: str) -> str:
     """The whole report as text in `fmt` (terminal: plain text, 80 columns)."""
     data = report.to_dict()
@@ -125,9 +141,14 @@ def report(
         ),
     ] = None,
     report_format: Annotated[
-        str,
-        typer.Option("--format", help="terminal, json, markdown or html."),
-    ] = "terminal",
+        str | None,
+        typer.Option(
+            "--format",
+            help="terminal, json, markdown or html. Default: from -o's extension (.json, "
+            ".html, .md), else terminal.",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         str | None,
         typer.Option(
@@ -182,7 +203,9 @@ def report(
         --compare-model model_v2.toml
     """
     with reporting_errors(debug):
-        fmt = report_format.strip().lower()
+        if input == "-" and baseline == "-":
+            raise UsageError("INPUT and --baseline cannot both be read from stdin (-)")
+        fmt = report_format.strip().lower() if report_format else format_of(output)
         if fmt not in FORMATS:
             raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {report_format!r}")
         if output is not None and output != STDOUT:

@@ -25,6 +25,7 @@ from leadscore_cli.cli.common import (
     stderr,
 )
 from leadscore_cli.cli.render import new_table, print_warning
+from leadscore_cli.errors import UsageError
 from leadscore_cli.summary import counted, noun_for
 
 if TYPE_CHECKING:  # the threshold search loads numpy: only `threshold` itself imports it
@@ -78,6 +79,17 @@ def tiers_table(result: ThresholdResult) -> Table:
             f"{tier.rate:.1%}",
         )
     return table
+
+
+def population_line(result: ThresholdResult) -> str:
+    """The leads the cutoffs count, and those left out for having no known outcome."""
+    line = (
+        f"{counted(result.rows, 'lead')} with a known outcome: {result.positives:,} converted "
+        f"(base rate {result.base_rate:.1%})"
+    )
+    if result.missing:
+        line += f"; {counted(result.missing, 'lead')} with no known outcome left out"
+    return line
 
 
 def span_line(result: ThresholdResult, per: str, date_column: str) -> str:
@@ -188,6 +200,8 @@ def threshold(
         leadscore threshold history.csv -m model.toml --outcome converted --tiers 3
     """
     with reporting_errors(debug):
+        if json_out and write == "-":
+            raise UsageError("--json prints to stdout, which --write - already uses for the model")
         loaded = read_model(model)
         from leadscore_cli.threshold_run import ThresholdOptions, find_thresholds
 
@@ -214,11 +228,7 @@ def threshold(
             return
         if quiet:
             return
-        stderr.print(
-            f"{counted(result.rows, 'lead')} with a known outcome: {result.positives:,} converted "
-            f"(base rate {result.base_rate:.1%})",
-            highlight=False,
-        )
+        stderr.print(population_line(result), highlight=False)
         stderr.print(cutoff_table(result))
         if result.periods is not None:
             stderr.print(span_line(result, per or "day", date_column or ""), highlight=False)
@@ -235,6 +245,7 @@ def threshold(
         if result.tiers:
             stderr.print(tiers_table(result))
         if result.written:
+            where = "<stdout>" if result.written == "-" else result.written
             stderr.print(
-                f"Wrote model with the new tiers to {result.written}", highlight=False, markup=False
+                f"Wrote model with the new tiers to {where}", highlight=False, markup=False
             )
