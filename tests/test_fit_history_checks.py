@@ -1,0 +1,49 @@
+"""`leadscore fit` on small hand-made histories: what it keeps, reports and refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from tests.conftest import parse_json
+
+NOISE_COLUMNS = 6
+
+
+def noisy_history(path: Path, rows: int = 3000, seed: int = 3) -> Path:
+    """A segment that predicts the outcome, a number whose lowest fifth converts less, and
+    numbers and a date that have nothing to do with it."""
+    rng = np.random.default_rng(seed)
+    segment = rng.choice(["a", "b", "c", "d"], rows)
+    size = rng.integers(1, 5000, rows)
+    rate = np.select([segment == "a", segment == "b", segment == "c"], [0.3, 0.2, 0.1], 0.05)
+    converted = rng.random(rows) < rate - 0.1 * (size < 1500)
+    noise = {f"noise_{i}": rng.integers(0, 100, rows) for i in range(NOISE_COLUMNS - 1)}
+    days = rng.integers(0, 365, rows).tolist()
+    frame = pl.DataFrame({"segment": segment, "employees": size, **noise, "converted": converted})
+    frame = frame.with_columns(
+        noise_date=pl.lit(np.datetime64("2026-10-31")).cast(pl.Date)
+        - pl.duration(days=pl.Series(days))
+    )
+    frame.write_csv(path)
+    return path
+
+
+def fit_json(run, data: Path, out: Path, *args: object) -> dict:
+    result = run("fit", data, "--outcome", "converted", "-o", out, "--json", *args)
+    assert result.exit_code == 0, result.stderr
+    return parse_json(result.stdout)
+
+
+def test_numbers_and_dates_that_only_chance_separates_are_dropped_as_weak(run, tmp_path):
+    """The ranges fit cuts follow the outcome, so noise looks predictive on them; the test
+    that a column beats chance runs on bins that did not look at the outcome."""
+    report = fit_json(
+        run, noisy_history(tmp_path / "h.csv"), tmp_path / "m.toml", "--as-of", "2026-11-01"
+    )
+    kinds = {d["column"]: d["kind"] for d in report["dropped"]}
+    noise = [f"noise_{i}" for i in range(NOISE_COLUMNS - 1)] + ["noise_date"]
+    assert {kinds.get(column) for column in noise} == {"weak"}, report["features"]
+    assert {f["name"] for f in report["features"]} == {"segment", "employees"}
