@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 
-from tests.conftest import parse_json
+from leadscore_cli.errors import EXIT_USAGE
+from tests.conftest import SAMPLE, parse_json
 
 NOISE_COLUMNS = 6
 
@@ -47,3 +49,12 @@ def test_numbers_and_dates_that_only_chance_separates_are_dropped_as_weak(run, t
     noise = [f"noise_{i}" for i in range(NOISE_COLUMNS - 1)] + ["noise_date"]
     assert {kinds.get(column) for column in noise} == {"weak"}, report["features"]
     assert {f["name"] for f in report["features"]} == {"segment", "employees"}
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32])
+def test_a_seed_out_of_range_is_a_usage_error(run, tmp_path, seed):
+    out = tmp_path / "m.toml"
+    result = run("fit", SAMPLE, "--outcome", "converted", "-o", out, "--seed", seed)
+    assert result.exit_code == EXIT_USAGE, result.stderr
+    assert result.stderr.count("\n") == 1 and "--seed" in result.stderr
+    assert not out.exists()

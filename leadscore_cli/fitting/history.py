@@ -40,6 +40,7 @@ from leadscore_cli.summary import noun_for
 MIN_POSITIVES = 20  # fewer converted (or other) training leads than this cannot be fitted
 
 OUTCOME = "__ls_fit_outcome"
+MAX_SEED = 2**32 - 1  # the seeds scikit-learn's random state takes
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class FitOptions:
             raise UsageError(
                 f"--holdout must be a share between 0 and 1, e.g. 0.2; not {self.holdout}"
             )
+        if not 0 <= self.seed <= MAX_SEED:
+            raise UsageError(f"--seed must be a whole number from 0 to {MAX_SEED}; not {self.seed}")
         if self.max_features is not None and self.max_features < 1:
             raise UsageError("--max-features must be at least 1")
 
