@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from leadscore_cli.errors import EXIT_USAGE
+from leadscore_cli.errors import EXIT_DATA, EXIT_USAGE
 from tests.conftest import SAMPLE, parse_json
 
 NOISE_COLUMNS = 6
@@ -58,3 +58,23 @@ def test_a_seed_out_of_range_is_a_usage_error(run, tmp_path, seed):
     assert result.exit_code == EXIT_USAGE, result.stderr
     assert result.stderr.count("\n") == 1 and "--seed" in result.stderr
     assert not out.exists()
+
+
+def test_no_column_left_names_each_column_and_why(run, tmp_path):
+    rng = np.random.default_rng(0)
+    converted = rng.random(500) < 0.2
+    data = tmp_path / "h.csv"
+    pl.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(500)],
+            "noise": rng.integers(0, 100, 500),
+            "stage": np.where(converted, "won", "open"),
+            "converted": converted,
+        }
+    ).write_csv(data)
+    result = run("fit", data, "--outcome", "converted", "-o", tmp_path / "m.toml", "--json")
+    assert result.exit_code == EXIT_DATA
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    for column in ("lead_id (id-like)", "noise (weak)", "stage (leakage)"):
+        assert column in result.stderr

@@ -115,9 +115,7 @@ def fit_history(
     features, dropped = select_features(history, options)
     dropped = history.dropped + dropped
     if not features:
-        raise DataError(
-            "no column is left to fit on; see the dropped columns with --json", path=history.name
-        )
+        raise DataError(f"no column is left to fit on: {why_dropped(dropped)}", path=history.name)
     train, y = history.train, history.y
     weights, c = fit_weights(features, y, train, options.seed)
     leads = [np.bincount(f.codes[train], minlength=f.binning.size) for f in features]
@@ -167,6 +165,14 @@ def fit_history(
     result.text = dumps_model(model, header=header(result, options))
     check_reads_back(result.text, model)
     return result
+
+
+def why_dropped(dropped: list[Dropped], shown: int = 8) -> str:
+    """Each column and why it was not used, in one line: the error has nothing else to show."""
+    named = [f"{d.column} ({d.kind})" for d in dropped[:shown]]
+    if len(dropped) > shown:
+        named.append(f"and {len(dropped) - shown:,} more")
+    return ", ".join(named) if named else "the history has no column besides the outcome"
 
 
 def check_reads_back(text: str, model: Model) -> None:
