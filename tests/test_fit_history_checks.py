@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from leadscore_cli.errors import EXIT_DATA, EXIT_USAGE
+from leadscore_cli.fitting import split_history
 from tests.conftest import SAMPLE, parse_json
 
 NOISE_COLUMNS = 6
@@ -78,3 +79,20 @@ def test_no_column_left_names_each_column_and_why(run, tmp_path):
     assert result.stderr.count("\n") == 1
     for column in ("lead_id (id-like)", "noise (weak)", "stage (leakage)"):
         assert column in result.stderr
+
+
+def test_each_bins_leads_and_rate_are_of_the_training_leads(run, tmp_path):
+    """Bins are cut and points learned on the training leads: the figures that explain
+    them are of the same leads, as recounted here by hand."""
+    report = fit_json(run, noisy_history(tmp_path / "h.csv"), tmp_path / "m.toml")
+    frame = pl.read_csv(tmp_path / "h.csv")
+    train = ~split_history(frame["converted"].to_numpy(), 0.2, 0)
+    training = frame.filter(pl.Series(train))
+    for feature in report["features"]:
+        assert sum(b["leads"] for b in feature["bins"]) == report["training"]
+    segment = next(f for f in report["features"] if f["name"] == "segment")
+    for b in segment["bins"]:
+        leads = training.filter(pl.col("segment").is_in(b["label"].split(", ")))
+        assert b["leads"] == leads.height, b
+        if leads.height:
+            assert b["rate"] == pytest.approx(leads["converted"].mean()), b

@@ -135,7 +135,7 @@ def fit_history(
         log_odds_per_point=per_point,
         c=c,
         metrics=holdout_metrics(scores, history),
-        features=[report(f, p) for f, p in zip(features, points, strict=True)],
+        features=[report(f, p, n) for f, p, n in zip(features, points, leads, strict=True)],
         dropped=dropped,
         tiers=[],
         warnings=history.warnings + unread_values_warning(features),
@@ -200,8 +200,8 @@ def unread_values_warning(features: list[Feature]) -> list[str]:
     ]
 
 
-def report(feature: Feature, points: np.ndarray) -> FeatureReport:
-    leads = np.bincount(feature.codes, minlength=feature.binning.size)
+def report(feature: Feature, points: np.ndarray, leads: np.ndarray) -> FeatureReport:
+    """A rule's bins with their training leads and conversion: what its points came from."""
     by_label = {b.label: b for b in feature.bins}
     bins = []
     for index, label in enumerate(feature.binning.labels()):
