@@ -96,3 +96,18 @@ def test_each_bins_leads_and_rate_are_of_the_training_leads(run, tmp_path):
         assert b["leads"] == leads.height, b
         if leads.height:
             assert b["rate"] == pytest.approx(leads["converted"].mean()), b
+
+
+def test_leads_without_a_known_outcome_are_counted_as_left_out(run, tmp_path):
+    data = noisy_history(tmp_path / "h.csv")
+    frame = pl.read_csv(data, infer_schema=False)
+    unknown = ["", "N/A", "null"] * 100
+    outcome = pl.Series(unknown + frame["converted"].to_list()[len(unknown) :])
+    frame.with_columns(converted=outcome).write_csv(data)
+    out = tmp_path / "m.toml"
+    report = fit_json(run, data, out)
+    assert report["missing_outcome"] == len(unknown)
+    assert report["rows"] == frame.height - len(unknown)
+    assert f"with a known outcome, {len(unknown)} without one left out:" in out.read_text()
+    shown = run("fit", data, "--outcome", "converted", "-o", out)
+    assert f", {len(unknown)} without one left out:" in shown.stderr.splitlines()[0]

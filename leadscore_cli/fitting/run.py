@@ -60,6 +60,7 @@ class FitResult:
     holdout: int
     positives: int
     seed: int
+    missing_outcome: int  # leads left out: no known outcome
     as_of: str | None
     log_odds_per_point: float
     c: float
@@ -74,6 +75,10 @@ class FitResult:
     model: Model | None = None
     text: str = ""
 
+    def left_out(self) -> str:
+        """The leads with no known outcome, which nothing of the fit counts: how many."""
+        return f", {self.missing_outcome:,} without one left out" if self.missing_outcome else ""
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "input": self.input,
@@ -82,6 +87,7 @@ class FitResult:
             "training": self.training,
             "holdout": self.holdout,
             "positives": self.positives,
+            "missing_outcome": self.missing_outcome,
             "seed": self.seed,
             "as_of": self.as_of,
             "metrics": self.metrics.rounded(),
@@ -131,6 +137,7 @@ def fit_history(
         holdout=int(history.holdout.sum()),
         positives=int(y.sum()),
         seed=options.seed,
+        missing_outcome=history.missing_outcome,
         as_of=history.as_of.isoformat() if history.as_of else None,
         log_odds_per_point=per_point,
         c=c,
@@ -229,7 +236,8 @@ def header(result: FitResult, options: FitOptions) -> str:
     lines = [
         "Points learned by `leadscore fit` from leads with a known outcome. Edit freely;",
         "check with `leadscore validate`, score with `leadscore score`.",
-        f"data: {result.input} ({counted(result.rows, 'lead')} with a known outcome: "
+        f"data: {result.input} ({counted(result.rows, 'lead')} with a known outcome"
+        f"{result.left_out()}: "
         f"{result.training:,} to fit, {result.holdout:,} held out, seed {result.seed})",
         f"outcome: {outcome} ({result.positives:,} converted, "
         f"base rate {result.positives / result.rows:.1%})",
