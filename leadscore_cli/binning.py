@@ -90,9 +90,15 @@ class Binning:
 def range_labels(edges: Sequence[float]) -> list[str]:
     if not edges:
         return ["any value"]
-    labels = [f"< {edges[0]:g}"]
-    labels += [f"[{low:g}, {high:g})" for low, high in itertools.pairwise(edges)]
-    return [*labels, f">= {edges[-1]:g}"]
+    text = [edge_text(e) for e in edges]
+    labels = [f"< {text[0]}"]
+    labels += [f"[{low}, {high})" for low, high in itertools.pairwise(text)]
+    return [*labels, f">= {text[-1]}"]
+
+
+def edge_text(edge: float) -> str:
+    """An edge as the written model's bands hold it: 1933000, not 1.933e+06."""
+    return str(int(edge)) if edge.is_integer() and abs(edge) < 1e15 else repr(edge)
 
 
 def category_binning(values: np.ndarray, min_count: int, y: np.ndarray | None = None) -> Binning:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -111,3 +112,36 @@ def test_leads_without_a_known_outcome_are_counted_as_left_out(run, tmp_path):
     assert f"with a known outcome, {len(unknown)} without one left out:" in out.read_text()
     shown = run("fit", data, "--outcome", "converted", "-o", out)
     assert f", {len(unknown)} without one left out:" in shown.stderr.splitlines()[0]
+
+
+def explanation_block(text: str, rule: str) -> list[str]:
+    """The comment lines above the first rule of `rule`, as fit wrote them."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"# {rule}, IV "))
+    end = next(i for i in range(start, len(lines)) if lines[i] == "[[rules]]")
+    return lines[start + 1 : end]
+
+
+def test_each_rule_says_where_its_points_came_from(run, tmp_path):
+    """Above each rule, one comment line per bin: its points, training leads and their
+    conversion, which a recount of the training leads confirms."""
+    out = tmp_path / "m.toml"
+    report = fit_json(run, noisy_history(tmp_path / "h.csv"), out)
+    text = out.read_text()
+    model = tomllib.loads(text)
+    frame = pl.read_csv(tmp_path / "h.csv")
+    training = frame.filter(pl.Series(~split_history(frame["converted"].to_numpy(), 0.2, 0)))
+    segment = next(f for f in report["features"] if f["name"] == "segment")
+    block = explanation_block(text, "segment")
+    assert len(block) == len(segment["bins"])
+    mapping = next(r for r in model["rules"] if r["name"] == "segment")["map"]
+    for b in segment["bins"]:
+        if b["label"] in ("(other)", "(missing)"):
+            continue
+        levels = b["label"].split(", ")
+        leads = training.filter(pl.col("segment").is_in(levels))
+        line = next(line for line in block if line.startswith(f"#   {b['points']:>3}  {levels[0]}"))
+        assert f"{leads.height:,} leads, {leads['converted'].mean():.1%} converted" in line
+        assert {mapping[level] for level in levels} == {b["points"]}
+    employees = explanation_block(text, "employees")
+    assert all(" leads, " in line or "no training lead" in line for line in employees)

@@ -18,6 +18,7 @@ from leadscore_cli.fitting.evaluation import (
     metrics,
     propose_tiers,
 )
+from leadscore_cli.fitting.explain import explain_rules
 from leadscore_cli.fitting.features import Feature, select_features
 from leadscore_cli.fitting.history import Dropped, FitOptions, History, read_history
 from leadscore_cli.fitting.points import TOTAL_POINTS, build_model, model_name, to_points
@@ -169,7 +170,8 @@ def fit_history(
         result.base_model = base_model.name
         result.base_metrics = metrics(base_scores, y[history.holdout])
     result.model = model
-    result.text = dumps_model(model, header=header(result, options))
+    text = dumps_model(model, header=header(result, options))
+    result.text = explain_rules(text, model, result.features, float(y[train].mean()))
     check_reads_back(result.text, model)
     return result
 
@@ -221,7 +223,7 @@ def report(feature: Feature, points: np.ndarray, leads: np.ndarray) -> FeatureRe
         source=feature.column.source,
         kind=feature.column.kind,
         category=feature.column.category,
-        iv=round(feature.iv, 4),
+        iv=round(feature.iv, 6),
         spread=int(points.max() - points.min()),
         bins=bins,
     )
@@ -263,6 +265,10 @@ def header(result: FitResult, options: FitOptions) -> str:
     lines.append(
         f"points: each rule's lowest value is 0 and the best lead totals {TOTAL_POINTS}; "
         f"1 point = {result.log_odds_per_point:.3f} log-odds"
+    )
+    lines.append(
+        "above each rule: the points of each bin (a logistic regression's weights, scaled), "
+        "its training leads and how many of them converted"
     )
     if result.dropped:
         lines.append("columns not used:")
