@@ -174,15 +174,17 @@ def leakage_reason(
     model should learn exactly that. So only the converting side counts: a common value
     converting at LEAKY_HIGH_RATE or more, or values converting above the base rate that
     together carry an IV above LEAKY_IV (many rare values that each always convert, such
-    as an owner assigned after the sale).
+    as an owner assigned after the sale) and hold at least `min_support` leads: on a
+    handful of leads, any column splits them into values that all converted or none did.
     """
     support = leaky_support(rows)
     for b in sorted(bins, key=lambda b: -b.count):
         if b.count >= support and b.label != OTHER and b.rate >= LEAKY_HIGH_RATE > base_rate:
             where = describe_bin(name, b.label, binning)
             return f"{where} converts at {b.rate:.1%} (n={b.count:,})"
-    upside = sum(b.iv for b in bins if b.rate > base_rate)
-    if upside > LEAKY_IV:
+    above = [b for b in bins if b.rate > base_rate]
+    upside = sum(b.iv for b in above)
+    if upside > LEAKY_IV and sum(b.count for b in above) >= min_support(rows):
         return (
             f"the values converting above the base rate carry IV {upside:.2f}, above {LEAKY_IV:g}"
         )
