@@ -39,6 +39,7 @@ MIN_SUPPORT = 30
 SUPPORT_SHARE = 0.005
 SIGNAL_LIFT = 1.2
 SIGNALS = 5
+WRONG_WAY_P = 0.05  # a condition rule points the wrong way only beyond chance at this level
 OTHER = "(other)"
 MISSING = "(missing)"
 
@@ -368,6 +369,10 @@ def check_rule(
     mean_pos = points_pos / positives if positives else None
     mean_neg = points_neg / negatives if negatives else None
     direction, flag = rule_direction(rule, fired, known, rate_fired, base, mean_pos, mean_neg)
+    if direction == "wrong" and rule.kind == "when":
+        p = two_by_two_chance(fired_pos, fired - fired_pos, positives - fired_pos, rest)
+        if p > WRONG_WAY_P:  # 4 of 34 converting against a base rate of 11.5% says nothing
+            direction, flag = "unclear", None
     return RuleCheck(
         name=rule.name,
         category=rule.category,
@@ -383,6 +388,20 @@ def check_rule(
         direction=direction,
         flag=flag,
     )
+
+
+def two_by_two_chance(fired_pos: int, fired_neg: int, rest_pos: int, rest: int) -> float:
+    """p-value of a chi-square test (1 degree of freedom) that the leads a rule fires on
+    convert like the others; 1.0 when a margin is empty."""
+    rest_neg = rest - rest_pos
+    rows = (fired_pos + fired_neg, rest)
+    cols = (fired_pos + rest_pos, fired_neg + rest_neg)
+    if 0 in rows or 0 in cols:
+        return 1.0
+    total = sum(rows)
+    statistic = total * (fired_pos * rest_neg - fired_neg * rest_pos) ** 2
+    statistic /= rows[0] * rows[1] * cols[0] * cols[1]
+    return math.erfc(math.sqrt(statistic / 2))
 
 
 def rule_direction(

@@ -23,3 +23,41 @@ def test_a_handful_of_leads_raises_no_leakage_warning(run, tmp_path):
     assert icp["leakage"] == []
     shown = run("profile", data, "--target", "converted")
     assert "nearly decides the outcome" not in shown.stderr
+
+
+WAY_MODEL = """
+[model]
+name = "way"
+version = "1"
+
+[[rules]]
+name = "no_email"
+points = -5
+when = { field = "email", op = "is_null" }
+
+[[rules]]
+name = "big"
+points = 10
+when = { field = "size", op = "gte", value = 100 }
+"""
+
+
+def test_a_rule_is_the_wrong_way_round_only_beyond_chance(run, tmp_path):
+    """4 of 30 leads without an email convert against a base rate of 12%: no sign that the
+    rule's negative points are wrong. Big companies never converting is one."""
+    rows = 600
+    converted = [i % 25 < 3 for i in range(rows)]  # 12%
+    email = [None if i < 30 else "a@b.com" for i in range(rows)]
+    converted[:30] = [i < 4 for i in range(30)]  # 4 of 30, 13.3%
+    size = [500 if i % 5 == 0 and not converted[i] else 10 for i in range(rows)]
+    data, model = tmp_path / "h.csv", tmp_path / "m.toml"
+    pl.DataFrame({"email": email, "size": size, "won": converted}).write_csv(data)
+    model.write_text(WAY_MODEL)
+    result = run("profile", data, "--target", "won", "-m", model, "--json")
+    assert result.exit_code == 0, result.stderr
+    rules = {r["name"]: r for r in parse_json(result.stdout)["rules"]}
+    assert rules["no_email"]["rate_fired"] > parse_json(result.stdout)["icp"]["base_rate"]
+    assert (rules["no_email"]["direction"], rules["no_email"]["flag"]) == ("unclear", None)
+    assert rules["big"]["direction"] == "wrong" and rules["big"]["rate_fired"] == 0
+    shown = run("profile", data, "--target", "won", "-m", model)
+    assert "rule no_email" not in shown.stderr and "rule big" in shown.stderr
