@@ -61,3 +61,12 @@ def test_a_rule_is_the_wrong_way_round_only_beyond_chance(run, tmp_path):
     assert rules["big"]["direction"] == "wrong" and rules["big"]["rate_fired"] == 0
     shown = run("profile", data, "--target", "won", "-m", model)
     assert "rule no_email" not in shown.stderr and "rule big" in shown.stderr
+
+
+def test_a_rare_top_value_reads_under_one_percent_not_zero(run, tmp_path):
+    data = tmp_path / "h.csv"
+    pl.DataFrame({"company": [f"Company {i % 400}" for i in range(1000)]}).write_csv(data)
+    result = run("profile", data)
+    assert result.exit_code == 0, result.stderr
+    line = next(line for line in result.stderr.splitlines() if line.startswith("company"))
+    assert "'Company 0' <1%" in line and " 0%" not in line
