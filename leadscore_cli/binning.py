@@ -21,7 +21,7 @@ import numpy as np
 from scipy.stats import chi2_contingency
 from sklearn.tree import DecisionTreeClassifier
 
-from leadscore_cli.icp import MISSING, OTHER, Bin, woe_bins
+from leadscore_cli.icp import ANY_VALUE, MISSING, OTHER, Bin, woe_bins
 
 MAX_RANGES = 8  # numeric bins besides the missing one
 LEAF_SHARE = 0.1  # a numeric bin holds at least this share of the present values
@@ -89,7 +89,7 @@ class Binning:
 
 def range_labels(edges: Sequence[float]) -> list[str]:
     if not edges:
-        return ["any value"]
+        return [ANY_VALUE]
     text = [edge_text(e) for e in edges]
     labels = [f"< {text[0]}"]
     labels += [f"[{low}, {high})" for low, high in itertools.pairwise(text)]

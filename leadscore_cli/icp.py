@@ -42,6 +42,7 @@ SIGNALS = 5
 WRONG_WAY_P = 0.05  # a condition rule points the wrong way only beyond chance at this level
 OTHER = "(other)"
 MISSING = "(missing)"
+ANY_VALUE = "any value"  # the one range of a number fit found no cut point in
 
 
 def min_support(rows: int) -> int:
@@ -196,6 +197,8 @@ def describe_bin(attribute: str, label: str, binning: str) -> str:
     """`job_title = CTO`, `employees in [50, 200)`, `visits >= 12`, `industry is missing`."""
     if label == MISSING:
         return f"{attribute} is missing"
+    if label == ANY_VALUE:  # a range binning with no cut point
+        return f"{attribute} is present"
     if binning == "quantile":
         return f"{attribute} in {label}" if label.startswith("[") else f"{attribute} {label}"
     return f"{attribute} = {label}"

@@ -145,3 +145,14 @@ def test_each_rule_says_where_its_points_came_from(run, tmp_path):
         assert {mapping[level] for level in levels} == {b["points"]}
     employees = explanation_block(text, "employees")
     assert all(" leads, " in line or "no training lead" in line for line in employees)
+
+
+def test_a_column_filled_in_only_for_won_deals_reads_as_present_leakage(run, tmp_path):
+    rng = np.random.default_rng(1)
+    segment = np.where(rng.random(1000) < 0.5, "a", "b")
+    converted = rng.random(1000) < np.where(segment == "a", 0.3, 0.1)
+    amount = [int(a) if won else None for a, won in zip(rng.integers(1000, 9000, 1000), converted)]
+    data = tmp_path / "h.csv"
+    pl.DataFrame({"segment": segment, "amount": amount, "converted": converted}).write_csv(data)
+    result = run("fit", data, "--outcome", "converted", "-o", tmp_path / "m.toml")
+    assert "amount: leakage: amount is present converts at 100.0%" in result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leadscore_cli.icp import MISSING, OTHER, rule_fields
+from leadscore_cli.icp import ANY_VALUE, MISSING, OTHER, rule_fields
 from leadscore_cli.model.schema import Model
 from leadscore_cli.summary import counted
 
@@ -49,6 +49,8 @@ def bin_name(feature: FeatureReport, b: BinReport) -> str:
         return "missing"
     if b.label == OTHER:
         return "any other value"
+    if b.label == ANY_VALUE:
+        return "present"
     if feature.kind in ("category", "bool"):
         levels = b.label.split(", ")
         more = len(levels) - SHOWN_LEVELS
