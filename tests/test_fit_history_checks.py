@@ -151,7 +151,7 @@ def test_a_column_filled_in_only_for_won_deals_reads_as_present_leakage(run, tmp
     rng = np.random.default_rng(1)
     segment = np.where(rng.random(1000) < 0.5, "a", "b")
     converted = rng.random(1000) < np.where(segment == "a", 0.3, 0.1)
-    amount = [int(a) if won else None for a, won in zip(rng.integers(1000, 9000, 1000), converted)]
+    amount = pl.Series(rng.integers(1000, 9000, 1000)).set(pl.Series(~converted), None)
     data = tmp_path / "h.csv"
     pl.DataFrame({"segment": segment, "amount": amount, "converted": converted}).write_csv(data)
     result = run("fit", data, "--outcome", "converted", "-o", tmp_path / "m.toml")
