@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
+import pytest
 
 from tests.conftest import parse_json
 
@@ -70,3 +73,23 @@ def test_a_rare_top_value_reads_under_one_percent_not_zero(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     line = next(line for line in result.stderr.splitlines() if line.startswith("company"))
     assert "'Company 0' <1%" in line and " 0%" not in line
+
+
+def refuse_constant(name: str) -> float:
+    raise AssertionError(f"--json printed {name}, which is not JSON")
+
+
+def test_infinities_in_a_parquet_float_column_are_unreadable_not_figures(run, tmp_path):
+    """A model reads inf as no number: profile counts it as unreadable, and its JSON holds
+    only finite numbers."""
+    data = tmp_path / "h.parquet"
+    x = [float("inf"), float("-inf"), float("nan")] + [float(i) for i in range(97)]
+    won = [i % 3 == 0 for i in range(100)]
+    pl.DataFrame({"x": x, "won": won}).write_parquet(data)
+    result = run("profile", data, "--target", "won", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout, parse_constant=refuse_constant)
+    x_column = next(c for c in report["columns"] if c["name"] == "x")
+    assert (x_column["nulls"], x_column["invalid"]) == (1, 2)
+    assert x_column["numbers"]["min"] == 0 and x_column["numbers"]["max"] == 96
+    assert x_column["numbers"]["mean"] == pytest.approx(48)

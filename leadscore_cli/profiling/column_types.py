@@ -170,6 +170,8 @@ def typed_frame(table: pl.DataFrame, column: ColumnFacts, source_name: str) -> p
     ftype = read_type(column)
     missing = pl.col(MISSING)
     value, invalid = raw.cast(pl.Float64) if column.dtype.is_numeric() else raw, pl.lit(False)
+    if column.dtype.is_float():  # as a model reads them: infinities are no number (NaN: missing)
+        invalid = raw.is_infinite()
     if column.in_model:
         try:
             parsed = cast_typed_column(raw, column.name, ftype, column.dtype)  # type: ignore[arg-type]
