@@ -93,3 +93,18 @@ def test_infinities_in_a_parquet_float_column_are_unreadable_not_figures(run, tm
     assert (x_column["nulls"], x_column["invalid"]) == (1, 2)
     assert x_column["numbers"]["min"] == 0 and x_column["numbers"]["max"] == 96
     assert x_column["numbers"]["mean"] == pytest.approx(48)
+
+
+def test_a_number_field_with_no_readable_value_has_no_figures(run, tmp_path):
+    """Every revenue cell is text the model cannot read: no range, and no mean of nothing
+    (which was NaN, not JSON)."""
+    data, model = tmp_path / "h.csv", tmp_path / "m.toml"
+    pl.DataFrame({"revenue": ["unknown", "tbd", "ask sales"] * 20}).write_csv(data)
+    model.write_text(
+        '[model]\nname = "m"\nversion = "1"\n[fields.revenue]\ntype = "float"\n'
+        '[[rules]]\nname = "big"\npoints = 5\nwhen = { field = "revenue", op = "gt", value = 1 }\n'
+    )
+    result = run("profile", data, "-m", model, "--json")
+    assert result.exit_code == 0, result.stderr
+    revenue = json.loads(result.stdout, parse_constant=refuse_constant)["columns"][0]
+    assert (revenue["type"], revenue["invalid"], revenue["numbers"]) == ("float", 60, None)
