@@ -156,3 +156,26 @@ def test_a_column_filled_in_only_for_won_deals_reads_as_present_leakage(run, tmp
     pl.DataFrame({"segment": segment, "amount": amount, "converted": converted}).write_csv(data)
     result = run("fit", data, "--outcome", "converted", "-o", tmp_path / "m.toml")
     assert "amount: leakage: amount is present converts at 100.0%" in result.stderr
+
+
+def test_an_amount_column_that_is_nearly_numbers_says_so_when_dropped(run, tmp_path):
+    """`1200 USD` does not read as a number, so 30% of such cells make the column text,
+    with a distinct value per lead: dropped as id-like, and the reason says why."""
+    data = tmp_path / "h.csv"
+    noisy_history(data)
+    frame = pl.read_csv(data)
+    amounts = [
+        f"${i * 1000 + 7:,}" if i % 10 < 7 else f"{i * 1000 + 7} USD" for i in range(frame.height)
+    ]
+    frame.with_columns(amount=pl.Series(amounts)).write_csv(data)
+    report = fit_json(run, data, tmp_path / "m.toml")
+    amount = next(d for d in report["dropped"] if d["column"] == "amount")
+    assert amount["kind"] == "id-like"
+    assert (
+        "(70% of them read as numbers, short of the 95% a number column needs)" in amount["reason"]
+    )
+    lead_id = pl.DataFrame({"lead_id": [f"L{i}" for i in range(frame.height)]})
+    frame.hstack(lead_id).write_csv(data)
+    report = fit_json(run, data, tmp_path / "m.toml")
+    reason = next(d for d in report["dropped"] if d["column"] == "lead_id")["reason"]
+    assert "numbers" not in reason

@@ -16,6 +16,7 @@ from leadscore_cli.errors import DataError, UsageError
 from leadscore_cli.fitting.columns import (
     Column,
     aged_out_warning,
+    almost_numbers,
     days_before,
     detect_kinds,
     field_names,
@@ -241,6 +242,8 @@ def read_columns(
             continue
         column = read_column(frame, source, fields[source], kind)
         reason = id_like(column)
+        if reason and kind == "category":
+            reason += almost_numbers(frame, source)
         if reason:
             if id_column is None and is_lead_id(column):
                 id_column = column
