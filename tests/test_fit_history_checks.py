@@ -179,3 +179,17 @@ def test_an_amount_column_that_is_nearly_numbers_says_so_when_dropped(run, tmp_p
     report = fit_json(run, data, tmp_path / "m.toml")
     reason = next(d for d in report["dropped"] if d["column"] == "lead_id")["reason"]
     assert "numbers" not in reason
+
+
+def test_a_typed_column_without_a_value_is_empty_not_weak(run, tmp_path):
+    data = tmp_path / "h.csv"
+    frame = pl.read_csv(noisy_history(data))
+    parquet = tmp_path / "h.parquet"
+    nan, inf = float("nan"), float("inf")
+    frame.with_columns(
+        nothing=pl.lit(None, dtype=pl.Int64), nan=pl.lit(nan), inf=pl.lit(inf)
+    ).write_parquet(parquet)
+    report = fit_json(run, parquet, tmp_path / "m.toml")
+    dropped = {d["column"]: d for d in report["dropped"]}
+    assert {dropped[c]["kind"] for c in ("nothing", "nan", "inf")} == {"empty"}
+    assert dropped["inf"]["reason"] == f"no values ({frame.height:,} values could not be read)"

@@ -50,6 +50,12 @@ class Column:
         }
         return types[self.kind]
 
+    def present(self) -> int:
+        """Leads with a value read as the column's kind."""
+        if self.kind in ("category", "bool"):
+            return sum(v is not None for v in self.values.tolist())
+        return int((~np.isnan(self.values)).sum())
+
     @property
     def category(self) -> str:
         return "engagement" if ENGAGEMENT_NAME.search(self.name) else "fit"

@@ -36,7 +36,7 @@ from leadscore_cli.outcome import (
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import ReadOptions, run_guarded
 from leadscore_cli.scoring.inputs import hint_for
-from leadscore_cli.summary import noun_for
+from leadscore_cli.summary import counted, noun_for
 
 MIN_POSITIVES = 20  # fewer converted (or other) training leads than this cannot be fitted
 
@@ -241,6 +241,12 @@ def read_columns(
             dropped.append(Dropped(source, kind, why))
             continue
         column = read_column(frame, source, fields[source], kind)
+        if not column.present():  # typed columns of nulls, NaN or infinities only
+            unread = (
+                f" ({counted(column.invalid, 'value')} could not be read)" if column.invalid else ""
+            )
+            dropped.append(Dropped(source, "empty", "no values" + unread))
+            continue
         reason = id_like(column)
         if reason and kind == "category":
             reason += almost_numbers(frame, source)
