@@ -108,3 +108,14 @@ def test_a_number_field_with_no_readable_value_has_no_figures(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     revenue = json.loads(result.stdout, parse_constant=refuse_constant)["columns"][0]
     assert (revenue["type"], revenue["invalid"], revenue["numbers"]) == ("float", 60, None)
+
+
+def test_64_bit_integers_keep_every_digit(run, tmp_path):
+    """A Float64 holds whole numbers exactly only up to 2**53; 64-bit ids go beyond."""
+    data = tmp_path / "h.parquet"
+    base = 2**62
+    pl.DataFrame({"account": [base + i for i in range(101)]}).write_parquet(data)
+    result = run("profile", data, "--json")
+    assert result.exit_code == 0, result.stderr
+    numbers = parse_json(result.stdout)["columns"][0]["numbers"]
+    assert (numbers["min"], numbers["median"], numbers["max"]) == (base, base + 50, base + 100)
