@@ -193,3 +193,19 @@ def test_a_typed_column_without_a_value_is_empty_not_weak(run, tmp_path):
     dropped = {d["column"]: d for d in report["dropped"]}
     assert {dropped[c]["kind"] for c in ("nothing", "nan", "inf")} == {"empty"}
     assert dropped["inf"]["reason"] == f"no values ({frame.height:,} values could not be read)"
+
+
+def test_scores_that_hold_two_tiers_get_two(run, tmp_path):
+    """One yes/no column gives two scores: two tiers, not none, and no advice to use an
+    option fit does not have."""
+    rng = np.random.default_rng(5)
+    demo = rng.random(1000) < 0.3
+    data, out = tmp_path / "h.csv", tmp_path / "m.toml"
+    converted = rng.random(1000) < np.where(demo, 0.4, 0.1)
+    pl.DataFrame({"demo": demo, "converted": converted}).write_csv(data)
+    report = fit_json(run, data, out)
+    assert [t["name"] for t in report["tiers"]] == ["sql", "cold"]
+    assert list(tomllib.loads(out.read_text())["tiers"]) == ["sql", "cold"]
+    (warning,) = report["warnings"]
+    assert warning.startswith("2 tiers proposed (sql, cold), as no 2 cutoffs give 3 tiers")
+    assert "--tiers" not in warning

@@ -158,7 +158,8 @@ def fit_history(
             "(more history, or a larger --holdout, makes them firmer)"
         )
     try:
-        result.tiers = propose_tiers(scores[train], y[train])
+        result.tiers, fewer = propose_tiers(scores[train], y[train])
+        result.warnings += [fewer] if fewer else []
     except DataError as exc:
         result.warnings.append(f"no tiers proposed: {exc.message}")
     tiers = tuple(Tier(t.name, float(t.min_score)) for t in result.tiers)
