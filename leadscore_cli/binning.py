@@ -21,7 +21,7 @@ import numpy as np
 from scipy.stats import chi2_contingency
 from sklearn.tree import DecisionTreeClassifier
 
-from leadscore_cli.icp import MISSING, OTHER, Bin, woe_bins
+from leadscore_cli.icp import ANY_VALUE, MISSING, OTHER, Bin, woe_bins
 
 MAX_RANGES = 8  # numeric bins besides the missing one
 LEAF_SHARE = 0.1  # a numeric bin holds at least this share of the present values
@@ -89,10 +89,16 @@ class Binning:
 
 def range_labels(edges: Sequence[float]) -> list[str]:
     if not edges:
-        return ["any value"]
-    labels = [f"< {edges[0]:g}"]
-    labels += [f"[{low:g}, {high:g})" for low, high in itertools.pairwise(edges)]
-    return [*labels, f">= {edges[-1]:g}"]
+        return [ANY_VALUE]
+    text = [edge_text(e) for e in edges]
+    labels = [f"< {text[0]}"]
+    labels += [f"[{low}, {high})" for low, high in itertools.pairwise(text)]
+    return [*labels, f">= {text[-1]}"]
+
+
+def edge_text(edge: float) -> str:
+    """An edge as the written model's bands hold it: 1933000, not 1.933e+06."""
+    return str(int(edge)) if edge.is_integer() and abs(edge) < 1e15 else repr(edge)
 
 
 def category_binning(values: np.ndarray, min_count: int, y: np.ndarray | None = None) -> Binning:

@@ -39,8 +39,10 @@ MIN_SUPPORT = 30
 SUPPORT_SHARE = 0.005
 SIGNAL_LIFT = 1.2
 SIGNALS = 5
+WRONG_WAY_P = 0.05  # a condition rule points the wrong way only beyond chance at this level
 OTHER = "(other)"
 MISSING = "(missing)"
+ANY_VALUE = "any value"  # the one range of a number fit found no cut point in
 
 
 def min_support(rows: int) -> int:
@@ -174,15 +176,17 @@ def leakage_reason(
     model should learn exactly that. So only the converting side counts: a common value
     converting at LEAKY_HIGH_RATE or more, or values converting above the base rate that
     together carry an IV above LEAKY_IV (many rare values that each always convert, such
-    as an owner assigned after the sale).
+    as an owner assigned after the sale) and hold at least `min_support` leads: on a
+    handful of leads, any column splits them into values that all converted or none did.
     """
     support = leaky_support(rows)
     for b in sorted(bins, key=lambda b: -b.count):
         if b.count >= support and b.label != OTHER and b.rate >= LEAKY_HIGH_RATE > base_rate:
             where = describe_bin(name, b.label, binning)
             return f"{where} converts at {b.rate:.1%} (n={b.count:,})"
-    upside = sum(b.iv for b in bins if b.rate > base_rate)
-    if upside > LEAKY_IV:
+    above = [b for b in bins if b.rate > base_rate]
+    upside = sum(b.iv for b in above)
+    if upside > LEAKY_IV and sum(b.count for b in above) >= min_support(rows):
         return (
             f"the values converting above the base rate carry IV {upside:.2f}, above {LEAKY_IV:g}"
         )
@@ -193,6 +197,8 @@ def describe_bin(attribute: str, label: str, binning: str) -> str:
     """`job_title = CTO`, `employees in [50, 200)`, `visits >= 12`, `industry is missing`."""
     if label == MISSING:
         return f"{attribute} is missing"
+    if label == ANY_VALUE:  # a range binning with no cut point
+        return f"{attribute} is present"
     if binning == "quantile":
         return f"{attribute} in {label}" if label.startswith("[") else f"{attribute} {label}"
     return f"{attribute} = {label}"
@@ -366,6 +372,10 @@ def check_rule(
     mean_pos = points_pos / positives if positives else None
     mean_neg = points_neg / negatives if negatives else None
     direction, flag = rule_direction(rule, fired, known, rate_fired, base, mean_pos, mean_neg)
+    if direction == "wrong" and rule.kind == "when":
+        p = two_by_two_chance(fired_pos, fired - fired_pos, positives - fired_pos, rest)
+        if p > WRONG_WAY_P:  # 4 of 34 converting against a base rate of 11.5% says nothing
+            direction, flag = "unclear", None
     return RuleCheck(
         name=rule.name,
         category=rule.category,
@@ -381,6 +391,20 @@ def check_rule(
         direction=direction,
         flag=flag,
     )
+
+
+def two_by_two_chance(fired_pos: int, fired_neg: int, rest_pos: int, rest: int) -> float:
+    """p-value of a chi-square test (1 degree of freedom) that the leads a rule fires on
+    convert like the others; 1.0 when a margin is empty."""
+    rest_neg = rest - rest_pos
+    rows = (fired_pos + fired_neg, rest)
+    cols = (fired_pos + rest_pos, fired_neg + rest_neg)
+    if 0 in rows or 0 in cols:
+        return 1.0
+    total = sum(rows)
+    statistic = total * (fired_pos * rest_neg - fired_neg * rest_pos) ** 2
+    statistic /= rows[0] * rows[1] * cols[0] * cols[1]
+    return math.erfc(math.sqrt(statistic / 2))
 
 
 def rule_direction(

@@ -345,6 +345,9 @@ def test_too_few_positives_is_a_data_error(run, tmp_path):
 
 def test_a_small_holdout_is_flagged(run, tmp_path, fitted):
     path = small_history(tmp_path, converted=60)  # about 12 converted leads held out
+    history = pl.read_csv(path, infer_schema=False)
+    segment = ["a" if (i % 3 < 2) == (i < 60) else "b" for i in range(history.height)]
+    history.with_columns(segment=pl.Series(segment)).write_csv(path)  # something to learn
     result = run("fit", path, "--outcome", "converted", "-o", tmp_path / "m.toml", "--json")
     assert result.exit_code == 0, result.stderr
     warnings = parse_json(result.stdout)["warnings"]

@@ -172,7 +172,8 @@ def fit(
 
 def show(result: FitResult) -> None:
     stderr.print(
-        f"{counted(result.rows, 'lead')} with a known outcome ({result.positives:,} converted): "
+        f"{counted(result.rows, 'lead')} with a known outcome ({result.positives:,} converted)"
+        f"{result.left_out()}: "
         f"{result.training:,} to fit, {result.holdout:,} held out",
         highlight=False,
     )

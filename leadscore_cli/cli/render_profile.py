@@ -43,6 +43,11 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
+def whole_percent(share: float) -> str:
+    """A share in whole percent, where a few leads of many read `<1%`, not `0%`."""
+    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
+
+
 def lift_text(value: float | None) -> str:
     return "-" if value is None else format_lift(value)
 
@@ -81,7 +86,7 @@ def values_text(column: ColumnProfile) -> str:
         return f"{column.dates['min']} to {column.dates['max']}"
     if column.id_like:
         return "id-like: nearly every value is distinct"
-    tops = [f"{t['value']!r} {t['share']:.0%}" for t in column.top[:TOP_SHOWN]]
+    tops = [f"{t['value']!r} {whole_percent(t['share'])}" for t in column.top[:TOP_SHOWN]]
     return ", ".join(tops) if tops else "-"
 
 
@@ -246,7 +251,7 @@ def rules_table(rules: Sequence[RuleCheck], as_of: str | None) -> Table:
         table.add_row(
             rule.name,
             "lookup" if rule.points is None else f"{rule.points:+g}",
-            f"{rule.fired:,} ({rule.fired_share:.0%})",
+            f"{rule.fired:,} ({whole_percent(rule.fired_share)})",
             percent(rule.rate_fired),
             percent(rule.rate_not_fired),
             lift_text(rule.lift),
@@ -404,7 +409,7 @@ def md_rules(rules: Sequence[RuleCheck], as_of: str | None) -> list[str]:
         (
             f"`{r.name}`",
             "lookup" if r.points is None else f"{r.points:+g}",
-            f"{r.fired:,} ({r.fired_share:.0%})",
+            f"{r.fired:,} ({whole_percent(r.fired_share)})",
             percent(r.rate_fired),
             percent(r.rate_not_fired),
             lift_text(r.lift),

@@ -21,6 +21,7 @@ from leadscore_cli.summary import counted
 TYPE_SHARE = 0.95  # share of present values that must read as a number or date
 SAMPLE_ROWS = 20_000  # text columns' types are decided on the first rows
 ID_SHARE = 0.9  # distinct values over present values for an id-like text column
+NUMBERS_NOTED = 0.5  # an id-like text column this much numbers is said to be nearly numbers
 
 ENGAGEMENT_NAME = re.compile(
     r"visit|click|open|download|webinar|demo|page|view|session|time_on|activity|event"
@@ -48,6 +49,12 @@ class Column:
             "date": "date",
         }
         return types[self.kind]
+
+    def present(self) -> int:
+        """Leads with a value read as the column's kind."""
+        if self.kind in ("category", "bool"):
+            return sum(v is not None for v in self.values.tolist())
+        return int((~np.isnan(self.values)).sum())
 
     @property
     def category(self) -> str:
@@ -163,6 +170,22 @@ def id_like(column: Column) -> str | None:
     if present and distinct > ID_SHARE * len(present) and distinct > 1:
         return f"{distinct:,} distinct values in {len(present):,} leads"
     return None
+
+
+def almost_numbers(frame: pl.DataFrame, source: str) -> str:
+    """Why a text column of mostly numbers (`$1,200` beside `1200 USD`) was not read as
+    one, for the reason it is dropped: left unsaid, amounts look like ids."""
+    dtype = frame.schema[source]
+    present = parse_field(source, "string", dtype, None, DEFAULT_NULL_VALUES).value
+    number = parse_field(source, "float", dtype, None, DEFAULT_NULL_VALUES).value
+    counts = frame.select(present.is_not_null().sum(), number.is_not_null().sum()).row(0)
+    share = counts[1] / counts[0] if counts[0] else 0.0
+    if share < NUMBERS_NOTED:
+        return ""
+    return (
+        f" ({share:.0%} of them read as numbers, short of the {TYPE_SHARE:.0%} a number "
+        "column needs)"
+    )
 
 
 def is_lead_id(column: Column) -> bool:

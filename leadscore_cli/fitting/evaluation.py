@@ -69,10 +69,25 @@ def metrics(scores: np.ndarray, y: np.ndarray) -> Metrics:
     return Metrics(auc=auc, ks=ks, lift=lift, leads=int(y.size), converted=int(y.sum()))
 
 
-def propose_tiers(scores: np.ndarray, y: np.ndarray) -> list[TierPick]:
+def propose_tiers(scores: np.ndarray, y: np.ndarray) -> tuple[list[TierPick], str | None]:
+    """Four tiers when the scores support them, else as many as they do (fewer cutoffs,
+    down to one), with why there are fewer; DataError when not even two tiers fit."""
     frame = pl.DataFrame({"score": scores, "y": y}).lazy()
     table = CutoffTable.from_buckets(bucket_counts(frame, "score", "y").collect())
-    return recommend_tiers(table, TIER_CUTOFFS, default_tier_names(TIER_CUTOFFS + 1))
+    why_fewer: str | None = None
+    for cutoffs in range(TIER_CUTOFFS, 0, -1):
+        try:
+            tiers = recommend_tiers(table, cutoffs, default_tier_names(cutoffs + 1))
+        except DataError as exc:
+            if cutoffs == 1:
+                raise
+            why_fewer = exc.message.split(";")[0]  # its advice names threshold's --tiers
+            continue
+        if why_fewer is None:
+            return tiers, None
+        names = ", ".join(t.name for t in tiers)
+        return tiers, f"{len(tiers)} tiers proposed ({names}), as {why_fewer}"
+    raise AssertionError("unreachable: one cutoff either fits or raises")
 
 
 def holdout_metrics(scores: np.ndarray, history: History) -> Metrics:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import chi2
 
 from leadscore_cli.binning import (
     Binning,
@@ -114,13 +115,48 @@ def select_features(history: History, options: FitOptions) -> tuple[list[Feature
 
 def feature_chance(feature: Feature, y: np.ndarray, train: np.ndarray) -> tuple[float, int]:
     """How likely the training leads would show this much difference between bins by chance
-    (with many small bins, first names say, the IV of pure noise is large); and the bins."""
-    binning = feature.binning
-    if binning.kind == "category":  # test the levels before grouping: grouping looked at y
-        binning = Binning("category", binning.levels, tuple(range(len(binning.levels))))
-    codes = binning.assign(feature.column.values[train])
-    leads, converted = bin_counts(codes, y[train], binning.size)
-    return chance(leads, converted), int((leads > 0).sum())
+    (with many small bins, first names say, the IV of pure noise is large); and the bins.
+
+    The bins fit chose looked at the outcome (levels grouped, ranges cut where conversion
+    differs most), so the test runs on bins that did not: the levels before grouping, and
+    the deciles of a number or date.
+    """
+    values = feature.column.values[train]
+    if feature.binning.kind == "category":
+        levels = feature.binning.levels
+        binning = Binning("category", levels, tuple(range(len(levels))))
+    else:
+        binning = Binning("range", edges=decile_edges(values))
+    leads, converted = bin_counts(binning.assign(values), y[train], binning.size)
+    p = chance(leads, converted)
+    if binning.kind == "range":  # a threshold or a slope: the trend test sees it surely
+        p = min(1.0, 2 * min(p, trend_chance(leads[:-1], converted[:-1])))  # Bonferroni
+    return p, int((leads > 0).sum())
+
+
+def decile_edges(values: np.ndarray) -> tuple[float, ...]:
+    """The distinct values at positions floor(i * (n - 1) / 10), i = 1..9, of the sorted
+    present values: the edges of the up to 10 quantile bins `profile` shows."""
+    present = np.sort(values[~np.isnan(values)])
+    if present.size == 0:
+        return ()
+    positions = [i * (present.size - 1) // 10 for i in range(1, 10)]
+    return tuple(sorted({float(present[p]) for p in positions}))
+
+
+def trend_chance(leads: np.ndarray, converted: np.ndarray) -> float:
+    """p-value of the Cochran-Armitage test that conversion does not rise or fall across
+    ordered bins (1.0: nothing to test)."""
+    keep = leads > 0
+    n, x = leads[keep].astype(np.float64), converted[keep].astype(np.float64)
+    total = n.sum()
+    if n.size < 2 or x.sum() in (0, total):
+        return 1.0
+    rate = x.sum() / total
+    scores = np.arange(n.size, dtype=np.float64)
+    centred = scores - (n * scores).sum() / total
+    statistic = (x * centred).sum() ** 2 / (rate * (1 - rate) * (n * centred**2).sum())
+    return float(chi2.sf(statistic, 1))
 
 
 def woe_values(feature: Feature, train: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from leadscore_cli.errors import DataError, UsageError
 from leadscore_cli.fitting.columns import (
     Column,
     aged_out_warning,
+    almost_numbers,
     days_before,
     detect_kinds,
     field_names,
@@ -35,11 +36,12 @@ from leadscore_cli.outcome import (
 from leadscore_cli.readers import open_source
 from leadscore_cli.score_run import ReadOptions, run_guarded
 from leadscore_cli.scoring.inputs import hint_for
-from leadscore_cli.summary import noun_for
+from leadscore_cli.summary import counted, noun_for
 
 MIN_POSITIVES = 20  # fewer converted (or other) training leads than this cannot be fitted
 
 OUTCOME = "__ls_fit_outcome"
+MAX_SEED = 2**32 - 1  # the seeds scikit-learn's random state takes
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class FitOptions:
             raise UsageError(
                 f"--holdout must be a share between 0 and 1, e.g. 0.2; not {self.holdout}"
             )
+        if not 0 <= self.seed <= MAX_SEED:
+            raise UsageError(f"--seed must be a whole number from 0 to {MAX_SEED}; not {self.seed}")
         if self.max_features is not None and self.max_features < 1:
             raise UsageError("--max-features must be at least 1")
 
@@ -237,7 +241,15 @@ def read_columns(
             dropped.append(Dropped(source, kind, why))
             continue
         column = read_column(frame, source, fields[source], kind)
+        if not column.present():  # typed columns of nulls, NaN or infinities only
+            unread = (
+                f" ({counted(column.invalid, 'value')} could not be read)" if column.invalid else ""
+            )
+            dropped.append(Dropped(source, "empty", "no values" + unread))
+            continue
         reason = id_like(column)
+        if reason and kind == "category":
+            reason += almost_numbers(frame, source)
         if reason:
             if id_column is None and is_lead_id(column):
                 id_column = column

@@ -18,6 +18,7 @@ from leadscore_cli.fitting.evaluation import (
     metrics,
     propose_tiers,
 )
+from leadscore_cli.fitting.explain import explain_rules
 from leadscore_cli.fitting.features import Feature, select_features
 from leadscore_cli.fitting.history import Dropped, FitOptions, History, read_history
 from leadscore_cli.fitting.points import TOTAL_POINTS, build_model, model_name, to_points
@@ -60,6 +61,7 @@ class FitResult:
     holdout: int
     positives: int
     seed: int
+    missing_outcome: int  # leads left out: no known outcome
     as_of: str | None
     log_odds_per_point: float
     c: float
@@ -74,6 +76,10 @@ class FitResult:
     model: Model | None = None
     text: str = ""
 
+    def left_out(self) -> str:
+        """The leads with no known outcome, which nothing of the fit counts: how many."""
+        return f", {self.missing_outcome:,} without one left out" if self.missing_outcome else ""
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "input": self.input,
@@ -82,6 +88,7 @@ class FitResult:
             "training": self.training,
             "holdout": self.holdout,
             "positives": self.positives,
+            "missing_outcome": self.missing_outcome,
             "seed": self.seed,
             "as_of": self.as_of,
             "metrics": self.metrics.rounded(),
@@ -115,9 +122,7 @@ def fit_history(
     features, dropped = select_features(history, options)
     dropped = history.dropped + dropped
     if not features:
-        raise DataError(
-            "no column is left to fit on; see the dropped columns with --json", path=history.name
-        )
+        raise DataError(f"no column is left to fit on: {why_dropped(dropped)}", path=history.name)
     train, y = history.train, history.y
     weights, c = fit_weights(features, y, train, options.seed)
     leads = [np.bincount(f.codes[train], minlength=f.binning.size) for f in features]
@@ -133,11 +138,12 @@ def fit_history(
         holdout=int(history.holdout.sum()),
         positives=int(y.sum()),
         seed=options.seed,
+        missing_outcome=history.missing_outcome,
         as_of=history.as_of.isoformat() if history.as_of else None,
         log_odds_per_point=per_point,
         c=c,
         metrics=holdout_metrics(scores, history),
-        features=[report(f, p) for f, p in zip(features, points, strict=True)],
+        features=[report(f, p, n) for f, p, n in zip(features, points, leads, strict=True)],
         dropped=dropped,
         tiers=[],
         warnings=history.warnings + unread_values_warning(features),
@@ -152,7 +158,8 @@ def fit_history(
             "(more history, or a larger --holdout, makes them firmer)"
         )
     try:
-        result.tiers = propose_tiers(scores[train], y[train])
+        result.tiers, fewer = propose_tiers(scores[train], y[train])
+        result.warnings += [fewer] if fewer else []
     except DataError as exc:
         result.warnings.append(f"no tiers proposed: {exc.message}")
     tiers = tuple(Tier(t.name, float(t.min_score)) for t in result.tiers)
@@ -164,9 +171,18 @@ def fit_history(
         result.base_model = base_model.name
         result.base_metrics = metrics(base_scores, y[history.holdout])
     result.model = model
-    result.text = dumps_model(model, header=header(result, options))
+    text = dumps_model(model, header=header(result, options))
+    result.text = explain_rules(text, model, result.features, float(y[train].mean()))
     check_reads_back(result.text, model)
     return result
+
+
+def why_dropped(dropped: list[Dropped], shown: int = 8) -> str:
+    """Each column and why it was not used, in one line: the error has nothing else to show."""
+    named = [f"{d.column} ({d.kind})" for d in dropped[:shown]]
+    if len(dropped) > shown:
+        named.append(f"and {len(dropped) - shown:,} more")
+    return ", ".join(named) if named else "the history has no column besides the outcome"
 
 
 def check_reads_back(text: str, model: Model) -> None:
@@ -194,8 +210,8 @@ def unread_values_warning(features: list[Feature]) -> list[str]:
     ]
 
 
-def report(feature: Feature, points: np.ndarray) -> FeatureReport:
-    leads = np.bincount(feature.codes, minlength=feature.binning.size)
+def report(feature: Feature, points: np.ndarray, leads: np.ndarray) -> FeatureReport:
+    """A rule's bins with their training leads and conversion: what its points came from."""
     by_label = {b.label: b for b in feature.bins}
     bins = []
     for index, label in enumerate(feature.binning.labels()):
@@ -208,7 +224,7 @@ def report(feature: Feature, points: np.ndarray) -> FeatureReport:
         source=feature.column.source,
         kind=feature.column.kind,
         category=feature.column.category,
-        iv=round(feature.iv, 4),
+        iv=round(feature.iv, 6),
         spread=int(points.max() - points.min()),
         bins=bins,
     )
@@ -223,7 +239,8 @@ def header(result: FitResult, options: FitOptions) -> str:
     lines = [
         "Points learned by `leadscore fit` from leads with a known outcome. Edit freely;",
         "check with `leadscore validate`, score with `leadscore score`.",
-        f"data: {result.input} ({counted(result.rows, 'lead')} with a known outcome: "
+        f"data: {result.input} ({counted(result.rows, 'lead')} with a known outcome"
+        f"{result.left_out()}: "
         f"{result.training:,} to fit, {result.holdout:,} held out, seed {result.seed})",
         f"outcome: {outcome} ({result.positives:,} converted, "
         f"base rate {result.positives / result.rows:.1%})",
@@ -249,6 +266,10 @@ def header(result: FitResult, options: FitOptions) -> str:
     lines.append(
         f"points: each rule's lowest value is 0 and the best lead totals {TOTAL_POINTS}; "
         f"1 point = {result.log_odds_per_point:.3f} log-odds"
+    )
+    lines.append(
+        "above each rule: the points of each bin (a logistic regression's weights, scaled), "
+        "its training leads and how many of them converted"
     )
     if result.dropped:
         lines.append("columns not used:")

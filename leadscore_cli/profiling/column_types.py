@@ -169,7 +169,9 @@ def typed_frame(table: pl.DataFrame, column: ColumnFacts, source_name: str) -> p
     raw = pl.col(column.name)
     ftype = read_type(column)
     missing = pl.col(MISSING)
-    value, invalid = raw.cast(pl.Float64) if column.dtype.is_numeric() else raw, pl.lit(False)
+    value, invalid = as_number(raw, column.dtype), pl.lit(False)
+    if column.dtype.is_float():  # as a model reads them: infinities are no number (NaN: missing)
+        invalid = raw.is_infinite()
     if column.in_model:
         try:
             parsed = cast_typed_column(raw, column.name, ftype, column.dtype)  # type: ignore[arg-type]
@@ -182,6 +184,14 @@ def typed_frame(table: pl.DataFrame, column: ColumnFacts, source_name: str) -> p
         pl.when(missing | invalid).then(None).otherwise(value).alias(VALUE),
         invalid.alias(INVALID),
     )
+
+
+def as_number(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Numbers as figures read them: integers stay whole (a Float64 holds them exactly
+    only up to 2**53, and 64-bit ids go beyond), other numbers become Float64."""
+    if dtype.is_integer():
+        return raw
+    return raw.cast(pl.Float64) if dtype.is_numeric() else raw
 
 
 def read_type(column: ColumnFacts) -> str:

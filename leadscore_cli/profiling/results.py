@@ -85,8 +85,8 @@ def column_profile(c: ColumnFacts, stats: dict[str, Any], rows: int) -> ColumnPr
                 }
             )
     numbers = dates = None
-    if "values" in stats:
-        figures = stats["values"].row(0, named=True)
+    figures = stats["values"].row(0, named=True) if "values" in stats else {}
+    if figures.get("min") is not None:  # no readable value: no range, and no mean of nothing
         if c.type in NUMBER_TYPES:
             numbers = {
                 key: number_value(figures[key], c.type)

@@ -256,7 +256,7 @@ def value_stats(values: pl.LazyFrame, *, numeric: bool) -> pl.LazyFrame:
     extreme = [pl.col(DIST).filter(out)]
     return ordered.select(
         *exprs,
-        ((v * w).sum() / total).alias("mean"),
+        ((v.cast(pl.Float64) * w).sum() / total).alias("mean"),
         w.filter(out).sum().alias("outliers"),
         back["low"].first().alias("low_fence"),
         back["high"].first().alias("high_fence"),

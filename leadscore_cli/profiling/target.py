@@ -84,7 +84,7 @@ def attribute_skip_reason(c: ColumnFacts, target: str) -> str | None:
     if c.type == "empty":
         return "no values"
     if c.id_like:
-        return "id-like (nearly every value is distinct)"
+        return "id-like: nearly every value is distinct"
     if c.email:
         return "email addresses (one per lead)"
     return None
