@@ -417,6 +417,38 @@ def test_no_score_is_negative_zero(tmp_path: Path) -> None:
             assert [math.copysign(1.0, v) for v in result[column]] == [1.0, 1.0], column
 
 
+def rules_on_t(*rules: tuple[str, str, float, str]) -> str:
+    """[[rules]] tables (name, category, points, `not_null` or `is_null` of the field t)."""
+    return "".join(
+        f'[[rules]]\nname = "{name}"\ncategory = "{category}"\npoints = {points}\n'
+        f'when = {{ field = "t", op = "{op}" }}\n'
+        for name, category, points, op in rules
+    )
+
+
+SUM_ORDER_MODEL = '[model]\nname = "sums"\n' + rules_on_t(
+    ("a", "fit", 32.57, "not_null"),
+    ("b", "fit", -8.205, "not_null"),
+    ("c", "fit", -9.2, "not_null"),
+    ("d", "intent", 21, "is_null"),
+    ("e", "intent", -21, "is_null"),
+    ("f", "intent", -12.2417, "is_null"),
+)
+
+
+def test_points_add_up_left_to_right_alike(tmp_path: Path) -> None:
+    """32.57 - 8.205 - 9.2 is 15.165000000000003 added left to right (15.17), 15.165 added
+    the other way (15.16); 21 - 21 - 12.2417 is exactly -12.2417 left to right, so the
+    clip to 0 takes exactly as much and the rule, listed first, comes first."""
+    csv = tmp_path / "sums.csv"
+    pl.DataFrame({"id": ["1", "2"], "t": ["x", None]}).write_csv(csv)
+    model = parse_model(SUM_ORDER_MODEL)
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score"].to_list() == [15.17, 0.0]
+    assert want["reasons"][1] == "d +21; e -21; f -12.24; cap:scale +12.24"
+
+
 STALE = {"score": "x", "score_fit": "x", "tier": "crm", "grade": "Z", "priority": "Z9"}
 
 

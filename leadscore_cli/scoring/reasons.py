@@ -10,7 +10,7 @@ import polars as pl
 
 from leadscore_cli.model.schema import TOTAL, Limits, Model, Rule
 from leadscore_cli.scoring.columns import PREFIX, REASONS, points_column, raw_category_column
-from leadscore_cli.scoring.totals import DECIMALS, clamp
+from leadscore_cli.scoring.totals import DECIMALS, added_in_order, clamp
 
 
 def format_points(points: pl.Expr) -> pl.Expr:
@@ -74,7 +74,7 @@ def reason_entries(model: Model) -> list[tuple[str, pl.Expr, tuple[float, ...] |
         if model.cap(category) != Limits():
             adjust = capped_categories[category] - pl.col(raw_category_column(category))
             entries.append((f"cap:{category}", adjust, None))
-    total = pl.sum_horizontal(list(capped_categories.values()))
+    total = added_in_order(list(capped_categories.values()))
     capped = clamp(total, model.cap(TOTAL))
     if model.cap(TOTAL) != Limits():
         entries.append(("cap:total", capped - total, None))
