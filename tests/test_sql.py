@@ -449,6 +449,52 @@ def test_points_add_up_left_to_right_alike(tmp_path: Path) -> None:
     assert want["reasons"][1] == "d +21; e -21; f -12.24; cap:scale +12.24"
 
 
+GRADE_CUTOFF_MODEL = """
+[model]
+name = "cutoffs"
+[[rules]]
+name = "x"
+points = 0.7
+when = { field = "a", op = "gte", value = 1 }
+[[rules]]
+name = "y"
+category = "intent"
+points = 0.1
+when = { field = "a", op = "gte", value = 2 }
+[[rules]]
+name = "z"
+category = "intent"
+points = 1.6
+when = { field = "a", op = "gte", value = 3 }
+[tiers]
+hot = 50
+cold = 0
+[grading]
+categories = ["fit", "intent"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("grading", "grades"),
+    [
+        ('scale = "points"\nbands = { A = 0.8, B = 0.3, F = 0 }', ["F", "B", "A", "A"]),
+        # 0.8 of 2.4 points is 33.33%, on the cutoff 33.333... of D+ (20 + 2 * 20 / 3)
+        ("plus_minus = true", ["F", "D", "D+", "A+"]),
+    ],
+    ids=["points", "plus_minus"],
+)
+def test_grade_basis_on_a_cutoff_takes_its_band(tmp_path: Path, grading: str, grades) -> None:
+    """0.7 + 0.1 points are 0.7999999999999999 in floating point: the grade rounds them
+    to 0.8 before comparing, and so must the query; a plus/minus cutoff such as 33.333...
+    is met by a rounded basis of 33.33."""
+    csv = tmp_path / "grades.csv"
+    pl.DataFrame({"a": ["0", "1", "2", "3"]}).write_csv(csv)
+    model = parse_model(GRADE_CUTOFF_MODEL + grading)
+    want = engine_output(model, csv, False)
+    assert_same(want, duckdb_output(model, csv, False))
+    assert want["grade"].cast(pl.String).to_list() == grades
+
+
 STALE = {"score": "x", "score_fit": "x", "tier": "crm", "grade": "Z", "priority": "Z9"}
 
 
