@@ -495,6 +495,32 @@ def test_grade_basis_on_a_cutoff_takes_its_band(tmp_path: Path, grading: str, gr
     assert want["grade"].cast(pl.String).to_list() == grades
 
 
+@pytest.mark.parametrize("fmt", [None, "%Y-%m-%dT%H:%M:%S%.fZ"], ids=["auto", "format"])
+def test_fractional_seconds_keep_their_day(tmp_path: Path, fmt: str | None) -> None:
+    """More than 6 digits of a second are cut, not rounded up into the next day, and more
+    than 9 digits are read too, as `score` reads them."""
+    suffix = "Z" if fmt else ""
+    values = [
+        "2026-10-25T23:59:59.9999999",
+        "2026-10-25T23:59:59.999999999",
+        "2026-10-25T23:59:59.1234567891234",
+        "2026-10-25T23:59:59.5",
+        "2026-10-25T23:59:59.",
+    ]
+    csv = tmp_path / "fractions.csv"
+    pl.DataFrame({"d": [v + suffix for v in values]}).write_csv(csv)
+    model = parse_model(
+        '[model]\nname = "f"\n[fields.d]\ntype = "datetime"\non_invalid = "null"\n'
+        + (f'format = "{fmt}"\n' if fmt else "")
+        + '[[rules]]\nname = "week"\npoints = 10\n'
+        + 'when = { field = "d", op = "older_than_days", value = 6 }\n'
+        + '[[rules]]\nname = "gone"\npoints = 1\nwhen = { field = "d", op = "is_null" }\n'
+    )
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score"].to_list() == [10.0, 10.0, 10.0, 10.0, 1.0]
+
+
 STALE = {"score": "x", "score_fit": "x", "tier": "crm", "grade": "Z", "priority": "Z9"}
 
 
