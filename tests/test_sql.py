@@ -521,6 +521,42 @@ def test_fractional_seconds_keep_their_day(tmp_path: Path, fmt: str | None) -> N
     assert want["score"].to_list() == [10.0, 10.0, 10.0, 10.0, 1.0]
 
 
+BOOLEAN_MAP_MODEL = """
+[model]
+name = "booleans"
+[fields.demo]
+type = "bool"
+[fields.trial]
+type = "bool"
+true_values = ["si"]
+false_values = ["nein"]
+[[rules]]
+name = "demo"
+field = "demo"
+map = { Yes = 10, " N " = -5, true = 3, maybe = 7 }
+default = 1
+missing = 0
+[[rules]]
+name = "trial"
+field = "trial"
+map = { SI = 100, false = 50 }
+missing = 0
+"""
+
+
+def test_boolean_map_keys_read_like_cells(tmp_path: Path) -> None:
+    """`yes` and ` N ` are spellings of true and false, as in a cell; `true` repeats the
+    first key (which counts); `maybe` spells neither, so it never matches."""
+    csv = tmp_path / "booleans.csv"
+    demo = ["yes", "no", "TRUE", "f", "1", ""]
+    trial = ["si", "nein", "Si", "", "", "nein"]
+    pl.DataFrame({"demo": demo, "trial": trial}).write_csv(csv)
+    model = parse_model(BOOLEAN_MAP_MODEL)
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score_fit"].to_list() == [110.0, 45.0, 110.0, -5.0, 10.0, 50.0]
+
+
 STALE = {"score": "x", "score_fit": "x", "tier": "crm", "grade": "Z", "priority": "Z9"}
 
 
