@@ -521,6 +521,26 @@ def test_fractional_seconds_keep_their_day(tmp_path: Path, fmt: str | None) -> N
     assert want["score"].to_list() == [10.0, 10.0, 10.0, 10.0, 1.0]
 
 
+def test_full_month_and_weekday_names_read_abbreviations_too(tmp_path: Path) -> None:
+    """`%B` and `%A` read `Mar` and `Wed` as well as `March` and `Wednesday`, as in
+    `score`; `%b` and `%a` read only the abbreviations."""
+    values = ["Wed 04 Mar 2026", "Wednesday 04 March 2026", "WED 04 MAR 2026", "x"]
+    csv = tmp_path / "names.csv"
+    pl.DataFrame({"long": values, "short": values}).write_csv(csv)
+    model = parse_model(
+        '[model]\nname = "n"\n'
+        '[fields.long]\ntype = "date"\nformat = "%A %d %B %Y"\non_invalid = "null"\n'
+        '[fields.short]\ntype = "date"\nformat = "%a %d %b %Y"\non_invalid = "null"\n'
+        '[[rules]]\nname = "long"\npoints = 10\n'
+        'when = { field = "long", op = "older_than_days", value = 7 }\n'
+        '[[rules]]\nname = "short"\npoints = 1\n'
+        'when = { field = "short", op = "older_than_days", value = 7 }\n'
+    )
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score"].to_list() == [11.0, 10.0, 11.0, 0.0]
+
+
 BOOLEAN_MAP_MODEL = """
 [model]
 name = "booleans"

@@ -106,11 +106,28 @@ def parse_date(
             fmt = fmt.replace("%.f", ".%n")
         else:
             source = text.copy()
-        stamp = exp.StrToTime(this=source, format=sp.lit(fmt), safe=True)
-        day = exp.cast(stamp, "date")
-        parsed.append(engine_century(day) if "y" in directives and "Y" not in directives else day)
+        for variant in with_short_names(fmt):
+            stamp = exp.StrToTime(this=source.copy(), format=sp.lit(variant), safe=True)
+            day = exp.cast(stamp, "date")
+            two_digit_year = "y" in directives and "Y" not in directives
+            parsed.append(engine_century(day) if two_digit_year else day)
     day = parsed[0] if len(parsed) == 1 else exp.func("COALESCE", *parsed)
     return day if spec and spec.format else sp.case((four_digit_year(text), day))
+
+
+def with_short_names(fmt: str) -> list[str]:
+    """`fmt`, and the same with `%b` for `%B` and `%a` for `%A`: chrono's full month and
+    weekday names also read the abbreviations (`Mar`, `Wed`), where SQL engines read
+    only the full names."""
+    variants = [fmt]
+    for full, short in (("B", "b"), ("A", "a")):
+        variants += [shortened(v, full, short) for v in variants if f"%{full}" in v]
+    return list(dict.fromkeys(variants))
+
+
+def shortened(fmt: str, full: str, short: str) -> str:
+    """`fmt` with the directive `%<full>` written `%<short>` (a literal `%%` kept)."""
+    return re.sub(f"%(%|{full})", lambda m: "%%" if m[1] == "%" else f"%{short}", fmt)
 
 
 def to_microseconds(text: exp.Expression, fmt: str) -> exp.Expression:
