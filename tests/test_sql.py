@@ -541,6 +541,20 @@ def test_full_month_and_weekday_names_read_abbreviations_too(tmp_path: Path) -> 
     assert want["score"].to_list() == [11.0, 10.0, 11.0, 0.0]
 
 
+def test_points_that_round_to_zero_are_left_out_alike(tmp_path: Path) -> None:
+    """0.005 rounds half to even, to 0 (Python's round() says 0.01): no `half 0` entry."""
+    csv = tmp_path / "halves.csv"
+    pl.DataFrame({"t": ["x", "y"]}).write_csv(csv)
+    model = parse_model(
+        '[model]\nname = "h"\n'
+        + rules_on_t(("half", "fit", 0.005, "not_null"), ("more", "fit", 0.015, "not_null"))
+        + '[[rules]]\nname = "pick"\nfield = "t"\nmap = { x = -0.005, y = 3 }\n'
+    )
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["reasons"].to_list() == ["more +0.02", "pick +3; more +0.02"]
+
+
 BOOLEAN_MAP_MODEL = """
 [model]
 name = "booleans"

@@ -48,9 +48,11 @@ def entry_text(label: str, points: pl.Expr, values: tuple[float, ...] | None) ->
         return pl.when(shown).then(pl.concat_str(pl.lit(f"{label} "), format_points(points)))
     chain = None
     for value in dict.fromkeys(float(v) for v in values):
-        if round(value, DECIMALS) == 0:
+        point = pl.lit(value, dtype=pl.Float64)
+        # polars' rounding, as for a column: Python's round(0.005, 2) is 0.01, polars' 0.0
+        rounded, text = pl.select(point.round(DECIMALS).alias("r"), format_points(point)).row(0)
+        if rounded == 0:
             continue
-        text = pl.select(format_points(pl.lit(value, dtype=pl.Float64))).item()
         condition = points == value
         chain = (pl.when(condition) if chain is None else chain.when(condition)).then(
             pl.lit(f"{label} {text}")
