@@ -13,7 +13,7 @@ from leadscore_cli.errors import ModelError
 from leadscore_cli.model.schema import GradeBand, Grading, Model, category_column
 from leadscore_cli.model.score_tables import DEFAULT_GRADE_BANDS
 from leadscore_cli.scoring.columns import SCORE, TIER
-from leadscore_cli.scoring.totals import DECIMALS, percent_of_range, tier_expr
+from leadscore_cli.scoring.totals import DECIMALS, added_in_order, percent_of_range, tier_expr
 
 GRADE = "grade"
 PRIORITY = "priority"
@@ -89,7 +89,7 @@ def priority_labels(model: Model) -> list[str]:
 def grade_basis(model: Model) -> pl.Expr:
     """The value the letter bands cut: grading categories' points, as percent or raw points."""
     grading = grading_of(model)
-    points = pl.sum_horizontal([pl.col(category_column(c)) for c in grading.categories])
+    points = added_in_order([pl.col(category_column(c)) for c in grading.categories])
     if grading.scale == "points":
         return points.round(DECIMALS)
     low = high = 0.0

@@ -25,7 +25,7 @@ from leadscore_cli.fields import iter_leaves, parse_field, resolve_field_types
 from leadscore_cli.model.schema import Model, Rule
 from leadscore_cli.scoring.columns import value_column
 from leadscore_cli.scoring.plan import with_stages
-from leadscore_cli.scoring.rules import rule_points
+from leadscore_cli.scoring.rules import lookup_spec, rule_points
 
 _HIT = "__lsp_hit_"
 _POINTS = "__lsp_points_"
@@ -294,7 +294,8 @@ def rule_columns(
     """Hit and points columns for some rules; the frame holds their fields' typed values."""
     exprs: list[pl.Expr] = []
     for index in indexes:
-        hit, points = rule_points(replace(model.rules[index], decay=None), types, as_of)
+        rule = replace(model.rules[index], decay=None)
+        hit, points = rule_points(rule, types, as_of, spec=lookup_spec(model, index))
         exprs += [hit.alias(f"{_HIT}{index}"), points.alias(f"{_POINTS}{index}")]
     return exprs
 

@@ -417,6 +417,180 @@ def test_no_score_is_negative_zero(tmp_path: Path) -> None:
             assert [math.copysign(1.0, v) for v in result[column]] == [1.0, 1.0], column
 
 
+def rules_on_t(*rules: tuple[str, str, float, str]) -> str:
+    """[[rules]] tables (name, category, points, `not_null` or `is_null` of the field t)."""
+    return "".join(
+        f'[[rules]]\nname = "{name}"\ncategory = "{category}"\npoints = {points}\n'
+        f'when = {{ field = "t", op = "{op}" }}\n'
+        for name, category, points, op in rules
+    )
+
+
+SUM_ORDER_MODEL = '[model]\nname = "sums"\n' + rules_on_t(
+    ("a", "fit", 32.57, "not_null"),
+    ("b", "fit", -8.205, "not_null"),
+    ("c", "fit", -9.2, "not_null"),
+    ("d", "intent", 21, "is_null"),
+    ("e", "intent", -21, "is_null"),
+    ("f", "intent", -12.2417, "is_null"),
+)
+
+
+def test_points_add_up_left_to_right_alike(tmp_path: Path) -> None:
+    """32.57 - 8.205 - 9.2 is 15.165000000000003 added left to right (15.17), 15.165 added
+    the other way (15.16); 21 - 21 - 12.2417 is exactly -12.2417 left to right, so the
+    clip to 0 takes exactly as much and the rule, listed first, comes first."""
+    csv = tmp_path / "sums.csv"
+    pl.DataFrame({"id": ["1", "2"], "t": ["x", None]}).write_csv(csv)
+    model = parse_model(SUM_ORDER_MODEL)
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score"].to_list() == [15.17, 0.0]
+    assert want["reasons"][1] == "d +21; e -21; f -12.24; cap:scale +12.24"
+
+
+GRADE_CUTOFF_MODEL = """
+[model]
+name = "cutoffs"
+[[rules]]
+name = "x"
+points = 0.7
+when = { field = "a", op = "gte", value = 1 }
+[[rules]]
+name = "y"
+category = "intent"
+points = 0.1
+when = { field = "a", op = "gte", value = 2 }
+[[rules]]
+name = "z"
+category = "intent"
+points = 1.6
+when = { field = "a", op = "gte", value = 3 }
+[tiers]
+hot = 50
+cold = 0
+[grading]
+categories = ["fit", "intent"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("grading", "grades"),
+    [
+        ('scale = "points"\nbands = { A = 0.8, B = 0.3, F = 0 }', ["F", "B", "A", "A"]),
+        # 0.8 of 2.4 points is 33.33%, on the cutoff 33.333... of D+ (20 + 2 * 20 / 3)
+        ("plus_minus = true", ["F", "D", "D+", "A+"]),
+    ],
+    ids=["points", "plus_minus"],
+)
+def test_grade_basis_on_a_cutoff_takes_its_band(tmp_path: Path, grading: str, grades) -> None:
+    """0.7 + 0.1 points are 0.7999999999999999 in floating point: the grade rounds them
+    to 0.8 before comparing, and so must the query; a plus/minus cutoff such as 33.333...
+    is met by a rounded basis of 33.33."""
+    csv = tmp_path / "grades.csv"
+    pl.DataFrame({"a": ["0", "1", "2", "3"]}).write_csv(csv)
+    model = parse_model(GRADE_CUTOFF_MODEL + grading)
+    want = engine_output(model, csv, False)
+    assert_same(want, duckdb_output(model, csv, False))
+    assert want["grade"].cast(pl.String).to_list() == grades
+
+
+@pytest.mark.parametrize("fmt", [None, "%Y-%m-%dT%H:%M:%S%.fZ"], ids=["auto", "format"])
+def test_fractional_seconds_keep_their_day(tmp_path: Path, fmt: str | None) -> None:
+    """More than 6 digits of a second are cut, not rounded up into the next day, and more
+    than 9 digits are read too, as `score` reads them."""
+    suffix = "Z" if fmt else ""
+    values = [
+        "2026-10-25T23:59:59.9999999",
+        "2026-10-25T23:59:59.999999999",
+        "2026-10-25T23:59:59.1234567891234",
+        "2026-10-25T23:59:59.5",
+        "2026-10-25T23:59:59.",
+    ]
+    csv = tmp_path / "fractions.csv"
+    pl.DataFrame({"d": [v + suffix for v in values]}).write_csv(csv)
+    model = parse_model(
+        '[model]\nname = "f"\n[fields.d]\ntype = "datetime"\non_invalid = "null"\n'
+        + (f'format = "{fmt}"\n' if fmt else "")
+        + '[[rules]]\nname = "week"\npoints = 10\n'
+        + 'when = { field = "d", op = "older_than_days", value = 6 }\n'
+        + '[[rules]]\nname = "gone"\npoints = 1\nwhen = { field = "d", op = "is_null" }\n'
+    )
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score"].to_list() == [10.0, 10.0, 10.0, 10.0, 1.0]
+
+
+def test_full_month_and_weekday_names_read_abbreviations_too(tmp_path: Path) -> None:
+    """`%B` and `%A` read `Mar` and `Wed` as well as `March` and `Wednesday`, as in
+    `score`; `%b` and `%a` read only the abbreviations."""
+    values = ["Wed 04 Mar 2026", "Wednesday 04 March 2026", "WED 04 MAR 2026", "x"]
+    csv = tmp_path / "names.csv"
+    pl.DataFrame({"long": values, "short": values}).write_csv(csv)
+    model = parse_model(
+        '[model]\nname = "n"\n'
+        '[fields.long]\ntype = "date"\nformat = "%A %d %B %Y"\non_invalid = "null"\n'
+        '[fields.short]\ntype = "date"\nformat = "%a %d %b %Y"\non_invalid = "null"\n'
+        '[[rules]]\nname = "long"\npoints = 10\n'
+        'when = { field = "long", op = "older_than_days", value = 7 }\n'
+        '[[rules]]\nname = "short"\npoints = 1\n'
+        'when = { field = "short", op = "older_than_days", value = 7 }\n'
+    )
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score"].to_list() == [11.0, 10.0, 11.0, 0.0]
+
+
+def test_points_that_round_to_zero_are_left_out_alike(tmp_path: Path) -> None:
+    """0.005 rounds half to even, to 0 (Python's round() says 0.01): no `half 0` entry."""
+    csv = tmp_path / "halves.csv"
+    pl.DataFrame({"t": ["x", "y"]}).write_csv(csv)
+    model = parse_model(
+        '[model]\nname = "h"\n'
+        + rules_on_t(("half", "fit", 0.005, "not_null"), ("more", "fit", 0.015, "not_null"))
+        + '[[rules]]\nname = "pick"\nfield = "t"\nmap = { x = -0.005, y = 3 }\n'
+    )
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["reasons"].to_list() == ["more +0.02", "pick +3; more +0.02"]
+
+
+BOOLEAN_MAP_MODEL = """
+[model]
+name = "booleans"
+[fields.demo]
+type = "bool"
+[fields.trial]
+type = "bool"
+true_values = ["si"]
+false_values = ["nein"]
+[[rules]]
+name = "demo"
+field = "demo"
+map = { Yes = 10, " N " = -5, true = 3, maybe = 7 }
+default = 1
+missing = 0
+[[rules]]
+name = "trial"
+field = "trial"
+map = { SI = 100, false = 50 }
+missing = 0
+"""
+
+
+def test_boolean_map_keys_read_like_cells(tmp_path: Path) -> None:
+    """`yes` and ` N ` are spellings of true and false, as in a cell; `true` repeats the
+    first key (which counts); `maybe` spells neither, so it never matches."""
+    csv = tmp_path / "booleans.csv"
+    demo = ["yes", "no", "TRUE", "f", "1", ""]
+    trial = ["si", "nein", "Si", "", "", "nein"]
+    pl.DataFrame({"demo": demo, "trial": trial}).write_csv(csv)
+    model = parse_model(BOOLEAN_MAP_MODEL)
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score_fit"].to_list() == [110.0, 45.0, 110.0, -5.0, 10.0, 50.0]
+
+
 STALE = {"score": "x", "score_fit": "x", "tier": "crm", "grade": "Z", "priority": "Z9"}
 
 

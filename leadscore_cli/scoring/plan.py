@@ -44,6 +44,7 @@ from leadscore_cli.scoring.reasons import reasons_stages
 from leadscore_cli.scoring.rules import (
     decay_factor,
     gives_points,
+    lookup_spec,
     lowered_fields,
     map_key_column,
     map_subject,
@@ -146,7 +147,8 @@ def plan_scoring(
     computed_keys = [i for i in maps if keys[i] == key_column(i)]
     if computed_keys:
         frame = frame.with_columns(
-            map_subject(model.rules[i], types)[0].alias(key_column(i)) for i in computed_keys
+            map_subject(model.rules[i], types, lookup_spec(model, i))[0].alias(key_column(i))
+            for i in computed_keys
         )
     decays = list(dict.fromkeys(rule.decay for rule in model.rules if rule.decay is not None))
     if decays:  # one column per distinct decay, shared by the rules that use it
@@ -162,6 +164,7 @@ def plan_scoring(
             key_name=keys.get(i),
             lowered=lowered,
             decay_name=decay_column(decays.index(rule.decay)) if rule.decay else None,
+            spec=lookup_spec(model, i),
         )
         for i, rule in enumerate(model.rules)
     ]

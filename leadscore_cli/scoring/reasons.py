@@ -10,7 +10,7 @@ import polars as pl
 
 from leadscore_cli.model.schema import TOTAL, Limits, Model, Rule
 from leadscore_cli.scoring.columns import PREFIX, REASONS, points_column, raw_category_column
-from leadscore_cli.scoring.totals import DECIMALS, clamp
+from leadscore_cli.scoring.totals import DECIMALS, added_in_order, clamp
 
 
 def format_points(points: pl.Expr) -> pl.Expr:
@@ -48,9 +48,11 @@ def entry_text(label: str, points: pl.Expr, values: tuple[float, ...] | None) ->
         return pl.when(shown).then(pl.concat_str(pl.lit(f"{label} "), format_points(points)))
     chain = None
     for value in dict.fromkeys(float(v) for v in values):
-        if round(value, DECIMALS) == 0:
+        point = pl.lit(value, dtype=pl.Float64)
+        # polars' rounding, as for a column: Python's round(0.005, 2) is 0.01, polars' 0.0
+        rounded, text = pl.select(point.round(DECIMALS).alias("r"), format_points(point)).row(0)
+        if rounded == 0:
             continue
-        text = pl.select(format_points(pl.lit(value, dtype=pl.Float64))).item()
         condition = points == value
         chain = (pl.when(condition) if chain is None else chain.when(condition)).then(
             pl.lit(f"{label} {text}")
@@ -74,7 +76,7 @@ def reason_entries(model: Model) -> list[tuple[str, pl.Expr, tuple[float, ...] |
         if model.cap(category) != Limits():
             adjust = capped_categories[category] - pl.col(raw_category_column(category))
             entries.append((f"cap:{category}", adjust, None))
-    total = pl.sum_horizontal(list(capped_categories.values()))
+    total = added_in_order(list(capped_categories.values()))
     capped = clamp(total, model.cap(TOTAL))
     if model.cap(TOTAL) != Limits():
         entries.append(("cap:total", capped - total, None))

@@ -11,8 +11,8 @@ import datetime as dt
 import polars as pl
 
 from leadscore_cli.conditions import compile_condition, lowered_reads, normalise_text
-from leadscore_cli.fields import iter_leaves
-from leadscore_cli.model.schema import Decay, Rule
+from leadscore_cli.fields import boolean_key, iter_leaves
+from leadscore_cli.model.schema import Decay, FieldSpec, Model, Rule
 from leadscore_cli.scoring.columns import key_column, lowered_column, value_column
 from leadscore_cli.scoring.totals import reciprocal
 
@@ -51,13 +51,14 @@ def rule_points(
     key_name: str | None = None,
     lowered: list[str] | None = None,
     decay_name: str | None = None,
+    spec: FieldSpec | None = None,
 ) -> tuple[pl.Expr, pl.Expr]:
     """(fired flag, points after decay) for one rule.
 
     With `hit_name`, a condition rule's points read the flag from that column instead of
     evaluating the condition a second time; `lowered` names the fields that have a
     lower-cased column (see `lowered_fields`); `decay_name` the column holding the
-    rule's decay factor.
+    rule's decay factor; `spec` the lookup field's spec (see `map_subject`).
     """
     if rule.kind == "when":
         assert rule.when is not None
@@ -72,13 +73,20 @@ def rule_points(
         fired = hit if hit_name is None else pl.col(hit_name)
         points = pl.when(fired).then(pl.lit(rule.points)).otherwise(pl.lit(0.0))
     elif rule.kind == "map":
-        hit, points = map_points(rule, types, key_name)
+        hit, points = map_points(rule, types, key_name, spec)
     else:
         hit, points = band_points(rule)
     if rule.decay is not None:
         factor = decay_factor(rule.decay, as_of) if decay_name is None else pl.col(decay_name)
         points = points * factor
     return hit, points
+
+
+def lookup_spec(model: Model, index: int) -> FieldSpec | None:
+    """The spec of the field rule `index` looks up (None for a condition rule, or a field
+    read with the defaults)."""
+    field = model.rules[index].field
+    return model.field_spec(field) if field else None
 
 
 def number_key(key: str) -> float | None:
@@ -89,8 +97,11 @@ def number_key(key: str) -> float | None:
         return None
 
 
-def map_subject(rule: Rule, types: dict) -> tuple[pl.Expr, list[tuple[object, float]]]:
-    """The value a map rule looks up, normalised like its keys, and its (key, points) pairs."""
+def map_subject(
+    rule: Rule, types: dict, spec: FieldSpec | None = None
+) -> tuple[pl.Expr, list[tuple[object, float]]]:
+    """The value a map rule looks up, normalised like its keys, and its (key, points) pairs;
+    `spec` is the field's, whose spellings of booleans a bool field's keys may use."""
     assert rule.field is not None
     value = pl.col(value_column(rule.field))
     if types[rule.field] in ("int", "float"):
@@ -101,6 +112,9 @@ def map_subject(rule: Rule, types: dict) -> tuple[pl.Expr, list[tuple[object, fl
     if types[rule.field] in ("date", "datetime"):
         value = value.cast(pl.Date)  # keys name calendar days, as rules compare date-times
     subject = value.cast(pl.String)
+    if types[rule.field] == "bool":  # "true"/"false", as the keys are read
+        spelled = ((boolean_key(k, spec), p) for k, p in rule.mapping)
+        return subject, [(k, p) for k, p in spelled if k is not None]
     if types[rule.field] == "string" and not rule.case_sensitive:
         subject = subject.str.to_lowercase()
     return subject, [(normalise_text(k, rule.case_sensitive), p) for k, p in rule.mapping]
@@ -110,11 +124,13 @@ def map_subject(rule: Rule, types: dict) -> tuple[pl.Expr, list[tuple[object, fl
 SHORT_MAP = 32
 
 
-def map_points(rule: Rule, types: dict, key_name: str | None = None) -> tuple[pl.Expr, pl.Expr]:
+def map_points(
+    rule: Rule, types: dict, key_name: str | None = None, spec: FieldSpec | None = None
+) -> tuple[pl.Expr, pl.Expr]:
     """A map rule's points: the value looked up (see `looked_up`), its missing points
     where it is null. With `key_name`, the normalised value is read from that column
     instead of being computed again."""
-    subject, pairs = map_subject(rule, types)
+    subject, pairs = map_subject(rule, types, spec)
     if key_name is not None:
         subject = pl.col(key_name)
     numeric = types[rule.field] in ("int", "float")

@@ -26,6 +26,22 @@ def reciprocal(divisor: float) -> float:
     return 1.0 / float(divisor)
 
 
+def added_in_order(terms: list[pl.Expr]) -> pl.Expr:
+    """terms[0] + terms[1] + ..., left to right.
+
+    Floating-point addition is not associative, and polars' `sum_horizontal` adds in an
+    order of its own (pairwise), which `leadscore_cli.sql` could not copy: a subtotal
+    would differ in its last bit, enough to round a .xx5 score the other way or order
+    equal `reasons` entries differently. Every term here is non-null.
+    """
+    if not terms:
+        return pl.lit(0.0)
+    result = terms[0]
+    for term in terms[1:]:
+        result = result + term
+    return result
+
+
 def percent_of_range(points: pl.Expr, low: float, high: float) -> pl.Expr:
     """Points placed on 0-100 between the lowest and highest attainable, clipped."""
     span = high - low if high > low else 1.0
@@ -42,14 +58,14 @@ def category_totals(model: Model) -> list[pl.Expr]:
     exprs = []
     for category in model.categories:
         indexes = [i for i, r in enumerate(model.rules) if r.category == category]
-        raw = pl.sum_horizontal([pl.col(points_column(i)) for i in indexes])
+        raw = added_in_order([pl.col(points_column(i)) for i in indexes])
         exprs.append(raw.alias(raw_category_column(category)))
         exprs.append(clamp(raw, model.cap(category)).alias(category_column(category)))
     return exprs
 
 
 def total_points(model: Model) -> pl.Expr:
-    return pl.sum_horizontal([pl.col(category_column(c)) for c in model.categories])
+    return added_in_order([pl.col(category_column(c)) for c in model.categories])
 
 
 def final_scores(model: Model) -> list[pl.Expr]:

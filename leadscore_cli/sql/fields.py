@@ -17,6 +17,7 @@ from leadscore_cli.sql.builder import INTERNAL, Builder
 from leadscore_cli.sql.dialects import refuse
 
 STRFTIME = re.compile(r"%(\.f|[YmdHMSybBjpIaAe%])")
+REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
 
 
 def text_name(index: int) -> str:
@@ -101,12 +102,51 @@ def parse_date(
                     f"{where}: fractional seconds (%.f) cannot be parsed in {b.dialect.name}{hint}",
                     b.model,
                 )
+            source = to_microseconds(text, fmt)
             fmt = fmt.replace("%.f", ".%n")
-        stamp = exp.StrToTime(this=text.copy(), format=sp.lit(fmt), safe=True)
-        day = exp.cast(stamp, "date")
-        parsed.append(engine_century(day) if "y" in directives and "Y" not in directives else day)
+        else:
+            source = text.copy()
+        for variant in with_short_names(fmt):
+            stamp = exp.StrToTime(this=source.copy(), format=sp.lit(variant), safe=True)
+            day = exp.cast(stamp, "date")
+            two_digit_year = "y" in directives and "Y" not in directives
+            parsed.append(engine_century(day) if two_digit_year else day)
     day = parsed[0] if len(parsed) == 1 else exp.func("COALESCE", *parsed)
     return day if spec and spec.format else sp.case((four_digit_year(text), day))
+
+
+def with_short_names(fmt: str) -> list[str]:
+    """`fmt`, and the same with `%b` for `%B` and `%a` for `%A`: chrono's full month and
+    weekday names also read the abbreviations (`Mar`, `Wed`), where SQL engines read
+    only the full names."""
+    variants = [fmt]
+    for full, short in (("B", "b"), ("A", "a")):
+        variants += [shortened(v, full, short) for v in variants if f"%{full}" in v]
+    return list(dict.fromkeys(variants))
+
+
+def shortened(fmt: str, full: str, short: str) -> str:
+    """`fmt` with the directive `%<full>` written `%<short>` (a literal `%%` kept)."""
+    return re.sub(f"%(%|{full})", lambda m: "%%" if m[1] == "%" else f"%{short}", fmt)
+
+
+def to_microseconds(text: exp.Expression, fmt: str) -> exp.Expression:
+    """The text with its fractional seconds cut to 6 digits, as polars reads them.
+
+    chrono's `%.f` reads any number of digits and keeps nanoseconds, polars keeps
+    microseconds; DuckDB's `%n` reads at most 9 digits, and casting its nanoseconds to a
+    TIMESTAMP rounds them, so `23:59:59.9999999` would move to the next day. Only a `%.f`
+    followed by literal text (or nothing) can be found in the text by a pattern."""
+    suffix = fmt.split("%.f", 1)[1]
+    if "%" in suffix:
+        return text.copy()
+    literal = "".join("\\" + c if c in REGEX_SPECIAL else c for c in suffix)
+    pattern = sp.lit(rf"(\.[0-9]{{6}})[0-9]+({literal})$")
+    # One replacement (the pattern is anchored): without `single_replace` sqlglot adds a
+    # 'g' flag that it then reads back as a position, with a warning on stderr
+    return exp.RegexpReplace(
+        this=text.copy(), expression=pattern, replacement=sp.lit(r"\1\2"), single_replace=True
+    )
 
 
 def four_digit_year(text: exp.Expression) -> exp.Expression:

@@ -170,7 +170,7 @@ def clamp(value: exp.Expression, low: float | None, high: float | None) -> exp.E
 
 
 def total(parts: list[exp.Expression]) -> exp.Expression:
-    """Left-to-right sum, the order polars' sum_horizontal adds in (floats are not associative)."""
+    """Left-to-right sum, as scoring.totals.added_in_order adds (floats are not associative)."""
     if not parts:
         return num(0.0)
     result = parts[0]

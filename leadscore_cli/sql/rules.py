@@ -11,6 +11,7 @@ import datetime as dt
 from sqlglot import exp
 
 from leadscore_cli.conditions import literal_for, needle_text, needles_of, normalise_text
+from leadscore_cli.fields import boolean_key
 from leadscore_cli.model.schema import AllOf, AnyOf, Condition, FieldType, Leaf, Not, Rule
 from leadscore_cli.scoring.rules import number_key
 from leadscore_cli.scoring.totals import reciprocal
@@ -183,9 +184,12 @@ def map_keys(
         subject = sp.case((value.copy(), sp.lit("true")), default=sp.lit("false"))
     if ftype == "string" and not rule.case_sensitive:
         subject = exp.Lower(this=value.copy())
+    spec = b.model.field_spec(rule.field or "")
     for key, points in rule.mapping:
-        text = normalise_text(key, rule.case_sensitive)
-        if text not in seen:
+        text = (
+            boolean_key(key, spec) if ftype == "bool" else normalise_text(key, rule.case_sensitive)
+        )
+        if text is not None and text not in seen:
             seen.add(text)
             keys.append((sp.lit(text), points))
     return subject, keys

@@ -9,6 +9,7 @@ from sqlglot import exp
 from leadscore_cli.model.schema import TOTAL, Limits, Model, category_column
 from leadscore_cli.scoring.columns import can_grade
 from leadscore_cli.scoring.inputs import source_of
+from leadscore_cli.scoring.totals import DECIMALS
 from leadscore_cli.sql import parts as sp
 from leadscore_cli.sql.builder import INTERNAL, Builder, output_column
 from leadscore_cli.sql.dialects import fail
@@ -102,7 +103,7 @@ def add_grade(b: Builder) -> None:
     grading = grading_of(model)
     points = sp.total([sp.ident(output_column(category_column(c))) for c in grading.categories])
     if grading.scale == "points":
-        basis: exp.Expression = points
+        basis: exp.Expression = sp.round2(points)
     else:
         low = high = 0.0
         for category in grading.categories:
@@ -112,8 +113,13 @@ def add_grade(b: Builder) -> None:
     b.layer([(f"{INTERNAL}gb", basis)])
     bands = letter_bands(model)
     value = sp.ident(f"{INTERNAL}gb")
+    # As grading.grade_expr: the basis is rounded, so the cutoffs are too (the cutoff
+    # 83.333... of a plus/minus band takes the basis 83.33)
     branches = [
-        (exp.GTE(this=value.copy(), expression=sp.num(band.min_score)), sp.lit(band.letter))
+        (
+            exp.GTE(this=value.copy(), expression=sp.num(round(band.min_score, DECIMALS))),
+            sp.lit(band.letter),
+        )
         for band in bands
     ]
     b.layer([(output_column("grade"), sp.case(*branches, default=sp.lit(bands[-1].letter)))])
