@@ -207,6 +207,26 @@ def test_a_format_or_spellings_on_a_field_not_declared_their_type_say_what_to_ad
     ]
 
 
+@pytest.mark.parametrize("fmt", ["%Y-%m-%d %H", "%d/%m/%Y %I %p"])
+def test_a_date_format_polars_refuses_fails_validate_not_the_run(
+    run: Run, tmp_path: Path, fmt: str
+) -> None:
+    """An hour without its minutes passed validate, then stopped `score` with an internal
+    error once the data streamed."""
+    fields = f"[fields.d]\ntype = 'datetime'\nformat = '{fmt}'\n"
+    rule = (
+        "[[rules]]\nname = 'r'\npoints = 1\nwhen = { field = 'd', op = 'within_days', value = 7 }\n"
+    )
+    model = write(tmp_path, "m.toml", HEADER + fields + rule)
+    data = write(tmp_path, "leads.csv", "id,d\n1,2026-10-01 03\n")
+    for args in (("validate", "-m", model), ("score", data, "-m", model, "-o", "-")):
+        result = run(*args)
+        assert result.exit_code == EXIT_MODEL, result.stderr
+        assert f"fields.d.format: '{fmt}' cannot read dates: " in result.stderr
+        assert "hour and minute" in result.stderr
+        assert "internal error" not in result.stderr
+
+
 # ------------------------------------------- TOML itself
 
 

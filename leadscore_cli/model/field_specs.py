@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import polars as pl
+
 from leadscore_cli.model.problems import (
     Problems,
     did_you_mean,
@@ -71,6 +73,10 @@ def parse_fields(
             problems.add(
                 join(path, "format"), only_for(ftype, 'type = "date" (or "datetime")', path)
             )
+        elif fmt is not None:
+            fault = format_fault(fmt)
+            if fault:
+                problems.add(join(path, "format"), f"{shown(fmt)} cannot read dates: {fault}")
         for key in ("true_values", "false_values"):
             if key in spec and ftype not in (None, "bool"):
                 problems.add(join(path, key), only_for(ftype, 'type = "bool"', path))
@@ -98,6 +104,17 @@ def parse_fields(
             )
         )
     return null_values, tuple(specs)
+
+
+def format_fault(fmt: str) -> str | None:
+    """Why polars refuses the date format `fmt` outright (an hour without its minutes),
+    or None. Checked here, such a format fails `validate`, not a run halfway."""
+    try:
+        pl.select(pl.lit("", dtype=pl.String).str.to_datetime(fmt, strict=False))
+    except pl.exceptions.PolarsError as exc:
+        reason = str(exc).splitlines()[0].removeprefix("Invalid format string:").strip()
+        return reason[:1].lower() + reason[1:]
+    return None
 
 
 def only_for(ftype: str | None, wanted: str, path: str) -> str:
