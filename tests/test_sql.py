@@ -567,7 +567,7 @@ false_values = ["nein"]
 [[rules]]
 name = "demo"
 field = "demo"
-map = { Yes = 10, " N " = -5, true = 3, maybe = 7 }
+map = { Yes = 10, " N " = -5, true = 3 }
 default = 1
 missing = 0
 [[rules]]
@@ -580,7 +580,7 @@ missing = 0
 
 def test_boolean_map_keys_read_like_cells(tmp_path: Path) -> None:
     """`yes` and ` N ` are spellings of true and false, as in a cell; `true` repeats the
-    first key (which counts); `maybe` spells neither, so it never matches."""
+    first key (which counts). A key that spells neither is refused (test_model_mistakes)."""
     csv = tmp_path / "booleans.csv"
     demo = ["yes", "no", "TRUE", "f", "1", ""]
     trial = ["si", "nein", "Si", "", "", "nein"]

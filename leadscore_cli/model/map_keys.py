@@ -58,12 +58,10 @@ def key_type_problem(
         plain = number_key(NUMBER_JUNK.sub("", text))
         instead = f" (write {shown(plain)})" if plain is not None else ""
         return f"and a key on it must be a plain number{instead}"
-    if ftype == "bool":
-        if (text if case_sensitive else text.lower()) in ("true", "false"):
+    if ftype == "bool":  # read like its cells (see scoring.rules.map_subject)
+        if text.lower() in ("true", "false") or bool_reading(text, spec) is not None:
             return None
-        reads = bool_reading(text, spec)
-        instead = f" (the field reads {shown(key)} as {reads}: write {reads})" if reads else ""
-        return f"whose keys are true and false{instead}"
+        return "whose keys are true, false or a spelling of its true_values or false_values"
     if ftype in ("date", "datetime"):
         day = iso_day(text)
         if day is not None and day.isoformat() == text:
