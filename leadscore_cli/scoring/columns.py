@@ -39,6 +39,11 @@ def raw_category_column(category: str) -> str:
     return f"{PREFIX}raw_{category}"
 
 
+def partial_sum_column(category_number: int) -> str:
+    """The prefix of a long category's partial sums (see `totals.added_in_stages`)."""
+    return f"{PREFIX}part_{category_number}_"
+
+
 def decay_column(index: int) -> str:
     return f"{PREFIX}decay_{index}"
 

@@ -181,7 +181,8 @@ def plan_scoring(
         frame = frame.with_columns(
             gives_points(pl.col(points_column(i))).alias(hit_column(i)) for i in from_points
         )
-    frame = frame.with_columns(*category_totals(model))
+    for stage in category_totals(model):
+        frame = frame.with_columns(stage)
     frame = frame.with_columns(*final_scores(model))
     if model.tiers:
         frame = frame.with_columns(tier_expr(model, pl.col(SCORE)))

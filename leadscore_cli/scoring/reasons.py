@@ -85,33 +85,44 @@ def reason_entries(model: Model) -> list[tuple[str, pl.Expr, tuple[float, ...] |
     return entries
 
 
+# Up to this many entries, `reasons_stages` ranks them with column comparisons; past
+# it, whose count grows with the square of the entries, it sorts per-row lists.
+RANKED_ENTRIES = 128
+
+
 def reasons_stages(model: Model) -> list[list[pl.Expr]]:
     """`demo_requested +30; student -20`: every contribution after decay and caps, largest
-    first (ties in model order), those that round to 0 left out.
-
-    Built from column operations and fixed-size arrays: per-row list programs
-    (`list.eval`, variable-length lists) cost several times the whole scoring. Each
-    entry's rank is counted (how many entries sort before it); ranks packed with the
-    entry's index sort into the order; each position picks its text by that order, and
-    the positions are joined, skipping the empty ones.
-    """
+    first (ties in model order), those that round to 0 left out."""
     entries = reason_entries(model)
-    count = len(entries)
-    points = [f"{PREFIX}rp_{k}" for k in range(count)]
+    points = [f"{PREFIX}rp_{k}" for k in range(len(entries))]
+    texts = [
+        entry_text(label, pl.col(name), values)
+        for name, (label, _, values) in zip(points, entries, strict=True)
+    ]
+    ordered = ranked_stages if len(entries) <= RANKED_ENTRIES else sorted_stages
+    return [
+        [expr.alias(name) for name, (_, expr, _) in zip(points, entries, strict=True)],
+        *ordered(points, texts),
+    ]
+
+
+def ranked_stages(points: list[str], texts: list[pl.Expr]) -> list[list[pl.Expr]]:
+    """The reasons from column operations and fixed-size arrays: per-row list programs
+    (`list.eval`, variable-length lists) cost several times the whole scoring of a
+    model with few rules. Each entry's rank is counted (how many entries sort before
+    it); ranks packed with the entry's index sort into the order; each position picks
+    its text by that order, and the positions are joined, skipping the empty ones.
+    """
+    count = len(points)
     size = [pl.col(name).abs() for name in points]
     ranks = []
     for k in range(count):
         ahead = [size[j] >= size[k] if j < k else size[j] > size[k] for j in range(count) if j != k]
         ranks.append(pl.sum_horizontal(ahead) if ahead else pl.lit(0))
-    texts = [
-        entry_text(label, pl.col(name), values)
-        for name, (label, _, values) in zip(points, entries, strict=True)
-    ]
     order, texts_in_order = f"{PREFIX}rorder", f"{PREFIX}rtexts"
     position = [f"{PREFIX}rpos_{r}" for r in range(count)]
     packed = [rank * count + k for k, rank in enumerate(ranks)]
     return [
-        [expr.alias(name) for name, (_, expr, _) in zip(points, entries, strict=True)],
         [
             pl.concat_arr(packed).arr.sort().alias(order),
             pl.concat_arr(texts).alias(texts_in_order),
@@ -121,4 +132,27 @@ def reasons_stages(model: Model) -> list[list[pl.Expr]]:
             for r in range(count)
         ],
         [pl.concat_str(position, separator="; ", ignore_nulls=True).alias(REASONS)],
+    ]
+
+
+def sorted_stages(points: list[str], texts: list[pl.Expr]) -> list[list[pl.Expr]]:
+    """The reasons of a model with many rules: each row's sizes sorted as a list (ties
+    in model order). Its cost grows with n log n, where ranking
+    grows with n squared (1,000 rules took 12 GB)."""
+    order, texts_in_order = f"{PREFIX}rorder", f"{PREFIX}rtexts"
+    sizes = pl.concat_list([pl.col(name).abs() for name in points])
+    positions = pl.int_range(pl.len(), dtype=pl.UInt32)
+    largest_first = positions.sort_by(pl.element(), descending=True, maintain_order=True)
+    return [
+        [
+            sizes.list.eval(largest_first).alias(order),
+            pl.concat_list(texts).alias(texts_in_order),
+        ],
+        [
+            pl.col(texts_in_order)
+            .list.gather(pl.col(order))
+            .list.drop_nulls()
+            .list.join("; ")
+            .alias(REASONS)
+        ],
     ]

@@ -9,9 +9,17 @@ from __future__ import annotations
 import polars as pl
 
 from leadscore_cli.model.schema import TOTAL, Limits, Model, category_column
-from leadscore_cli.scoring.columns import SCORE, TIER, points_column, raw_category_column
+from leadscore_cli.scoring.columns import (
+    SCORE,
+    TIER,
+    partial_sum_column,
+    points_column,
+    raw_category_column,
+)
 
 DECIMALS = 2
+# The most terms one expression adds (see `added_in_stages`).
+TERMS_PER_STAGE = 32
 
 
 def reciprocal(divisor: float) -> float:
@@ -54,14 +62,41 @@ def clamp(expr: pl.Expr, limits: Limits) -> pl.Expr:
     return expr.clip(lower_bound=limits.min, upper_bound=limits.max)
 
 
-def category_totals(model: Model) -> list[pl.Expr]:
-    exprs = []
-    for category in model.categories:
+def added_in_stages(terms: list[pl.Expr], partial: str) -> tuple[list[pl.Expr], pl.Expr]:
+    """`added_in_order(terms)` for any number of terms, in the same order.
+
+    polars plans a chain of additions in time that grows with the square of its length
+    (11 s for 2,000 rules): past `TERMS_PER_STAGE` terms, each partial sum of that many
+    becomes a column of its own (named `partial` + its stage), and the next adds on to
+    it. Returns the partial sums' expressions, one per stage, and the total's.
+    """
+    stages: list[pl.Expr] = []
+    head: list[pl.Expr] = []
+    rest = list(terms)
+    while len(head) + len(rest) > TERMS_PER_STAGE:
+        take = TERMS_PER_STAGE - len(head)
+        name = f"{partial}{len(stages)}"
+        stages.append(added_in_order(head + rest[:take]).alias(name))
+        head, rest = [pl.col(name)], rest[take:]
+    return stages, added_in_order(head + rest)
+
+
+def category_totals(model: Model) -> list[list[pl.Expr]]:
+    """Stages of columns: each category's raw subtotal and its capped subtotal, in the
+    last stage, after the partial sums of a category with many rules."""
+    partials: list[list[pl.Expr]] = []
+    totals: list[pl.Expr] = []
+    for number, category in enumerate(model.categories):
         indexes = [i for i, r in enumerate(model.rules) if r.category == category]
-        raw = added_in_order([pl.col(points_column(i)) for i in indexes])
-        exprs.append(raw.alias(raw_category_column(category)))
-        exprs.append(clamp(raw, model.cap(category)).alias(category_column(category)))
-    return exprs
+        terms = [pl.col(points_column(i)) for i in indexes]
+        stages, raw = added_in_stages(terms, partial_sum_column(number))
+        for stage, expr in enumerate(stages):
+            if stage == len(partials):
+                partials.append([])
+            partials[stage].append(expr)
+        totals.append(raw.alias(raw_category_column(category)))
+        totals.append(clamp(raw, model.cap(category)).alias(category_column(category)))
+    return [*partials, totals]
 
 
 def total_points(model: Model) -> pl.Expr:
