@@ -17,6 +17,7 @@ from leadscore_cli.model import parse_model
 from leadscore_cli.model.schema import Model
 from leadscore_cli.sql import compile_model
 from leadscore_cli.sql.dialects import DIALECTS
+from leadscore_cli.sql.scores import RANKED_ENTRIES
 from tests.conftest import SAMPLE
 from tests.test_sql import DAY, assert_same, duckdb_output, engine_output
 
@@ -219,3 +220,74 @@ def test_numeric_keys_compare_as_numbers(tmp_path: Path) -> None:
     want = engine_output(model, csv, False)
     assert_same(want, duckdb_output(model, csv, False))
     assert want["score"].to_list() == [5.0, 0.0, 0.0, 0.0]
+
+
+# --- models of thousands of rules ----------------------------------------------------------
+
+MANY = 1200  # past DuckDB's max_expression_depth (1000) and Python's recursion limit
+
+
+def many_rules_model(count: int, cap: float) -> str:
+    """`count` rules in one category, with points whose sum depends on the order they are
+    added in, and a cap on their sum."""
+    rules = "".join(
+        f"""
+[[rules]]
+name = "r{i}"
+category = "fit"
+points = {((i % 7) - 3) * 0.1 + 0.013 * i!r}
+when = {{ field = "website_visits", op = "gte", value = {i % 50} }}
+"""
+        for i in range(count)
+    )
+    return f"""
+[model]
+name = "many_rules"
+id_column = "lead_id"
+
+[caps.fit]
+max = {cap}
+{rules}"""
+
+
+@pytest.fixture(scope="module")
+def many_rules() -> Model:
+    return parse_model(many_rules_model(MANY, 2500))
+
+
+@pytest.fixture(scope="module")
+def sample_head(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    csv = tmp_path_factory.mktemp("many") / "leads.csv"
+    pl.read_csv(SAMPLE, infer_schema=False).head(1000).write_csv(csv)
+    return csv
+
+
+def test_thousands_of_rules_score_as_the_engine(many_rules: Model, sample_head: Path) -> None:
+    """The category's points are added left to right in DuckDB as in `score`."""
+    want = engine_output(many_rules, sample_head, False)
+    assert_same(want, duckdb_output(many_rules, sample_head, False))
+    assert want["score_fit"].n_unique() > 10
+
+
+def test_reasons_of_many_rules_as_the_engine(sample_head: Path) -> None:
+    """Past the entries whose order is computed pair by pair, the reasons are sorted,
+    largest first and ties in model order, as `score --explain` lists them."""
+    model = parse_model(many_rules_model(RANKED_ENTRIES + 50, 50))
+    want = engine_output(model, sample_head, True)
+    assert_same(want, duckdb_output(model, sample_head, True))
+    assert want["reasons"].str.contains("cap:fit").any()
+    assert want["reasons"].str.count_matches(";").max() > RANKED_ENTRIES
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_thousands_of_rules_compile_quickly(many_rules: Model, dialect: str) -> None:
+    assert '"__ls_p1199"' in compile_in_time(many_rules, dialect).replace("`", '"')
+
+
+def test_explain_of_thousands_of_rules_needs_duckdb(run, tmp_path: Path) -> None:
+    path = tmp_path / "many.toml"
+    path.write_text(many_rules_model(MANY, 2500), encoding="utf-8")
+    result = run("sql", "-m", path, "--dialect", "bigquery", "--explain", "--as-of", "2026-11-01")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--dialect duckdb" in result.stderr and len(result.stderr.splitlines()) == 1

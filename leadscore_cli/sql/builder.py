@@ -16,10 +16,15 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from leadscore_cli.model.schema import FieldType, Model
+from leadscore_cli.sql import parts as sp
 from leadscore_cli.sql.dialects import Dialect
 
 INTERNAL = "__ls_"
 OUTPUT = f"{INTERNAL}o_"
+# Terms one expression adds: `a + b + c` is a tree as deep as its terms, for sqlglot
+# (which prints it recursively) and for databases (DuckDB refuses expressions deeper than
+# its max_expression_depth, 1000 by default). Longer sums are added in layers.
+SUM_TERMS = 100
 
 
 def output_column(public: str) -> str:
@@ -55,3 +60,37 @@ class Builder:
                 self.helpers.append(name)
                 if name.startswith(OUTPUT):
                     self.outputs.append(name)
+
+    def sums(self, sums: list[tuple[str, list[exp.Expression]]]) -> None:
+        """Each `name` as its terms added left to right, as scoring.totals.added_in_order
+        adds. A sum of more than `SUM_TERMS` terms is added that many at a time, one layer
+        per step, each step adding the next terms to the partial sum of the step before:
+        the same additions in the same order, in expressions of bounded depth."""
+        steps = max(sum_steps(terms) for _, terms in sums) if sums else 0
+        for step in range(steps):
+            columns = []
+            for name, terms in sums:
+                if step < sum_steps(terms):
+                    start = [sp.ident(partial_name(name, step - 1))] if step else []
+                    chunk = terms[step * SUM_TERMS : (step + 1) * SUM_TERMS]
+                    done = step == sum_steps(terms) - 1
+                    columns.append(
+                        (name if done else partial_name(name, step), sp.total(start + chunk))
+                    )
+            self.layer(columns)
+
+    def summed(self, name: str, terms: list[exp.Expression]) -> exp.Expression:
+        """The terms added left to right: inline when few, else a column `name` (`sums`)."""
+        if len(terms) <= SUM_TERMS:
+            return sp.total(terms)
+        self.sums([(name, terms)])
+        return sp.ident(name)
+
+
+def sum_steps(terms: list[exp.Expression]) -> int:
+    return max(1, -(-len(terms) // SUM_TERMS))
+
+
+def partial_name(name: str, step: int) -> str:
+    """The partial sum of `name` after `step` + 1 steps of `SUM_TERMS` terms."""
+    return f"{name}_part{step}"

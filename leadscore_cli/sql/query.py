@@ -115,7 +115,9 @@ def assemble(
         star = exp.Star(**star_args) if index == 0 else exp.Star()
         select = exp.select(star, *(first if index == 0 else [])).from_(previous, copy=False)
         select = select.select(
-            *(exp.alias_(e, n, quoted=True) for n, e in columns), append=True, copy=False
+            *(exp.alias_(e, n, quoted=True, copy=False) for n, e in columns),
+            append=True,
+            copy=False,
         )
         name = f"{INTERNAL}l{index}"
         ctes.append((name, select))
@@ -137,7 +139,7 @@ def assemble_lateral(b: Builder, table: exp.Table, alias: str) -> exp.Select:
     home: dict[str, str] = {}
     for index, columns in enumerate(b.layers):
         name = f"{INTERNAL}l{index}"
-        select = exp.select(*(exp.alias_(e, n, quoted=True) for n, e in columns))
+        select = exp.select(*(exp.alias_(e, n, quoted=True, copy=False) for n, e in columns))
         lateral = exp.Lateral(
             this=select.subquery(copy=False),
             alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True)),
