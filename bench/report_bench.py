@@ -19,6 +19,10 @@ import sys
 import time
 from pathlib import Path
 
+import polars as pl
+
+from leadscore_cli.model import load_model
+from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.sample import write_sample
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,15 +54,22 @@ def sample_file(rows: int) -> Path:
 
 
 def scored_file(csv: Path, rows: int) -> Path:
-    """The export scored once with the B2B model; reused while newer than the export."""
+    """The export scored once with the B2B model; reused while newer than the export and
+    scored with the model as it is now (`report` scores again a file another model or
+    another edit of it scored, which would time that instead)."""
     out = OUT / f"report_scored_{rows}.parquet"
-    if out.exists() and out.stat().st_mtime >= csv.stat().st_mtime:
+    if out.exists() and out.stat().st_mtime >= csv.stat().st_mtime and scored_with_model(out):
         return out
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"scoring {csv.name} into {out.relative_to(ROOT)} ...", flush=True)
     cmd = [LEADSCORE, "score", str(csv), "-m", str(MODEL), "-o", str(out), "--as-of", AS_OF, "-q"]
     subprocess.run(cmd, check=True, cwd=ROOT)
     return out
+
+
+def scored_with_model(path: Path) -> bool:
+    recorded = pl.read_parquet_metadata(path).get("leadscore.model.sha256")
+    return recorded == model_sha256(load_model(MODEL))
 
 
 def timed(cmd: list[str]) -> float:
