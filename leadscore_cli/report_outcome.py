@@ -44,7 +44,12 @@ def outcome_section(
             f"{noun_for(unscored, 'has', 'have')} no readable score: "
             f"{noun_for(unscored, 'it is', 'they are')} left out of every outcome figure"
         )
-    if positives == 0 or positives == total:
+    if total == 0:
+        warnings.append(
+            f"outcome column {options.outcome!r} has no known outcome among the scored leads: "
+            "AUC, Gini and KS cannot be computed"
+        )
+    elif positives == total or positives == 0:
         warnings.append(
             f"outcome column {options.outcome!r} has a single class among "
             f"{counted(total, 'known outcome')}: AUC, Gini and KS cannot be computed"

@@ -641,3 +641,24 @@ def test_a_tiny_interval_bound_keeps_its_sign():
         "+0.000",
         "+0.012",
     )
+
+
+@pytest.mark.parametrize("outcomes", ["blank", "one class"])
+def test_outcome_warning_says_whether_there_are_known_outcomes(
+    scored, tmp_path, outcomes: str
+) -> None:
+    """With no known outcome at all there is no class to speak of: the warning says so,
+    instead of "a single class among 0 known outcomes"."""
+    value = None if outcomes == "blank" else "no"
+    path = tmp_path / "leads.parquet"
+    pl.read_parquet(scored).with_columns(
+        pl.lit(value, dtype=pl.String).alias("converted")
+    ).write_parquet(path)
+    result = invoke("report", path, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    warnings = json.loads(result.stdout)["warnings"]
+    if outcomes == "blank":
+        assert "'converted' has no known outcome among the scored leads" in " ".join(warnings)
+        assert not any("single class" in w for w in warnings)
+    else:
+        assert any("single class among 5,000 known outcomes" in w for w in warnings)
