@@ -312,3 +312,21 @@ def test_a_condition_at_rule_level_and_points_on_a_lookup_say_where_they_go() ->
         "rules[1].points: a lookup rule gives the points its map or bands list, and default "
         "and missing for the rest: it has no points of its own",
     ]
+
+
+def test_case_sensitive_on_a_field_without_text_is_refused_where_written() -> None:
+    """It changed nothing there, so a model's author believed `eq "Yes"` on a yes/no field
+    told Yes from yes."""
+    text = HEADER + "[fields.flag]\ntype = 'bool'\n"
+    text += (
+        "[[rules]]\nname = 'r'\npoints = 1\nwhen = { all = [ "
+        "{ field = 'n', op = 'gte', value = 5, case_sensitive = true }, "
+        "{ field = 'title', op = 'eq', value = 'VP', case_sensitive = true } ] }\n"
+    )
+    text += "[[rules]]\nname = 'm'\nfield = 'flag'\nmap = { yes = 3 }\ncase_sensitive = true\n"
+    assert problems_of(text) == [
+        "rules[0].when.all[0].case_sensitive: has no effect: field 'n' is read as float, "
+        "and only text has a case (remove it)",
+        "rules[1].case_sensitive: has no effect: field 'flag' is read as bool, and only text "
+        "has a case (remove it)",
+    ]

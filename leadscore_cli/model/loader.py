@@ -21,6 +21,7 @@ from leadscore_cli.model.problems import (
     TOP_KEYS,
     Problems,
     did_you_mean,
+    join,
     shown,
     table,
     text_value,
@@ -94,6 +95,7 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
     handoff = parse_handoff(data.get("handoff"), tiers, problems)
     types = check_field_usage(rules, fields, problems)
     check_map_keys(rules, fields, types, problems)
+    check_case_sensitive(rules, types, problems)
     check_renamed_columns(rules, fields, id_column, problems)
     check_null_marker_values(rules, fields, null_values, problems)
     check_output_names(fields, rules, categories, problems)
@@ -195,6 +197,31 @@ def check_renamed_columns(
             f"{name!r} is the export column that [fields.{field}] reads (source = "
             f"{shown(name)}), so the model knows it as {field!r}: write {key} = {shown(field)}",
         )
+
+
+def check_case_sensitive(
+    rules: tuple[Rule, ...], types: dict[str, FieldType], problems: Problems
+) -> None:
+    """`case_sensitive = true` on a number, date or yes/no field changes nothing: say so,
+    or its author believes `eq "Yes"` on a bool field now tells Yes from yes."""
+
+    def check(field: str, path: str) -> None:
+        ftype = types.get(field)
+        if ftype is not None and ftype != "string":
+            problems.add(
+                join(path, "case_sensitive"),
+                f"has no effect: field {field!r} is read as {ftype}, and only text has a "
+                "case (remove it)",
+            )
+
+    for index, rule in enumerate(rules):
+        path = f"rules[{index}]"
+        if rule.kind == "map" and rule.case_sensitive and rule.field:
+            check(rule.field, path)
+        if rule.when is not None:
+            for leaf, at in leaves_with_paths(rule.when, f"{path}.when"):
+                if leaf.case_sensitive:
+                    check(leaf.field, at)
 
 
 def check_null_marker_values(
