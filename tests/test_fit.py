@@ -493,3 +493,25 @@ def test_only_the_converting_side_of_a_column_counts_as_leakage():
     assert "converting above the base rate carry IV" in (
         leakage_reason("owner", "category", small, 302 / 2000, 2000) or ""
     )
+
+
+def test_a_base_model_missing_columns_stops_before_the_fit(run, tmp_path, monkeypatch):
+    """Its columns are checked first: a fit of minutes would otherwise end in the error."""
+    from leadscore_cli.errors import EXIT_DATA
+    from leadscore_cli.fitting import run as fit_run
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the fit ran")
+
+    monkeypatch.setattr(fit_run, "fit_weights", no_fit)
+    history = tmp_path / "history.csv"
+    pl.read_csv(SAMPLE, infer_schema=False).drop("job_title").write_csv(history)
+    out = tmp_path / "m.toml"
+    result = run(
+        "fit", history, "--outcome", "converted", "-o", out, "--base-model", B2B_MODEL,
+    )  # fmt: skip
+    assert result.exit_code == EXIT_DATA, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"leadscore: bad data: {history}: --base-model b2b-saas: missing column 'job_title'"
+    ]
+    assert not out.exists()

@@ -27,6 +27,7 @@ from leadscore_cli.model.loader import parse_model
 from leadscore_cli.model.schema import Model, Tier
 from leadscore_cli.model.writer import dumps_model
 from leadscore_cli.score_run import ReadOptions
+from leadscore_cli.scoring.inputs import check_columns
 from leadscore_cli.summary import counted, noun_for
 from leadscore_cli.thresholds import TierPick
 
@@ -119,6 +120,8 @@ def fit_file(
 def fit_history(
     history: History, options: FitOptions, base_model: Model | None = None
 ) -> FitResult:
+    if base_model is not None:
+        check_base_columns(history, base_model)
     features, dropped = select_features(history, options)
     dropped = history.dropped + dropped
     if not features:
@@ -175,6 +178,15 @@ def fit_history(
     result.text = explain_rules(text, model, result.features, float(y[train].mean()))
     check_reads_back(result.text, model)
     return result
+
+
+def check_base_columns(history: History, base_model: Model) -> None:
+    """The columns --base-model reads, checked before the fit rather than after it."""
+    try:
+        check_columns(base_model, history.frame.columns, history.name)
+    except DataError as exc:
+        problems = [f"--base-model {base_model.name}: {p}" for p in exc.problems]
+        raise DataError("; ".join(problems), path=history.name, problems=problems) from exc
 
 
 def why_dropped(dropped: list[Dropped], shown: int = 8) -> str:
