@@ -175,7 +175,7 @@ def other_baseline_model(source: Source, baseline_path: str) -> list[str]:
     """Without -m each file's own scores are compared: say so when the two Parquet files
     record different models, as the score PSI would then measure the change of model."""
     current = recorded_model(source)
-    if current is None:
+    if current is None or baseline_path == "-":  # stdin was read already: it reads once
         return []
     with open_source(baseline_path) as baseline:
         before = recorded_model(baseline)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -662,3 +663,14 @@ def test_outcome_warning_says_whether_there_are_known_outcomes(
         assert not any("single class" in w for w in warnings)
     else:
         assert any("single class among 5,000 known outcomes" in w for w in warnings)
+
+
+def test_a_baseline_on_stdin_beside_a_parquet_input(scored) -> None:
+    """Comparing the models two Parquet files record must not read stdin a second time."""
+    data = Path(scored).read_bytes()
+    result = CliRunner().invoke(
+        app, ["report", scored, "--baseline", "-", "--format", "json"], input=data
+    )
+    assert result.exit_code == 0, result.stderr
+    drift = json.loads(result.stdout)["drift"]
+    assert drift["baseline_rows"] == 5000 and drift["score"]["psi"] == 0

@@ -28,7 +28,8 @@ def explain_rules(text: str, model: Model, features: list[FeatureReport], base_r
     rules = iter(model.rules)
     for line in lines:
         if line == RULE_TABLE:
-            owner = next(iter(rule_fields(next(rules)) & pending), None)
+            # sorted: a set's order changes from run to run, the model file must not
+            owner = next((f for f in sorted(rule_fields(next(rules))) if f in pending), None)
             if owner is not None:
                 pending.discard(owner)
                 out += [f"# {c}".rstrip() for c in explanation(by_field[owner], base_rate)]
