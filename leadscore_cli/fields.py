@@ -242,18 +242,6 @@ def present_after(stage: int) -> Build:
     return lambda columns: columns[stage].is_not_null()
 
 
-def boolean_key(key: str, spec: FieldSpec | None) -> str | None:
-    """A map key on a bool field as the value it spells, `"true"` or `"false"`, read like a
-    cell (the field's true_values/false_values, ignoring case and spaces) or written as
-    `true`/`false`; None for any other key, which no value matches."""
-    spec = spec or FieldSpec("", "")
-    text = key.strip().lower()
-    for value, spellings in (("true", spec.true_values), ("false", spec.false_values)):
-        if text in {s.strip().lower() for s in spellings}:
-            return value
-    return text if text in ("true", "false") else None
-
-
 def null_markers(spec: FieldSpec | None, model_nulls: tuple[str, ...]) -> list[str]:
     extra = spec.null_values if spec else ()
     return sorted({m.strip().lower() for m in (*model_nulls, *extra)})

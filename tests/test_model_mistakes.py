@@ -86,6 +86,7 @@ def test_map_keys_no_value_of_the_fields_type_is_written_as_are_refused() -> Non
         "on it must be a plain number (write 1000)",
         "rules[0].map.abc: 'abc' never matches: field 'n' is read as int, and a key on it "
         "must be a plain number",
+        "rules[1].map.Yes: same value as 'true': the field reads both as true",
         "rules[1].map.maybe: 'maybe' never matches: field 'flag' is read as bool, whose keys "
         "are true, false or a spelling of its true_values or false_values",
         "rules[2].map.'2026/3/4': '2026/3/4' never matches: field 'd' is read as date, whose "
@@ -329,4 +330,15 @@ def test_case_sensitive_on_a_field_without_text_is_refused_where_written() -> No
         "and only text has a case (remove it)",
         "rules[1].case_sensitive: has no effect: field 'flag' is read as bool, and only text "
         "has a case (remove it)",
+    ]
+
+
+def test_two_keys_for_one_boolean_value_are_refused() -> None:
+    """Only the first would count: `true = 1` beside `yes = 5` was dropped without a word."""
+    text = HEADER + "[fields.flag]\ntype = 'bool'\n"
+    text += map_rule("flag", "yes = 5, true = 1, N = -1, Y = 2, false = 0")
+    assert problems_of(text) == [
+        "rules[0].map.true: same value as 'yes': the field reads both as true",
+        "rules[0].map.Y: same value as 'yes': the field reads both as true",
+        "rules[0].map.false: same value as 'N': the field reads both as false",
     ]

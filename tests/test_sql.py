@@ -567,7 +567,7 @@ false_values = ["nein"]
 [[rules]]
 name = "demo"
 field = "demo"
-map = { Yes = 10, " N " = -5, true = 3 }
+map = { Yes = 10, " N " = -5 }
 default = 1
 missing = 0
 [[rules]]
@@ -579,8 +579,8 @@ missing = 0
 
 
 def test_boolean_map_keys_read_like_cells(tmp_path: Path) -> None:
-    """`yes` and ` N ` are spellings of true and false, as in a cell; `true` repeats the
-    first key (which counts). A key that spells neither is refused (test_model_mistakes)."""
+    """`yes` and ` N ` are spellings of true and false, as in a cell. A key that spells
+    neither, or a value twice, is refused (test_model_mistakes)."""
     csv = tmp_path / "booleans.csv"
     demo = ["yes", "no", "TRUE", "f", "1", ""]
     trial = ["si", "nein", "Si", "", "", "nein"]

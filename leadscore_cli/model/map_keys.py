@@ -37,8 +37,10 @@ def check_map_keys(
         if rule.kind != "map" or ftype is None:
             continue
         spec = next((spec for spec in fields if spec.name == rule.field), None)
+        if ftype == "bool":
+            check_same_booleans(rule, spec, f"rules[{index}].map", problems)
         for key, _ in rule.mapping:
-            if problem := key_type_problem(key, ftype, rule.case_sensitive, spec):
+            if problem := key_type_problem(key, ftype, spec):
                 problems.add(
                     f"rules[{index}].map.{shown_key(key)}",
                     f"{shown(key)} never matches: field {rule.field!r} is read as {ftype}, "
@@ -46,9 +48,24 @@ def check_map_keys(
                 )
 
 
-def key_type_problem(
-    key: str, ftype: FieldType, case_sensitive: bool, spec: FieldSpec | None
-) -> str | None:
+def check_same_booleans(rule: Rule, spec: FieldSpec | None, path: str, problems: Problems) -> None:
+    """Two keys spelling one value (`yes` and `true`): only the first would count, as
+    two text keys that differ only in case, which are refused too."""
+    first: dict[str, str] = {}
+    for key, _ in rule.mapping:
+        value = boolean_key(key, spec)
+        if value is None:
+            continue
+        if value in first:
+            problems.add(
+                f"{path}.{shown_key(key)}",
+                f"same value as {shown(first[value])}: the field reads both as {value}",
+            )
+        else:
+            first[value] = key
+
+
+def key_type_problem(key: str, ftype: FieldType, spec: FieldSpec | None) -> str | None:
     """Why a map key never equals a value of type `ftype`, with the key to write instead."""
     text = key.strip()
     if ftype in ("int", "float"):
@@ -59,7 +76,7 @@ def key_type_problem(
         instead = f" (write {shown(plain)})" if plain is not None else ""
         return f"and a key on it must be a plain number{instead}"
     if ftype == "bool":  # read like its cells (see scoring.rules.map_subject)
-        if text.lower() in ("true", "false") or bool_reading(text, spec) is not None:
+        if boolean_key(key, spec) is not None:
             return None
         return "whose keys are true, false or a spelling of its true_values or false_values"
     if ftype in ("date", "datetime"):
@@ -71,16 +88,17 @@ def key_type_problem(
     return None
 
 
-def bool_reading(text: str, spec: FieldSpec | None) -> str | None:
-    """'true' or 'false' for a spelling the field reads as one, else None."""
-    spellings = {
-        "true": spec.true_values if spec else DEFAULT_TRUE_VALUES,
-        "false": spec.false_values if spec else DEFAULT_FALSE_VALUES,
-    }
-    for reads, values in spellings.items():
-        if text.lower() in {value.strip().lower() for value in values}:
-            return reads
-    return None
+def boolean_key(key: str, spec: FieldSpec | None) -> str | None:
+    """A map key on a bool field as the value it spells, `"true"` or `"false"`, read like a
+    cell (the field's true_values/false_values, ignoring case and spaces) or written as
+    `true`/`false`; None for any other key, which no value matches."""
+    true_values = spec.true_values if spec else DEFAULT_TRUE_VALUES
+    false_values = spec.false_values if spec else DEFAULT_FALSE_VALUES
+    text = key.strip().lower()
+    for value, spellings in (("true", true_values), ("false", false_values)):
+        if text in {s.strip().lower() for s in spellings}:
+            return value
+    return text if text in ("true", "false") else None
 
 
 def number_key(text: str) -> float | None:

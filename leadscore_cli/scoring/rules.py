@@ -11,7 +11,8 @@ import datetime as dt
 import polars as pl
 
 from leadscore_cli.conditions import compile_condition, lowered_reads, normalise_text
-from leadscore_cli.fields import boolean_key, iter_leaves
+from leadscore_cli.fields import iter_leaves
+from leadscore_cli.model.map_keys import boolean_key, number_key
 from leadscore_cli.model.schema import Decay, FieldSpec, Model, Rule
 from leadscore_cli.scoring.columns import key_column, lowered_column, value_column
 from leadscore_cli.scoring.totals import reciprocal
@@ -87,14 +88,6 @@ def lookup_spec(model: Model, index: int) -> FieldSpec | None:
     read with the defaults)."""
     field = model.rules[index].field
     return model.field_spec(field) if field else None
-
-
-def number_key(key: str) -> float | None:
-    """A map key read as a number, or None when it is not one (it then never matches)."""
-    try:
-        return float(key)
-    except ValueError:
-        return None
 
 
 def map_subject(

@@ -11,9 +11,8 @@ import datetime as dt
 from sqlglot import exp
 
 from leadscore_cli.conditions import literal_for, needle_text, needles_of, normalise_text
-from leadscore_cli.fields import boolean_key
+from leadscore_cli.model.map_keys import boolean_key, number_key
 from leadscore_cli.model.schema import AllOf, AnyOf, Condition, FieldType, Leaf, Not, Rule
-from leadscore_cli.scoring.rules import number_key
 from leadscore_cli.scoring.totals import reciprocal
 from leadscore_cli.sql import parts as sp
 from leadscore_cli.sql.builder import INTERNAL, Builder
