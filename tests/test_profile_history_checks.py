@@ -80,8 +80,8 @@ def refuse_constant(name: str) -> float:
 
 
 def test_infinities_in_a_parquet_float_column_are_unreadable_not_figures(run, tmp_path):
-    """A model reads inf as no number: profile counts it as unreadable, and its JSON holds
-    only finite numbers."""
+    """A model reads NaN and inf as no number (`score` stops on them): profile counts
+    them as unreadable, not missing, and its JSON holds only finite numbers."""
     data = tmp_path / "h.parquet"
     x = [float("inf"), float("-inf"), float("nan")] + [float(i) for i in range(97)]
     won = [i % 3 == 0 for i in range(100)]
@@ -90,7 +90,7 @@ def test_infinities_in_a_parquet_float_column_are_unreadable_not_figures(run, tm
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout, parse_constant=refuse_constant)
     x_column = next(c for c in report["columns"] if c["name"] == "x")
-    assert (x_column["nulls"], x_column["invalid"]) == (1, 2)
+    assert (x_column["nulls"], x_column["invalid"]) == (0, 3)
     assert x_column["numbers"]["min"] == 0 and x_column["numbers"]["max"] == 96
     assert x_column["numbers"]["mean"] == pytest.approx(48)
 

@@ -48,8 +48,6 @@ def detect_types(
             c.type = "other"
             continue
         missing = present_text(c).not_() if c.text else pl.col(c.name).is_null()
-        if c.dtype.is_float():
-            missing = missing | pl.col(c.name).is_nan()
         table = marked[c.name] = tables[c.name].lazy().with_columns(missing.alias(MISSING))
         present = table.filter(pl.col(MISSING).not_())
         figures = [pl.col(COUNT).sum().alias("present"), pl.len().alias("distinct")]
@@ -170,8 +168,8 @@ def typed_frame(table: pl.DataFrame, column: ColumnFacts, source_name: str) -> p
     ftype = read_type(column)
     missing = pl.col(MISSING)
     value, invalid = as_number(raw, column.dtype), pl.lit(False)
-    if column.dtype.is_float():  # as a model reads them: infinities are no number (NaN: missing)
-        invalid = raw.is_infinite()
+    if column.dtype.is_float():  # as a model reads them: NaN and infinities are no number
+        invalid = raw.is_nan() | raw.is_infinite()
     if column.in_model:
         try:
             parsed = cast_typed_column(raw, column.name, ftype, column.dtype)  # type: ignore[arg-type]
