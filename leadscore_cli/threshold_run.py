@@ -236,7 +236,11 @@ def find_thresholds(
         if note:
             result.warnings.append(note)
     if destination is not None:
-        tiered = with_tiers(model, result)
+        try:
+            tiered = with_tiers(model, result)
+        except DataError as exc:
+            exc.path = exc.path or source.name
+            raise
         if options.tiers is None:
             result.warnings += dropped_tiers(model, tiered)
         else:  # the note above said which tiers went; the handoff may have lost some
@@ -384,7 +388,11 @@ def with_tiers(model: Model, result: ThresholdResult) -> Model:
     if result.tiers:
         tiers = tuple(Tier(t.name, float(t.min_score)) for t in result.tiers)
     elif result.recommended is None:
-        raise DataError("no cutoff was found, so there are no tiers to write")
+        why = "; ".join(w for w in result.warnings if w.startswith("no cutoff")) or "none found"
+        raise DataError(
+            f"no tiers to write: {why} (try --target-rate, --recall or --capacity, or give "
+            "the tiers yourself)"
+        )
     else:
         cutoff = float(result.recommended.cutoff)
         top = model.tiers[0].name if model.tiers else "sql"

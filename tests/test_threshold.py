@@ -264,6 +264,9 @@ def test_no_separation_recommends_no_cutoff_and_writes_no_model(run, files, tmp_
         "threshold", reversed_history, "-m", model, "--outcome", "converted", "--write", new_model
     )
     assert_clean_failure(result, EXIT_DATA, "no cutoff")
+    assert f"{reversed_history}: no tiers to write: no cutoff separates converters" in (
+        result.stderr
+    )
     assert not new_model.exists()
     # every lead at one score: KS is 0 at every cutoff
     tied = tmp_path / "tied.csv"
