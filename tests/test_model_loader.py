@@ -463,27 +463,27 @@ def test_regex_valid_in_rust_is_accepted() -> None:
 @pytest.mark.parametrize(
     ("condition", "message"),
     [
-        ("{ field = 'x', op = 'eq' }", "missing: 'eq' needs a string, number or boolean"),
+        ("{ field = 'x', op = 'eq' }", "missing: 'eq' needs a string, finite number or boolean"),
         (
             "{ field = 'x', op = 'eq', value = [1, 2] }",
-            "'eq' needs a string, number or boolean, not [1, 2] "
+            "'eq' needs a string, finite number or boolean, not [1, 2] "
             "(to compare with a list, use op = 'in')",
         ),
         (
             "{ field = 'x', op = 'ne', value = { a = 1 } }",
-            "'ne' needs a string, number or boolean, not { a = 1 }",
+            "'ne' needs a string, finite number or boolean, not { a = 1 }",
         ),
         (
             "{ field = 'x', op = 'in', value = 'a' }",
-            "'in' needs a non-empty list of strings, numbers or booleans, not 'a'",
+            "'in' needs a non-empty list of strings, finite numbers or booleans, not 'a'",
         ),
         (
             "{ field = 'x', op = 'in', value = [] }",
-            "'in' needs a non-empty list of strings, numbers or booleans, not []",
+            "'in' needs a non-empty list of strings, finite numbers or booleans, not []",
         ),
         (
             "{ field = 'x', op = 'not_in', value = [[1]] }",
-            "'not_in' needs a non-empty list of strings, numbers or booleans, not [[1]]",
+            "'not_in' needs a non-empty list of strings, finite numbers or booleans, not [[1]]",
         ),
         ("{ field = 'x', op = 'gt', value = 'ten' }", "'gt' needs a number or a date, not 'ten'"),
         ("{ field = 'x', op = 'gte', value = true }", "'gte' needs a number or a date, not true"),

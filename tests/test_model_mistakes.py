@@ -342,3 +342,21 @@ def test_two_keys_for_one_boolean_value_are_refused() -> None:
         "rules[0].map.Y: same value as 'yes': the field reads both as true",
         "rules[0].map.false: same value as 'N': the field reads both as false",
     ]
+
+
+def test_nan_and_infinite_values_and_keys_are_refused() -> None:
+    """A cell is never NaN or infinite (such text is unreadable): `eq = nan` never fired,
+    `ne = inf` fired on every present value, and an `inf` key never matched."""
+    text = HEADER + "[fields.n]\ntype = 'float'\n"
+    text += "[[rules]]\nname = 'a'\npoints = 1\nwhen = { field = 'n', op = 'ne', value = inf }\n"
+    text += (
+        "[[rules]]\nname = 'b'\npoints = 1\nwhen = { field = 'n', op = 'in', value = [1, nan] }\n"
+    )
+    text += map_rule("n", "'-inf' = 3, '5' = 2").replace("'m'", "'c'")
+    assert problems_of(text) == [
+        "rules[0].when.value: 'ne' needs a string, finite number or boolean, not inf",
+        "rules[1].when.value: 'in' needs a non-empty list of strings, finite numbers or "
+        "booleans, not [1, nan]",
+        "rules[2].map.-inf: '-inf' never matches: field 'n' is read as float, and a key "
+        "on it must be a finite number",
+    ]

@@ -183,7 +183,7 @@ ONE_RULE = '[[rules]]\nname = "r"\n'
         ),
         (
             "points = 1\nwhen = { field = 'x', op = 'eq', value = [false, 2026-03-04T10:00:00] }",
-            "rules[0].when.value: 'eq' needs a string, number or boolean, "
+            "rules[0].when.value: 'eq' needs a string, finite number or boolean, "
             "not [false, 2026-03-04T10:00:00] (to compare with a list, use op = 'in')",
         ),
         (

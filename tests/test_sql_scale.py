@@ -201,18 +201,19 @@ on_invalid = "null"
 [[rules]]
 name = "lookup"
 field = "employees"
-map = { "inf" = 9, "-inf" = 9, "nan" = 9, "1034" = 5, "1034.0" = 8, "8" = -1, "8e0" = 9 }
+map = { "1034" = 5, "1034.0" = 8, "8" = -1, "8e0" = 9 }
 
 [[rules]]
 name = "listed"
 points = 1
-when = { field = "employees", op = "in", value = [8, inf, -inf, nan] }
+when = { field = "employees", op = "in", value = [8, 1e300] }
 """
 
 
 def test_numeric_keys_compare_as_numbers(tmp_path: Path) -> None:
-    """Infinite keys and values are values, not column names; of two keys that are the
-    same number, the first one in the model gives the points."""
+    """Of two keys that are the same number, the first one in the model gives the points;
+    large numbers are values, not column names. (Infinite and NaN keys and values are
+    refused: a cell is never one.)"""
     csv = tmp_path / "sizes.csv"
     frame = pl.DataFrame({"lead_id": ["a", "b", "c", "d"], "employees": ["1034", "8", "", "5"]})
     frame.write_csv(csv)

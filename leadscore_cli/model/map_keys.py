@@ -8,6 +8,7 @@ value the author meant silently gets the default instead.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 from leadscore_cli.model.problems import Problems, shown, shown_key
@@ -70,8 +71,10 @@ def key_type_problem(key: str, ftype: FieldType, spec: FieldSpec | None) -> str 
     text = key.strip()
     if ftype in ("int", "float"):
         number = number_key(text)
-        if number is not None:
+        if number is not None and math.isfinite(number):
             return None
+        if number is not None:  # a cell is never NaN or infinite: those are unreadable
+            return "and a key on it must be a finite number"
         plain = number_key(NUMBER_JUNK.sub("", text))
         instead = f" (write {shown(plain)})" if plain is not None else ""
         return f"and a key on it must be a plain number{instead}"

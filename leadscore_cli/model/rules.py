@@ -348,10 +348,10 @@ def is_days(value: Any) -> bool:
 def check_operand(op: str, value: Any, path: str, problems: Problems) -> None:
     """Check that a condition's value has the shape its operator needs."""
     expect: dict[str, tuple[Callable[[Any], bool], str]] = {
-        "eq": (is_scalar, "a string, number or boolean"),
-        "ne": (is_scalar, "a string, number or boolean"),
-        "in": (is_scalar_list, "a non-empty list of strings, numbers or booleans"),
-        "not_in": (is_scalar_list, "a non-empty list of strings, numbers or booleans"),
+        "eq": (is_scalar, "a string, finite number or boolean"),
+        "ne": (is_scalar, "a string, finite number or boolean"),
+        "in": (is_scalar_list, "a non-empty list of strings, finite numbers or booleans"),
+        "not_in": (is_scalar_list, "a non-empty list of strings, finite numbers or booleans"),
         "between": (
             lambda v: isinstance(v, list) and len(v) == 2 and all(is_orderable(x) for x in v),
             "a list of two numbers or dates [low, high]",
@@ -468,7 +468,11 @@ def value_kind(value: Any) -> str:
 
 
 def is_scalar(value: Any) -> bool:
-    return isinstance(value, str | int | float)  # bool is an int
+    """A value a cell can equal: a cell is never NaN or infinite (those are unreadable),
+    so `eq = nan` would never fire and `ne = inf` fire on every lead."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str | int)  # bool is an int
 
 
 def is_scalar_list(value: Any) -> bool:
