@@ -706,3 +706,19 @@ def test_documented_examples_on_shipped_models_compile(run, tmp_path: Path) -> N
         args = [str(ROOT / a) if a.startswith("configs/") else a for a in args]
         result = run(*args, "--as-of", AS_OF) if "--as-of" not in args else run(*args)
         assert result.exit_code == 0, (line, result.stderr)
+
+
+def test_a_datetime_map_matches_the_calendar_day_as_score_does(tmp_path: Path) -> None:
+    """The query reads a date-time field's day for its keys, as `score` does (it refused
+    such a map before)."""
+    csv = tmp_path / "seen.csv"
+    seen = ["2026-03-04 10:00:00", "2026-03-05T23:59:59.9", "2026-03-04", "", "2026-03-06 00:00:00"]
+    pl.DataFrame({"id": ["a", "b", "c", "d", "e"], "seen": seen}).write_csv(csv)
+    model = parse_model(
+        '[model]\nname = "days"\n[fields.seen]\ntype = "datetime"\n'
+        '[[rules]]\nname = "day"\nfield = "seen"\n'
+        'map = { "2026-03-04" = 5, "2026-03-05" = 7 }\ndefault = 1\nmissing = -1\n'
+    )
+    want = engine_output(model, csv, True)
+    assert_same(want, duckdb_output(model, csv, True))
+    assert want["score_fit"].to_list() == [5.0, 7.0, 5.0, -1.0, 1.0]

@@ -176,8 +176,8 @@ def map_keys(
                 seen.add(number)
                 keys.append((sp.num(number), points))
         return value.copy(), keys
-    if ftype == "datetime":
-        raise refuse(f"{where}: a map on a datetime field is not supported in SQL", b.model)
+    if ftype == "datetime":  # keys name calendar days, as `score` matches date-times
+        value = exp.cast(value.copy(), "date")
     subject: exp.Expression = exp.cast(value.copy(), "text")
     if ftype == "bool":
         subject = sp.case((value.copy(), sp.lit("true")), default=sp.lit("false"))
