@@ -255,6 +255,15 @@ def tier_names(model_names: Sequence[str], k: int) -> TierNames:
     return TierNames([*upper, *added, bottom], [], added)
 
 
+class TiersDoNotFit(DataError):
+    """No cutoffs give the tiers asked for; `reason` says why without the advice, which
+    names threshold's --tiers, for commands (fit) that give their own."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 def recommend_tiers(table: CutoffTable, k: int, names: list[str]) -> list[TierPick]:
     """K cutoffs making K+1 tiers with strictly falling conversion rates.
 
@@ -301,12 +310,12 @@ def recommend_tiers(table: CutoffTable, k: int, names: list[str]) -> list[TierPi
     ok = seg_rate[lows, :] > seg_rate[0, lows][:, None]
     totals = np.where(ok, value[lows, :], -np.inf) + gain[0, lows][:, None]
     if not np.isfinite(totals).any():
-        raise DataError(
+        reason = (
             f"no {k} {noun_for(k, 'cutoff gives', 'cutoffs give')} {k + 1} tiers with falling "
-            "conversion rates and at least "
-            f"{MIN_TIER_SHARE:.0%} of leads each; "
-            + ("try fewer --tiers" if k > 1 else "the scores do not separate converters")
+            f"conversion rates and at least {MIN_TIER_SHARE:.0%} of leads each"
         )
+        advice = "try fewer --tiers" if k > 1 else "the scores do not separate converters"
+        raise TiersDoNotFit(f"{reason}; {advice}", reason=reason)
     row, high = np.unravel_index(int(totals.argmax()), totals.shape)
     low = int(lows[row])
     bounds = [0, low]

@@ -18,6 +18,7 @@ from leadscore_cli.scoring.columns import SCORE
 from leadscore_cli.thresholds import (
     CutoffTable,
     TierPick,
+    TiersDoNotFit,
     bucket_counts,
     default_tier_names,
     recommend_tiers,
@@ -78,10 +79,10 @@ def propose_tiers(scores: np.ndarray, y: np.ndarray) -> tuple[list[TierPick], st
     for cutoffs in range(TIER_CUTOFFS, 0, -1):
         try:
             tiers = recommend_tiers(table, cutoffs, default_tier_names(cutoffs + 1))
-        except DataError as exc:
+        except TiersDoNotFit as exc:
             if cutoffs == 1:
                 raise
-            why_fewer = exc.message.split(";")[0]  # its advice names threshold's --tiers
+            why_fewer = exc.reason
             continue
         if why_fewer is None:
             return tiers, None
