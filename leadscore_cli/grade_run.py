@@ -6,7 +6,6 @@ A file `score` already wrote is graded from its scores, not scored twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from leadscore_cli.grading import (
     require_tiers,
 )
 from leadscore_cli.manifest import RunRecord, recorded
-from leadscore_cli.model.schema import Model, category_column
+from leadscore_cli.model.schema import Model
 from leadscore_cli.nightly import (
     check_run_files,
     excel_safe,
@@ -58,8 +57,9 @@ from leadscore_cli.score_run import (
     scored_input_warning,
     shares_scan,
 )
+from leadscore_cli.scored_values import unreadable_scores_check
 from leadscore_cli.scoring import plan_from_scores, plan_scoring
-from leadscore_cli.scoring.columns import SCORE, TIER
+from leadscore_cli.scoring.columns import TIER
 from leadscore_cli.scoring.inputs import has_scores, hint_for, without_scores
 from leadscore_cli.summary import counted, noun_for
 from leadscore_cli.writers import (
@@ -375,67 +375,3 @@ def check_folder_destination(dest: str, inputs: list[Path | None], model: Model)
                 "refusing to replace the folder that holds the input or the model", path=dest
             )
     check_segment_folder(dest, segment_values(model))
-
-
-def readable_score(column: str) -> pl.Expr:
-    """A score column as numbers, null where a value is not a finite number: NaN and inf
-    (a Parquet float, or the text `NaN`) would otherwise rank above every score."""
-    value = pl.col(column).cast(pl.Float64, strict=False)
-    return pl.when(value.is_finite()).then(value)
-
-
-def unreadable_scores_check(
-    frame: pl.LazyFrame, model: Model, source_name: str, *, blank_stops: bool = True
-) -> tuple[pl.LazyFrame, Callable[[list[pl.DataFrame]], None]]:
-    """A frame counting score values that are not numbers, and the check stopping on them.
-
-    Scores read from a file `score` wrote are cast to numbers; a value that cannot be
-    read would otherwise become null and silently land in the lowest tier and grade. A
-    blank score would too, so with `blank_stops` (grade, which labels every row) it stops
-    the run as well; `threshold` leaves such leads out and says so instead.
-    """
-    columns = [SCORE, *(category_column(c) for c in model.categories)]
-    bad = {c: pl.col(c).is_not_null() & readable_score(c).is_null() for c in columns}
-    counts = frame.select(
-        *(bad[c].sum().alias(f"invalid:{c}") for c in columns),
-        *(pl.col(c).filter(bad[c]).first().cast(pl.String).alias(f"example:{c}") for c in columns),
-        *(bad[c].arg_true().first().alias(f"row:{c}") for c in columns),
-        *(pl.col(c).null_count().alias(f"blank:{c}") for c in columns),
-        *(pl.col(c).is_null().arg_true().first().alias(f"blank_row:{c}") for c in columns),
-    )
-
-    def check(results: list[pl.DataFrame]) -> None:
-        stats = results[0]
-        problems = [
-            unreadable_scores_problem(c, stats)
-            for c in columns
-            if int(stats[f"invalid:{c}"][0] or 0)
-        ]
-        blank = [c for c in columns if int(stats[f"blank:{c}"][0] or 0)]
-        if blank_stops and blank:
-            problems.append(blank_scores_problem(blank, stats))
-        if problems:
-            raise DataError("; ".join(problems), path=source_name, problems=problems)
-
-    return counts, check
-
-
-def unreadable_scores_problem(column: str, stats: pl.DataFrame) -> str:
-    """How many of a column's scores are not numbers, and the first of them."""
-    count = int(stats[f"invalid:{column}"][0])
-    what = noun_for(count, "score value is not a number", "score values are not numbers")
-    return (
-        f"column {column!r}: {count} {what}, first {stats[f'example:{column}'][0]!r} "
-        f"at row {int(stats[f'row:{column}'][0]) + 1}"
-    )
-
-
-def blank_scores_problem(columns: list[str], stats: pl.DataFrame) -> str:
-    """Which score columns have blank rows, the first of them, and the way out."""
-    first = min(int(stats[f"blank_row:{c}"][0]) for c in columns)
-    most = max(int(stats[f"blank:{c}"][0]) for c in columns)
-    names = ", ".join(repr(c) for c in columns)
-    return (
-        f"{counted(most, 'row')} {noun_for(most, 'has', 'have')} no value in score column(s) "
-        f"{names}, first at row {first + 1}: pass --rescore to score the leads with the model"
-    )

@@ -16,11 +16,11 @@ import polars as pl
 
 from leadscore_cli.errors import DataError, LeadscoreError, UsageError
 from leadscore_cli.fields import parse_field
-from leadscore_cli.grade_run import readable_score
 from leadscore_cli.grading import grade_expr, grading_of
 from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, Model, category_column
 from leadscore_cli.readers import Source
 from leadscore_cli.score_run import invalid_values_check, rescored_note
+from leadscore_cli.scored_values import readable_score
 from leadscore_cli.scoring import plan_scoring
 from leadscore_cli.scoring.columns import SCORE, TIER
 from leadscore_cli.scoring.inputs import has_scores, hint_for, restore_sources, without_scores

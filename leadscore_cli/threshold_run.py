@@ -16,7 +16,6 @@ import polars as pl
 
 from leadscore_cli.errors import DataError, OutputError, UsageError
 from leadscore_cli.fields import parse_field
-from leadscore_cli.grade_run import readable_score, unreadable_scores_check
 from leadscore_cli.model.schema import Model, Tier
 from leadscore_cli.model.writer import dumps_model
 from leadscore_cli.outcome import (
@@ -33,6 +32,7 @@ from leadscore_cli.score_run import (
     rescored_note,
     run_guarded,
 )
+from leadscore_cli.scored_values import readable_score, unreadable_scores_check
 from leadscore_cli.scoring import plan_scoring
 from leadscore_cli.scoring.columns import SCORE
 from leadscore_cli.scoring.inputs import has_scores, hint_for, source_of, without_scores
