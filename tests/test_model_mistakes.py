@@ -46,7 +46,7 @@ def test_a_rule_naming_a_column_that_a_field_renames_is_refused_with_the_field(
         result = run(*args)
         assert result.exit_code == EXIT_MODEL, result.stderr
         assert result.stderr.strip().splitlines() == [
-            f"leadscore: bad model: {model}: rules[1].when: 'n' is the export column that "
+            f"leadscore: bad model: {model}: rules[1].when.field: 'n' is the export column that "
             "[fields.visits] reads (source = 'n'), so the model knows it as 'visits': "
             "write field = 'visits'"
         ]
@@ -360,3 +360,20 @@ def test_nan_and_infinite_values_and_keys_are_refused() -> None:
         "rules[2].map.-inf: '-inf' never matches: field 'n' is read as float, and a key "
         "on it must be a finite number",
     ]
+
+
+def test_a_renamed_column_is_named_at_the_key_that_holds_it() -> None:
+    """Each place that reads the export's name, at the key to change: in a nested leaf, a
+    lookup rule and a decay."""
+    text = HEADER + RENAMED_N
+    text += (
+        "[[rules]]\nname = 'a'\npoints = 1\n"
+        "when = { not = { any = [ { field = 'x', op = 'is_null' }, "
+        "{ field = 'n', op = 'gte', value = 1 } ] } }\n"
+        "decay = { field = 'd', half_life_days = 9 }\n"
+    )
+    text += "[fields.seen]\nsource = 'd'\ntype = 'date'\n"
+    text += "[[rules]]\nname = 'b'\nfield = 'n'\nbands = [ { min = 0, points = 1 } ]\n"
+    problems = problems_of(text)
+    for path in ("rules[0].when.not.any[1].field", "rules[0].decay.field", "rules[1].field"):
+        assert any(p.startswith(f"{path}: ") for p in problems), problems
