@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from leadscore_cli.model.rules import leaves_with_paths
 from leadscore_cli.model.schema import (
     AGE_OPERATORS,
     NULL_OPERATORS,
@@ -111,19 +112,21 @@ def leaf_need(leaf: Leaf) -> str | None:
     return value_need(leaf.value)
 
 
-def field_uses(rules: tuple[Rule, ...]) -> Iterator[tuple[str, str | None, str]]:
-    """Yield (field, need, where) for every place a rule reads a field."""
+def field_uses(rules: tuple[Rule, ...]) -> Iterator[tuple[str, str | None, str, str]]:
+    """Yield (field, need, where, key) for every place a rule reads a field: `where` names
+    the use for a message (`rules[4].when (gte)`), `key` is the key path that names the
+    field (`rules[4].when.all[0].field`)."""
     for index, rule in enumerate(rules):
         where = f"rules[{index}]"
         if rule.when is not None:
-            for leaf in iter_leaves(rule.when):
-                yield leaf.field, leaf_need(leaf), f"{where}.when ({leaf.op})"
+            for leaf, at in leaves_with_paths(rule.when, f"{where}.when"):
+                yield leaf.field, leaf_need(leaf), f"{where}.when ({leaf.op})", f"{at}.field"
         if rule.kind == "map" and rule.field:
-            yield rule.field, None, f"{where}.map"
+            yield rule.field, None, f"{where}.map", f"{where}.field"
         if rule.kind == "bands" and rule.field:
-            yield rule.field, "number", f"{where}.bands"
+            yield rule.field, "number", f"{where}.bands", f"{where}.field"
         if rule.decay is not None:
-            yield rule.decay.field, "date", f"{where}.decay"
+            yield rule.decay.field, "date", f"{where}.decay", f"{where}.decay.field"
 
 
 def resolve_field_types(
@@ -135,7 +138,7 @@ def resolve_field_types(
     round of fixes clears them all."""
     declared = {spec.name: spec.type for spec in fields}
     uses: dict[str, dict[tuple[str, str], None]] = {}  # field -> (where, need), model order
-    for name, need, where in field_uses(rules):
+    for name, need, where, _ in field_uses(rules):
         found = uses.setdefault(name, {})
         if need is not None:
             found[(where, need)] = None

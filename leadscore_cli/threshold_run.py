@@ -236,11 +236,7 @@ def find_thresholds(
         if note:
             result.warnings.append(note)
     if destination is not None:
-        try:
-            tiered = with_tiers(model, result)
-        except DataError as exc:
-            exc.path = exc.path or source.name
-            raise
+        tiered = with_tiers(model, result, source.name)
         if options.tiers is None:
             result.warnings += dropped_tiers(model, tiered)
         else:  # the note above said which tiers went; the handoff may have lost some
@@ -341,14 +337,8 @@ def recommend(
         cutoff = by_capacity(table, value or 0, periods or 1.0)
     else:
         cutoff = best_ks(table)
-    if cutoff is None and strategy == "max_ks":
-        warnings.append(
-            "no cutoff separates converters from the rest: at every cutoff the share of "
-            "converters passing is no larger than the share of other leads (KS 0 or below), "
-            "so none is recommended"
-        )
-    elif cutoff is None:
-        warnings.append(f"no cutoff on the 0-100 scale meets {strategy} = {value}")
+    if cutoff is None:
+        warnings.append(no_cutoff_reason(strategy, value))
     elif strategy == "capacity" and not table.leads[cutoff]:
         warnings += nothing_sent_warning(table, value or 0, periods or 1.0)
     return ThresholdResult(
@@ -383,15 +373,27 @@ def nothing_sent_warning(table: CutoffTable, capacity: float, periods: float) ->
     ]
 
 
-def with_tiers(model: Model, result: ThresholdResult) -> Model:
+def no_cutoff_reason(strategy: str, value: float | None) -> str:
+    """Why a strategy recommends no cutoff: a warning, and the refusal of --write."""
+    if strategy == "max_ks":
+        return (
+            "no cutoff separates converters from the rest: at every cutoff the share of "
+            "converters passing is no larger than the share of other leads (KS 0 or below), "
+            "so none is recommended"
+        )
+    return f"no cutoff on the 0-100 scale meets {strategy} = {value}"
+
+
+def with_tiers(model: Model, result: ThresholdResult, source_name: str) -> Model:
     """The model with the recommended tiers: all of them with --tiers, else the top cutoff."""
     if result.tiers:
         tiers = tuple(Tier(t.name, float(t.min_score)) for t in result.tiers)
     elif result.recommended is None:
-        why = "; ".join(w for w in result.warnings if w.startswith("no cutoff")) or "none found"
+        why = no_cutoff_reason(result.strategy, result.strategy_value)
         raise DataError(
             f"no tiers to write: {why} (try --target-rate, --recall or --capacity, or give "
-            "the tiers yourself)"
+            "the tiers yourself)",
+            path=source_name,
         )
     else:
         cutoff = float(result.recommended.cutoff)

@@ -9,7 +9,7 @@ this one reads the document and checks what spans several tables.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -177,9 +177,11 @@ def check_renamed_columns(
 ) -> None:
     """A field renames its export column, so the column's own name no longer exists once
     the export is read: a rule or the id column naming it would find nothing there."""
+    from leadscore_cli.fields import field_uses
+
     declared = {spec.name for spec in fields}
     renamed = {spec.source: spec.name for spec in fields if spec.source != spec.name}
-    uses = list(field_keys(rules))
+    uses = [(name, key) for name, _, _, key in field_uses(rules)]
     if id_column is not None:
         uses.append((id_column, "model.id_column"))
     reported: set[tuple[str, str]] = set()
@@ -194,19 +196,6 @@ def check_renamed_columns(
             f"{name!r} is the export column that [fields.{field}] reads (source = "
             f"{shown(name)}), so the model knows it as {field!r}: write {key} = {shown(field)}",
         )
-
-
-def field_keys(rules: tuple[Rule, ...]) -> Iterator[tuple[str, str]]:
-    """(field, the key path that names it) for every field a rule reads."""
-    for index, rule in enumerate(rules):
-        path = f"rules[{index}]"
-        if rule.when is not None:
-            for leaf, at in leaves_with_paths(rule.when, f"{path}.when"):
-                yield leaf.field, join(at, "field")
-        if rule.kind in ("map", "bands") and rule.field:
-            yield rule.field, join(path, "field")
-        if rule.decay is not None:
-            yield rule.decay.field, join(path, "decay.field")
 
 
 def check_case_sensitive(

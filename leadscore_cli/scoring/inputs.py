@@ -20,7 +20,7 @@ from leadscore_cli.scoring.columns import PREFIX, REASONS, SCORE, TIER, can_grad
 def required_columns(model: Model) -> dict[str, str]:
     """Map each field the rules read to the export column it comes from."""
     columns: dict[str, str] = {}
-    for name, _, _ in field_uses(model.rules):
+    for name, _, _, _ in field_uses(model.rules):
         spec = model.field_spec(name)
         columns[name] = spec.source if spec else name
     if model.id_column:
