@@ -1,17 +1,19 @@
 """The engine against docs/model.md, read literally: a second, plain-Python scorer.
 
 `reference_scores` works through one lead at a time the way the model reference
-describes it (cells read, conditions, lookups, decay, caps, scale), with no polars and
-no code shared with the engine. Generated models and messy exports must score the same
-in both, so a change to the engine that drifts from the documented meaning fails here,
+describes it (cells read, conditions, lookups, decay, caps, scale, the `reasons` of
+--explain), with no polars and no code shared with the engine. Generated models and
+messy exports must score and explain the same in both, so a change to the engine that drifts from the documented meaning fails here,
 whichever part of the arithmetic it touches.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -337,32 +339,80 @@ def attainable(doc: dict[str, Any], categories: list[str]) -> tuple[float, float
     return clamped(low, caps.get("total")), clamped(high, caps.get("total"))
 
 
-def reference_scores(doc: dict[str, Any], cells: dict[str, str | None]) -> dict[str, float]:
-    """One lead's score and capped subtotals, unrounded, from the documented rules alone."""
+@dataclass
+class Reference:
+    """One lead as docs/model.md scores it: unrounded figures, and every contribution
+    `--explain` lists, in entry order (rules in model order, then the caps)."""
+
+    figures: dict[str, float]
+    entries: list[tuple[str, float]]
+    exact: set[str]  # entries whose points are a literal of the model, not a product
+
+
+def reference_scores(doc: dict[str, Any], cells: dict[str, str | None]) -> Reference:
     lead = {name: READERS[name](cells[name]) for name in READERS}
     categories = list(dict.fromkeys(rule["category"] for rule in doc["rules"]))
     caps = doc.get("caps", {})
+    points = [rule_points(rule, lead) for rule in doc["rules"]]
+    entries = [(rule["name"], p) for rule, p in zip(doc["rules"], points, strict=True)]
+    exact = {rule["name"] for rule in doc["rules"] if "decay" not in rule}
     subtotals = {}
     for category in categories:
-        raw = sum(rule_points(r, lead) for r in doc["rules"] if r["category"] == category)
+        raw = sum(p for r, p in zip(doc["rules"], points, strict=True) if r["category"] == category)
         subtotals[f"score_{category}"] = clamped(raw, caps.get(category))
-    total = clamped(sum(subtotals.values()), caps.get("total"))
+        if category in caps:
+            entries.append((f"cap:{category}", subtotals[f"score_{category}"] - raw))
+    uncapped = sum(subtotals.values())
+    total = clamped(uncapped, caps.get("total"))
+    if "total" in caps:
+        entries.append(("cap:total", total - uncapped))
     if doc["model"]["scale"] == "rescale":
         low, high = attainable(doc, categories)
         score = min(100.0, max(0.0, (total - low) / (high - low) * 100))
     else:
         score = min(100.0, max(0.0, total))
-    return {"score": score, **subtotals}
+        entries.append(("cap:scale", score - total))
+    return Reference({"score": score, **subtotals}, entries, exact)
 
 
 # ---------------------------------------------------------------- the check
+
+HALF_CENT = 0.005
+# Both sides round to 2 decimals; they may part on a .xx5 that floating point holds a
+# hair above or below.
+ROUNDING = HALF_CENT + 1e-4
 
 
 def engine_scores(doc: dict[str, Any], data: pl.DataFrame) -> pl.DataFrame:
     from leadscore_cli.scoring import plan_scoring
 
-    plan = plan_scoring(data.lazy(), build(doc), as_of=AS_OF, source_name="leads.csv")
+    plan = plan_scoring(data.lazy(), build(doc), as_of=AS_OF, source_name="leads.csv", explain=True)
     return plan.output.collect()
+
+
+def listed(reasons: str) -> list[tuple[str, float]]:
+    """`r3 +12; cap:fit -2.5` as (label, points) pairs."""
+    pairs = [entry.rsplit(" ", 1) for entry in reasons.split("; ")] if reasons else []
+    return [(label, float(points)) for label, points in pairs]
+
+
+def check_reasons(shown: list[tuple[str, float]], reference: Reference) -> None:
+    expected = dict(reference.entries)
+    order = [label for label, _ in reference.entries]
+    for label, points in shown:
+        assert abs(points - expected[label]) <= ROUNDING, (label, points, expected[label])
+    labels = [label for label, _ in shown]
+    assert len(set(labels)) == len(labels), labels
+    for label, points in reference.entries:
+        if abs(points) > HALF_CENT + 1e-4:
+            assert label in labels, (label, points, shown)
+        elif abs(points) < HALF_CENT - 1e-4:
+            assert label not in labels, (label, points, shown)
+    for first, second in itertools.pairwise(labels):  # largest first, ties in model order
+        big, small = abs(expected[first]), abs(expected[second])
+        assert big >= small - 1e-9, (first, second, shown)
+        if big == small and {first, second} <= reference.exact:
+            assert order.index(first) < order.index(second), (first, second, shown)
 
 
 @MANY
@@ -373,11 +423,10 @@ def test_engine_scores_as_the_model_reference_says(
     data = draw.draw(messy_exports(doc))
     result = engine_scores(doc, data)
     for cells, scored in zip(data.iter_rows(named=True), result.iter_rows(named=True), strict=True):
-        expected = reference_scores(doc, cells)
-        for column, value in expected.items():
-            # both sides round to 2 decimals; they may part on a .xx5 that floating point
-            # holds a hair above or below
-            assert abs(scored[column] - value) <= 0.0051, (column, cells, scored[column], value)
+        reference = reference_scores(doc, cells)
+        for column, value in reference.figures.items():
+            assert abs(scored[column] - value) <= ROUNDING, (column, cells, scored[column], value)
+        check_reasons(listed(scored["reasons"] or ""), reference)
 
 
 def test_the_reference_reads_cells_as_documented() -> None:
