@@ -2,9 +2,9 @@
 
 `reference_scores` works through one lead at a time the way the model reference
 describes it (cells read, conditions, lookups, decay, caps, scale, the `reasons` of
---explain), with no polars and no code shared with the engine. Generated models and
-messy exports must score and explain the same in both, so a change to the engine that drifts from the documented meaning fails here,
-whichever part of the arithmetic it touches.
+--explain, tier, grade and priority), with no polars and no code shared with the engine.
+Generated models and messy exports must come out the same in both, so a change to the
+engine that drifts from the documented meaning fails here, whichever part it touches.
 """
 
 from __future__ import annotations
