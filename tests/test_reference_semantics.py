@@ -152,7 +152,31 @@ def tolerant_models(draw: st.DrawFn) -> dict[str, Any]:
     extra = draw(edge_rules)
     count = len(doc["rules"])
     doc["rules"] += [{"name": f"r{count + i}", **rule} for i, rule in enumerate(extra)]
+    doc["tiers"] = draw(tier_tables())
+    categories = list(dict.fromkeys(rule["category"] for rule in doc["rules"]))
+    doc["grading"] = draw(gradings(categories))
     return doc
+
+
+@st.composite
+def tier_tables(draw: st.DrawFn) -> dict[str, float]:
+    cuts = draw(st.sets(st.integers(min_value=1, max_value=99), max_size=3))
+    names = ["hot", "warm", "mql"][: len(cuts)]
+    return {**dict(zip(names, sorted(cuts, reverse=True), strict=True)), "cold": 0}
+
+
+@st.composite
+def gradings(draw: st.DrawFn, categories: list[str]) -> dict[str, Any]:
+    scale = draw(st.sampled_from(["percent", "points"]))
+    bottom = 0 if scale == "percent" else draw(st.integers(min_value=-40, max_value=40))
+    cuts = draw(st.sets(st.integers(min_value=bottom + 1, max_value=99), min_size=1, max_size=4))
+    letters = ["A", "B", "C", "D"][: len(cuts)]
+    return {
+        "categories": draw(st.lists(st.sampled_from(categories), min_size=1, unique=True)),
+        "scale": scale,
+        "plus_minus": draw(st.booleans()),
+        "bands": {**dict(zip(letters, sorted(cuts, reverse=True), strict=True)), "F": bottom},
+    }
 
 
 # ------------------------------------------------------------ reading cells
@@ -386,8 +410,57 @@ ROUNDING = HALF_CENT + 1e-4
 def engine_scores(doc: dict[str, Any], data: pl.DataFrame) -> pl.DataFrame:
     from leadscore_cli.scoring import plan_scoring
 
-    plan = plan_scoring(data.lazy(), build(doc), as_of=AS_OF, source_name="leads.csv", explain=True)
+    plan = plan_scoring(
+        data.lazy(), build(doc), as_of=AS_OF, source_name="leads.csv", explain=True, grade=True
+    )
     return plan.output.collect()
+
+
+def category_range(doc: dict[str, Any], category: str) -> tuple[float, float]:
+    ranges = [rule_range(r) for r in doc["rules"] if r["category"] == category]
+    cap = doc.get("caps", {}).get(category)
+    return clamped(sum(r[0] for r in ranges), cap), clamped(sum(r[1] for r in ranges), cap)
+
+
+def letter_cuts(doc: dict[str, Any]) -> list[tuple[str, float]]:
+    """The grading bands best first, each cut in thirds (A+, A, A-) with `plus_minus`,
+    the top one up to 100 (percent) or the most points the graded categories reach."""
+    grading = doc["grading"]
+    bands = list(grading["bands"].items())
+    if not grading["plus_minus"]:
+        return bands
+    most = sum(category_range(doc, c)[1] for c in grading["categories"])
+    cuts = []
+    for index, (letter, low) in enumerate(bands):
+        if index == len(bands) - 1:
+            cuts.append((letter, low))
+            continue
+        top = bands[index - 1][1] if index else 100 if grading["scale"] == "percent" else most
+        step = (max(top, low) - low) / 3
+        cuts += [(letter + "+", low + 2 * step), (letter, low + step), (letter + "-", low)]
+    return cuts
+
+
+def check_grade(doc: dict[str, Any], scored: dict[str, Any]) -> None:
+    """Tier from the score, grade from the rounded graded subtotals, priority from both."""
+    tiers = list(doc["tiers"].items())
+    tier = next(name for name, low in tiers if scored["score"] >= low)
+    assert scored["tier"] == tier, (scored["score"], scored["tier"], tiers)
+    grading = doc["grading"]
+    points = sum(scored[f"score_{c}"] for c in grading["categories"])
+    basis = points
+    if grading["scale"] == "percent":
+        bounds = [category_range(doc, c) for c in grading["categories"]]
+        low, high = sum(b[0] for b in bounds), sum(b[1] for b in bounds)
+        span = high - low if high > low else 1.0
+        basis = min(100.0, max(0.0, (points - low) / span * 100))
+    cuts = letter_cuts(doc)
+    if any(abs(basis - round(cut, 2)) < 0.006 for _, cut in cuts):
+        return  # the two sides round a basis this close to a cutoff each their own way
+    grade = next((letter for letter, cut in cuts if basis >= round(cut, 2)), cuts[-1][0])
+    assert scored["grade"] == grade, (basis, scored["grade"], grade, cuts)
+    rank = [name for name, _ in tiers].index(tier) + 1
+    assert scored["priority"] == f"{grade.rstrip('+-')}{rank}", scored["priority"]
 
 
 def listed(reasons: str) -> list[tuple[str, float]]:
@@ -427,6 +500,7 @@ def test_engine_scores_as_the_model_reference_says(
         for column, value in reference.figures.items():
             assert abs(scored[column] - value) <= ROUNDING, (column, cells, scored[column], value)
         check_reasons(listed(scored["reasons"] or ""), reference)
+        check_grade(doc, scored)
 
 
 def test_the_reference_reads_cells_as_documented() -> None:
