@@ -26,6 +26,7 @@ from leadscore_cli.readers import open_source
 from leadscore_cli.report_distribution import counts_by
 from leadscore_cli.report_frame import COUNT, ReportOptions, S, T, prepare
 from leadscore_cli.score_run import run_guarded
+from leadscore_cli.summary import noun_for
 
 
 @dataclass
@@ -111,7 +112,7 @@ def drift_section(
                 "bins": result.bins,
             }
         )
-    columns.sort(key=lambda c: -c["psi"])
+    columns.sort(key=lambda c: (c["psi"] is None, -(c["psi"] or 0)))
     limit = options.fail_on_drift
     return {
         "baseline": baseline.name,
@@ -121,8 +122,23 @@ def drift_section(
         "columns_missing": sorted(set(baseline.missing)),
         "tiers": tier_change(cells, baseline.tier_counts, tiers),
         "fail_on_drift": limit,
-        "failed": limit is not None and score.psi > limit,
+        # a gate that cannot measure cannot vouch: an empty export must alert, not pass
+        "failed": limit is not None and (score.psi is None or score.psi > limit),
     }
+
+
+def unmeasured_drift(drift: dict, current: str) -> list[str]:
+    """Why the score PSI is missing: a side with no scored leads."""
+    if drift["score"]["psi"] is not None:
+        return []
+    bins = drift["score"]["bins"]
+    empty = [
+        name
+        for name, side in ((f"the baseline {drift['baseline']}", "baseline"), (current, "current"))
+        if not sum(b[side] for b in bins)
+    ]
+    has = noun_for(len(empty), "has", "have")
+    return [f"{' and '.join(empty)} {has} no scored leads: drift cannot be measured"]
 
 
 def tier_change(cells: pl.DataFrame, baseline: dict[str, int], tiers: list[str]) -> list[dict]:

@@ -674,3 +674,26 @@ def test_a_baseline_on_stdin_beside_a_parquet_input(scored) -> None:
     assert result.exit_code == 0, result.stderr
     drift = json.loads(result.stdout)["drift"]
     assert drift["baseline_rows"] == 5000 and drift["score"]["psi"] == 0
+
+
+@pytest.mark.parametrize("empty_side", ["current", "baseline"])
+def test_drift_against_a_file_with_no_leads_is_not_called_stable(tmp_path, empty_side):
+    """Smoothing would give an empty export ten equal shares and a small PSI: an empty
+    nightly export must not pass the drift gate as "stable"."""
+    full = tmp_path / "full.csv"
+    full.write_text("score,tier\n" + "".join(f"{s},cold\n" for s in range(0, 100, 7)))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("score,tier\n")
+    current, baseline = (empty, full) if empty_side == "current" else (full, empty)
+    out = tmp_path / "drift.json"
+    args = ("report", current, "--baseline", baseline, "--format", "json", "-o", out)
+    result = invoke(*args, "--fail-on-drift", "0.25")
+    assert result.exit_code == EXIT_DRIFT, result.stderr
+    assert result.stderr.splitlines()[-1].startswith("leadscore: drift: ")
+    assert "cannot be measured" in result.stderr.splitlines()[-1]
+    drift = json.loads(out.read_text())["drift"]
+    assert drift["score"]["psi"] is None and drift["score"]["verdict"] == "no data"
+    assert drift["failed"] is True
+    assert invoke(*args).exit_code == 0  # without the gate the report is still written
+    warnings = json.loads(out.read_text())["warnings"]
+    assert any("no scored leads: drift cannot be measured" in w for w in warnings)

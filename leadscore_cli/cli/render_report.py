@@ -95,7 +95,7 @@ def headline(report: dict) -> list[str]:
     drift = report.get("drift")
     if drift:
         lines.append(
-            f"Score PSI against {drift['baseline']}: {drift['score']['psi']:.3f} "
+            f"Score PSI against {drift['baseline']}: {num(drift['score']['psi'])} "
             f"({drift['score']['verdict']})"
         )
     return lines
@@ -254,10 +254,13 @@ def drift_blocks(drift: dict) -> list[Block]:
     notes = [f"Baseline {drift['baseline']} ({counted(drift['baseline_rows'], 'lead')})."]
     if drift["fail_on_drift"] is not None:
         state = "over" if drift["failed"] else "within"
-        notes.append(f"Score PSI {score['psi']:.3f} is {state} the limit {drift['fail_on_drift']}.")
+        note = f"Score PSI {num(score['psi'])} is {state} the limit {drift['fail_on_drift']}."
+        if score["psi"] is None:
+            note = f"Score PSI not measured, so the limit {drift['fail_on_drift']} is not met."
+        notes.append(note)
     out = [
         Block(
-            f"Score drift: PSI {score['psi']:.3f} ({score['verdict']})",
+            f"Score drift: PSI {num(score['psi'])} ({score['verdict']})",
             ["score", "baseline", "current", "PSI part"],
             [
                 [b["bin"], pct(b["baseline_share"]), pct(b["current_share"]), num(b["psi"], ".4f")]
@@ -276,7 +279,7 @@ def drift_blocks(drift: dict) -> list[Block]:
                     [c["column"], c["kind"], num(c["psi"], ".4f"), c["verdict"]]
                     for c in drift["columns"]
                 ],
-                bars=[min(1.0, c["psi"] / 0.5) for c in drift["columns"]],
+                bars=[min(1.0, (c["psi"] or 0) / 0.5) for c in drift["columns"]],
                 notes=[f"Not in this file: {', '.join(drift['columns_missing'])}"]
                 if drift["columns_missing"]
                 else [],
