@@ -68,6 +68,7 @@ DRIFT_KEYS = {
     "score",
     "columns",
     "columns_missing",
+    "columns_missing_baseline",
     "tiers",
     "fail_on_drift",
     "failed",
@@ -697,3 +698,19 @@ def test_drift_against_a_file_with_no_leads_is_not_called_stable(tmp_path, empty
     assert invoke(*args).exit_code == 0  # without the gate the report is still written
     warnings = json.loads(out.read_text())["warnings"]
     assert any("no scored leads: drift cannot be measured" in w for w in warnings)
+
+
+def test_watched_columns_missing_from_the_baseline_are_named(scored, tmp_path):
+    """Input drift of a column the baseline lacks cannot be measured: say so, rather than
+    leave the column out of the table as if it had been checked."""
+    baseline = tmp_path / "baseline.parquet"
+    pl.read_parquet(scored).drop("country", "employees").write_parquet(baseline)
+    result = invoke("report", scored, "-m", B2B_MODEL, "--baseline", baseline, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    drift = json.loads(result.stdout)["drift"]
+    assert drift["columns_missing_baseline"] == ["country", "employees"]
+    assert drift["columns_missing"] == []
+    assert {"country", "employees"}.isdisjoint(c["column"] for c in drift["columns"])
+    assert "country, employees the model reads are not in the baseline" in result.stderr
+    text = invoke("report", scored, "-m", B2B_MODEL, "--baseline", baseline)
+    assert "Not in the baseline: country, employees" in text.stdout

@@ -249,6 +249,15 @@ def outcome_blocks(outcome: dict) -> list[Block]:
     return out
 
 
+def unwatched_notes(drift: dict) -> list[str]:
+    """The watched columns a file lacks, whose drift the table cannot show."""
+    lacking = (
+        ("Not in this file", "columns_missing"),
+        ("Not in the baseline", "columns_missing_baseline"),
+    )
+    return [f"{label}: {', '.join(drift[key])}" for label, key in lacking if drift.get(key)]
+
+
 def drift_blocks(drift: dict) -> list[Block]:
     score = drift["score"]
     notes = [f"Baseline {drift['baseline']} ({counted(drift['baseline_rows'], 'lead')})."]
@@ -280,9 +289,7 @@ def drift_blocks(drift: dict) -> list[Block]:
                     for c in drift["columns"]
                 ],
                 bars=[min(1.0, (c["psi"] or 0) / 0.5) for c in drift["columns"]],
-                notes=[f"Not in this file: {', '.join(drift['columns_missing'])}"]
-                if drift["columns_missing"]
-                else [],
+                notes=unwatched_notes(drift),
                 section="drift",
             )
         )
