@@ -714,3 +714,17 @@ def test_watched_columns_missing_from_the_baseline_are_named(scored, tmp_path):
     assert "country, employees the model reads are not in the baseline" in result.stderr
     text = invoke("report", scored, "-m", B2B_MODEL, "--baseline", baseline)
     assert "Not in the baseline: country, employees" in text.stdout
+
+
+def test_histogram_puts_a_score_below_0_in_the_lowest_bin(tmp_path):
+    """An edited file can hold a score outside 0-100: it counts in the nearest end bin,
+    as calibration and the score PSI count it, not wrapped round to 90-100."""
+    data = tmp_path / "scored.csv"
+    data.write_text("score,converted\n-5,f\n5,f\n95,t\n150,t\n")
+    result = invoke("report", data, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    histogram = [b["count"] for b in report["distribution"]["histogram"]]
+    assert histogram == [2, 0, 0, 0, 0, 0, 0, 0, 0, 2]
+    bands = [b["leads"] for b in report["outcome"]["calibration"]["bands"]]
+    assert bands == histogram
