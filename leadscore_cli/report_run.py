@@ -269,6 +269,6 @@ def assemble(
     if options.compare_model is not None and model is not None:
         report.comparison = comparison(cells, model, options.compare_model, tier_order)
     elif options.compare_model is not None:
-        current = {"name": "scores in the input", "version": ""}
+        current = {"name": "scores in the input", "version": "", "file": None}
         report.comparison = comparison(cells, None, options.compare_model, tier_order, current)
     return report

@@ -728,3 +728,23 @@ def test_histogram_puts_a_score_below_0_in_the_lowest_bin(tmp_path):
     assert histogram == [2, 0, 0, 0, 0, 0, 0, 0, 0, 2]
     bands = [b["leads"] for b in report["outcome"]["calibration"]["bands"]]
     assert bands == histogram
+
+
+def test_ab_of_two_edits_of_one_model_tells_them_apart_by_file(tmp_path):
+    """`threshold --write` keeps the model's name and version: the A/B must still say
+    which column is which model."""
+    edited = tmp_path / "new_tiers.toml"
+    edited.write_text(SIMPLE_MODEL.read_text().replace("mql = 40", "mql = 30"))
+    args = ("report", SAMPLE, "-m", SIMPLE_MODEL, "--compare-model", edited)
+    args += ("--outcome", "converted", "--as-of", AS_OF)
+    result = invoke(*args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    current, other = json.loads(result.stdout)["comparison"]["models"]
+    assert (current["name"], current["version"]) == (other["name"], other["version"])
+    assert (current["file"], other["file"]) == (str(SIMPLE_MODEL), str(edited))
+    text = invoke(*args, "--format", "markdown").stdout
+    assert (
+        "| metric | current: starter 1.0.0, simple.toml | other: starter 1.0.0, new_tiers.toml |"
+        in text
+    )
+    assert "Tiers of the other model (starter 1.0.0, new_tiers.toml)" in text

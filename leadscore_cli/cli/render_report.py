@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -313,9 +314,21 @@ def drift_blocks(drift: dict) -> list[Block]:
     return out
 
 
+def model_labels(*models: dict) -> list[str]:
+    """`name version` of each model, with its file when that alone tells them apart."""
+    names = [f"{m['name']} {m['version']}".strip() for m in models]
+    files = [m.get("file") for m in models]
+    if len(set(names)) == len(names) or None in files:
+        return names
+    shown = [Path(f).name for f in files]  # type: ignore[arg-type]
+    if len(set(shown)) < len(shown):
+        shown = files  # type: ignore[assignment]
+    return [f"{name}, {file}" for name, file in zip(names, shown, strict=True)]
+
+
 def comparison_blocks(comparison: dict) -> list[Block]:
     current, other = comparison["models"]
-    names = [f"{m['name']} {m['version']}".strip() for m in (current, other)]
+    names = model_labels(current, other)
     low, high = comparison["interval"]
     interval = "-" if low is None else f"[{signed_auc(low)}, {signed_auc(high)}]"
     out = [
