@@ -16,7 +16,8 @@ Definitions (also in docs/report.md):
   ``above`` counts leads with a strictly higher score. Heavy ties can leave a decile
   empty; no lead is ever split from its equals.
 * PSI: ``sum (a - e) * ln(a / e)`` over bins, with shares smoothed by adding 0.5 to
-  every bin's count, so an empty bin gives a finite value.
+  every bin's count, so an empty bin gives a finite value. A side with no leads at
+  all has no distribution: its PSI is None (verdict "no data"), never a smoothed 0.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ BAND_EDGES = tuple(range(0, 101, 10))
 SMOOTHING = 0.5
 STABLE_BELOW = 0.1
 SHIFTED_ABOVE = 0.25
+NO_DATA = "no data"
 BOOTSTRAP_REPLICATES = 200
 BOOTSTRAP_SEED = 20261101
 
@@ -211,21 +213,38 @@ def _falls(bands: list[dict[str, object]]) -> list[tuple[dict, dict]]:
 
 @dataclass(frozen=True)
 class Stability:
-    """PSI of one variable: the total and each bin's part of it."""
+    """PSI of one variable: the total and each bin's part of it (None without leads)."""
 
-    psi: float
+    psi: float | None
     verdict: str
     bins: list[dict[str, object]]
 
 
 def psi(labels: Sequence[str], expected: Sequence[int], actual: Sequence[int]) -> Stability:
-    """PSI of `actual` (current counts) against `expected` (baseline), smoothed by 0.5."""
+    """PSI of `actual` (current counts) against `expected` (baseline), smoothed by 0.5.
+
+    With no leads on one side there is nothing to compare: smoothing alone would turn an
+    empty file into ten equal shares and call a broken export "stable"."""
+    if not sum(expected) or not sum(actual):
+        return Stability(psi=None, verdict=NO_DATA, bins=psi_bins(labels, expected, actual))
     exp = np.asarray(expected, dtype=np.float64) + SMOOTHING
     act = np.asarray(actual, dtype=np.float64) + SMOOTHING
     e, a = exp / exp.sum(), act / act.sum()
     parts = (a - e) * np.log(a / e)
     total = float(parts.sum())
-    bins = [
+    bins = psi_bins(labels, expected, actual, e.tolist(), a.tolist(), parts.tolist())
+    return Stability(psi=round(total, 6), verdict=verdict(total), bins=bins)
+
+
+def psi_bins(
+    labels: Sequence[str],
+    expected: Sequence[int],
+    actual: Sequence[int],
+    *figures: Sequence[float],
+) -> list[dict[str, object]]:
+    """Each bin's counts, and its smoothed shares and PSI part when there are any."""
+    shares_b, shares_c, parts = figures or ([None] * len(labels),) * 3
+    return [
         {
             "bin": label,
             "baseline": int(b),
@@ -235,10 +254,9 @@ def psi(labels: Sequence[str], expected: Sequence[int], actual: Sequence[int]) -
             "psi": rounded(part),
         }
         for label, b, c, share_b, share_c, part in zip(
-            labels, expected, actual, e, a, parts, strict=True
+            labels, expected, actual, shares_b, shares_c, parts, strict=True
         )
     ]
-    return Stability(psi=round(total, 6), verdict=verdict(total), bins=bins)
 
 
 def verdict(value: float) -> str:

@@ -6,11 +6,14 @@ outcome, drift and comparison sections are computed with.
 
 from __future__ import annotations
 
+import itertools
+
+import numpy as np
 import polars as pl
 
-from leadscore_cli.metrics import ratio, rounded
+from leadscore_cli.metrics import BAND_EDGES, band_counts, ratio, rounded
 from leadscore_cli.report_frame import COUNT, G, S, T, Y
-from leadscore_cli.summary import quantile_from_counts, score_histogram
+from leadscore_cli.summary import quantile_from_counts
 
 
 def per_score(cells: pl.DataFrame, score: str = S) -> pl.DataFrame:
@@ -31,9 +34,7 @@ def distribution(cells: pl.DataFrame, tiers: list[str], grades: list[str]) -> di
     scores = per_score(cells)
     values, counts = scores[S].to_list(), scores["leads"].to_list()
     total = sum(counts)
-    histogram = score_histogram(values, counts)
-    for bin_ in histogram:
-        bin_["share"] = rounded(ratio(int(bin_["count"]), total))
+    histogram = score_bands(values, counts, total)
     mean = sum(v * c for v, c in zip(values, counts, strict=True)) / total if total else None
     return {
         "scored": total,
@@ -44,6 +45,16 @@ def distribution(cells: pl.DataFrame, tiers: list[str], grades: list[str]) -> di
         "grades": shares(cells, G, "grade", grades),
         "matrix": matrix(cells, tiers, grades),
     }
+
+
+def score_bands(values: list[float], counts: list[int], total: int) -> list[dict]:
+    """Ten 10-point bins, cut as calibration and the score PSI cut them: a score outside
+    0-100 (an edited file) counts in the nearest end bin, never in the other end."""
+    found = band_counts(np.asarray(values, dtype=np.float64), np.asarray(counts))
+    return [
+        {"low": low, "high": high, "count": int(n), "share": rounded(ratio(int(n), total))}
+        for (low, high), n in zip(itertools.pairwise(BAND_EDGES), found, strict=True)
+    ]
 
 
 def shares(cells: pl.DataFrame, column: str, label: str, order: list[str]) -> list[dict]:

@@ -26,6 +26,7 @@ from leadscore_cli.readers import open_source
 from leadscore_cli.report_distribution import counts_by
 from leadscore_cli.report_frame import COUNT, ReportOptions, S, T, prepare
 from leadscore_cli.score_run import run_guarded
+from leadscore_cli.summary import noun_for
 
 
 @dataclass
@@ -36,7 +37,8 @@ class Baseline:
     tier_counts: dict[str, int]
     profiles: list[Profile]
     bin_counts: dict[str, pl.DataFrame]  # field -> bin, count
-    missing: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # watched columns the input lacks
+    absent: list[str] = field(default_factory=list)  # watched columns the baseline lacks
     notes: list[str] = field(default_factory=list)  # e.g. scored again with the model
 
 
@@ -46,9 +48,12 @@ def profile_baseline(path: str, model: Model | None, as_of: dt.date) -> Baseline
         prepared = prepare(source, model, as_of)
         frame = prepared.frame
         columns: list[tuple[DriftColumn, pl.Expr]] = []
+        absent: list[str] = []
         for column in drift_columns(model) if model is not None else []:
             value = column_value(frame, model, column)  # type: ignore[arg-type]
-            if value is not None:
+            if value is None:
+                absent.append(column.field)
+            else:
                 columns.append((column, value))
         frames = [
             frame.group_by(S).agg(pl.len().alias(COUNT)),
@@ -77,6 +82,7 @@ def profile_baseline(path: str, model: Model | None, as_of: dt.date) -> Baseline
         tier_counts=tier_counts,
         profiles=profiles,
         bin_counts={p.column.field: df for p, df in zip(profiles, second, strict=True)},
+        absent=absent,
         notes=prepared.notes,
     )
 
@@ -111,7 +117,7 @@ def drift_section(
                 "bins": result.bins,
             }
         )
-    columns.sort(key=lambda c: -c["psi"])
+    columns.sort(key=lambda c: (c["psi"] is None, -(c["psi"] or 0)))
     limit = options.fail_on_drift
     return {
         "baseline": baseline.name,
@@ -119,9 +125,11 @@ def drift_section(
         "score": {"psi": score.psi, "verdict": score.verdict, "bins": score.bins},
         "columns": columns,
         "columns_missing": sorted(set(baseline.missing)),
+        "columns_missing_baseline": sorted(set(baseline.absent)),
         "tiers": tier_change(cells, baseline.tier_counts, tiers),
         "fail_on_drift": limit,
-        "failed": limit is not None and score.psi > limit,
+        # a gate that cannot measure cannot vouch: an empty export must alert, not pass
+        "failed": limit is not None and (score.psi is None or score.psi > limit),
     }
 
 
@@ -144,3 +152,33 @@ def tier_change(cells: pl.DataFrame, baseline: dict[str, int], tiers: list[str])
             }
         )
     return rows
+
+
+def unmeasured_drift(drift: dict, current: str) -> list[str]:
+    """What drift could not be measured, as warnings: watched columns a file lacks, and
+    the score PSI when a side has no scored leads."""
+    lacking = (
+        (drift["columns_missing_baseline"], f"the baseline {drift['baseline']}"),
+        (drift["columns_missing"], current),
+    )
+    found = [unwatched_columns(names, where) for names, where in lacking if names]
+    if drift["score"]["psi"] is None:
+        found.append(unmeasured_score(drift, current))
+    return found
+
+
+def unwatched_columns(names: list[str], where: str) -> str:
+    one = len(names) == 1
+    return (
+        f"{'column' if one else 'columns'} {', '.join(names)} the model reads "
+        f"{'is' if one else 'are'} not in {where}: {'its' if one else 'their'} drift is not "
+        "measured"
+    )
+
+
+def unmeasured_score(drift: dict, current: str) -> str:
+    bins = drift["score"]["bins"]
+    sides = ((f"the baseline {drift['baseline']}", "baseline"), (current, "current"))
+    empty = [name for name, side in sides if not sum(b[side] for b in bins)]
+    has = noun_for(len(empty), "has", "have")
+    return f"{' and '.join(empty)} {has} no scored leads: drift cannot be measured"

@@ -106,7 +106,10 @@ def tier_chart(outcome: dict) -> go.Figure:
 
 
 def psi_chart(drift: dict) -> go.Figure:
-    items = [("score", drift["score"]["psi"])] + [(c["column"], c["psi"]) for c in drift["columns"]]
+    measured = [("score", drift["score"]["psi"])] + [
+        (c["column"], c["psi"]) for c in drift["columns"]
+    ]
+    items = [(name, value) for name, value in measured if value is not None]
     items.reverse()  # plotly draws horizontal bars bottom-up
     colors = ["#2e7d32" if v < 0.1 else "#f9a825" if v <= 0.25 else "#c62828" for _, v in items]
     figure = go.Figure(

@@ -127,8 +127,8 @@ def comparison(
     """Both models on the same leads: ranking quality, tiers, and the AUC difference."""
     if current is None:
         assert model is not None
-        current = {"name": model.name, "version": model.version}
-    who = {"name": other.name, "version": other.version}
+        current = model_identity(model)
+    who = model_identity(other)
     known = cells.filter(
         pl.col(Y).is_not_null() & pl.col(S).is_not_null() & pl.col(SB).is_not_null()
     )
@@ -158,6 +158,13 @@ def comparison(
         "seed": BOOTSTRAP_SEED,
         "verdict": ab_verdict(difference, low, high),
     }
+
+
+def model_identity(model: Model) -> dict:
+    """Name, version and file: a model and its edit (say, with new tiers from
+    `threshold --write`) often share a name and version, and only the file tells them apart."""
+    file = None if model.source is None else str(model.source)
+    return {"name": model.name, "version": model.version, "file": file}
 
 
 def model_side(

@@ -31,7 +31,12 @@ from leadscore_cli.outcome import (
 )
 from leadscore_cli.readers import Source, open_source
 from leadscore_cli.report_distribution import distribution, order_by_score, sorted_grades
-from leadscore_cli.report_drift import Baseline, drift_section, profile_baseline
+from leadscore_cli.report_drift import (
+    Baseline,
+    drift_section,
+    profile_baseline,
+    unmeasured_drift,
+)
 from leadscore_cli.report_frame import (
     COUNT,
     DAYS,
@@ -260,9 +265,10 @@ def assemble(
             report.outcome["velocity"] = velocity(velocity_counts, options, tier_order)
     if baseline is not None:
         report.drift = drift_section(cells, baseline, drift_counts, tier_order, options)
+        warnings += unmeasured_drift(report.drift, name)
     if options.compare_model is not None and model is not None:
         report.comparison = comparison(cells, model, options.compare_model, tier_order)
     elif options.compare_model is not None:
-        current = {"name": "scores in the input", "version": ""}
+        current = {"name": "scores in the input", "version": "", "file": None}
         report.comparison = comparison(cells, None, options.compare_model, tier_order, current)
     return report

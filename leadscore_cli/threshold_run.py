@@ -219,7 +219,8 @@ def find_thresholds(
     table = CutoffTable.from_buckets(results[offset])
     missing = int(results[offset + 1]["missing"][0] or 0)
     unscored = int(results[offset + 2]["unscored"][0] or 0)
-    warnings = unscored_warning(unscored) + check_classes(table, options.outcome, source.name)
+    classes = check_classes(table, options.outcome, source.name, options.positive)
+    warnings = unscored_warning(unscored) + classes
     span = None
     if options.date_column is not None:
         span = read_span(results[offset + 3], model, options.date_column, source.name)
@@ -440,10 +441,13 @@ def write_model(
 ) -> None:
     """Write the model with a header saying where its tiers came from. It names the run's
     as-of date, not the day it ran: the same run on the same data writes the same bytes."""
+    placed_by = (
+        f"--tiers {len(result.tiers) - 1}" if result.tiers else f"strategy {result.strategy}"
+    )
     header = (
         f"Tiers recommended by `leadscore threshold` on {source_name} "
         f"({counted(result.rows, 'lead')}, outcome {result.outcome}, "
-        f"strategy {result.strategy}, as of {as_of.isoformat()})."
+        f"{placed_by}, as of {as_of.isoformat()})."
     )
     text = dumps_model(model, header=header)
     with atomic_path(destination) as temp:

@@ -115,14 +115,20 @@ class CutoffTable:
         return [self.row(int(c)) for c in CUTOFFS]
 
 
-def check_classes(table: CutoffTable, outcome: str, source_name: str) -> list[str]:
-    """Refuse single-class history; warn when a class is too small for reliable cutoffs."""
+def check_classes(
+    table: CutoffTable, outcome: str, source_name: str, positive: Sequence[str] = ()
+) -> list[str]:
+    """Refuse single-class history; warn when a class is too small for reliable cutoffs.
+
+    With `--positive`, a single class is most often a typo in the value: the message
+    names the values given, so the fix is in sight."""
     if table.total == 0:
         raise DataError(f"no rows with a known outcome in column {outcome!r}", path=source_name)
     if table.positives == 0 or table.negatives == 0:
         missing = "positive (converted)" if table.positives == 0 else "negative (not converted)"
+        given = f" with --positive {', '.join(repr(p) for p in positive)}" if positive else ""
         raise DataError(
-            f"outcome column {outcome!r} has no {missing} rows; cutoffs need both",
+            f"outcome column {outcome!r} has no {missing} rows{given}; cutoffs need both",
             path=source_name,
         )
     warnings = []

@@ -68,6 +68,7 @@ DRIFT_KEYS = {
     "score",
     "columns",
     "columns_missing",
+    "columns_missing_baseline",
     "tiers",
     "fail_on_drift",
     "failed",
@@ -674,3 +675,76 @@ def test_a_baseline_on_stdin_beside_a_parquet_input(scored) -> None:
     assert result.exit_code == 0, result.stderr
     drift = json.loads(result.stdout)["drift"]
     assert drift["baseline_rows"] == 5000 and drift["score"]["psi"] == 0
+
+
+@pytest.mark.parametrize("empty_side", ["current", "baseline"])
+def test_drift_against_a_file_with_no_leads_is_not_called_stable(tmp_path, empty_side):
+    """Smoothing would give an empty export ten equal shares and a small PSI: an empty
+    nightly export must not pass the drift gate as "stable"."""
+    full = tmp_path / "full.csv"
+    full.write_text("score,tier\n" + "".join(f"{s},cold\n" for s in range(0, 100, 7)))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("score,tier\n")
+    current, baseline = (empty, full) if empty_side == "current" else (full, empty)
+    out = tmp_path / "drift.json"
+    args = ("report", current, "--baseline", baseline, "--format", "json", "-o", out)
+    result = invoke(*args, "--fail-on-drift", "0.25")
+    assert result.exit_code == EXIT_DRIFT, result.stderr
+    assert result.stderr.splitlines()[-1].startswith("leadscore: drift: ")
+    assert "cannot be measured" in result.stderr.splitlines()[-1]
+    drift = json.loads(out.read_text())["drift"]
+    assert drift["score"]["psi"] is None and drift["score"]["verdict"] == "no data"
+    assert drift["failed"] is True
+    assert invoke(*args).exit_code == 0  # without the gate the report is still written
+    warnings = json.loads(out.read_text())["warnings"]
+    assert any("no scored leads: drift cannot be measured" in w for w in warnings)
+
+
+def test_watched_columns_missing_from_the_baseline_are_named(scored, tmp_path):
+    """Input drift of a column the baseline lacks cannot be measured: say so, rather than
+    leave the column out of the table as if it had been checked."""
+    baseline = tmp_path / "baseline.parquet"
+    pl.read_parquet(scored).drop("country", "employees").write_parquet(baseline)
+    result = invoke("report", scored, "-m", B2B_MODEL, "--baseline", baseline, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    drift = json.loads(result.stdout)["drift"]
+    assert drift["columns_missing_baseline"] == ["country", "employees"]
+    assert drift["columns_missing"] == []
+    assert {"country", "employees"}.isdisjoint(c["column"] for c in drift["columns"])
+    assert "country, employees the model reads are not in the baseline" in result.stderr
+    text = invoke("report", scored, "-m", B2B_MODEL, "--baseline", baseline)
+    assert "Not in the baseline: country, employees" in text.stdout
+
+
+def test_histogram_puts_a_score_below_0_in_the_lowest_bin(tmp_path):
+    """An edited file can hold a score outside 0-100: it counts in the nearest end bin,
+    as calibration and the score PSI count it, not wrapped round to 90-100."""
+    data = tmp_path / "scored.csv"
+    data.write_text("score,converted\n-5,f\n5,f\n95,t\n150,t\n")
+    result = invoke("report", data, "--outcome", "converted", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    histogram = [b["count"] for b in report["distribution"]["histogram"]]
+    assert histogram == [2, 0, 0, 0, 0, 0, 0, 0, 0, 2]
+    bands = [b["leads"] for b in report["outcome"]["calibration"]["bands"]]
+    assert bands == histogram
+
+
+def test_ab_of_two_edits_of_one_model_tells_them_apart_by_file(tmp_path):
+    """`threshold --write` keeps the model's name and version: the A/B must still say
+    which column is which model."""
+    edited = tmp_path / "new_tiers.toml"
+    edited.write_text(SIMPLE_MODEL.read_text().replace("mql = 40", "mql = 30"))
+    args = ("report", SAMPLE, "-m", SIMPLE_MODEL, "--compare-model", edited)
+    args += ("--outcome", "converted", "--as-of", AS_OF)
+    result = invoke(*args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    current, other = json.loads(result.stdout)["comparison"]["models"]
+    assert (current["name"], current["version"]) == (other["name"], other["version"])
+    assert (current["file"], other["file"]) == (str(SIMPLE_MODEL), str(edited))
+    text = invoke(*args, "--format", "markdown").stdout
+    assert (
+        "| metric | current: starter 1.0.0, simple.toml | other: starter 1.0.0, new_tiers.toml |"
+        in text
+    )
+    assert "Tiers of the other model (starter 1.0.0, new_tiers.toml)" in text

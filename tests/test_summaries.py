@@ -76,7 +76,7 @@ def test_threshold_counts_one_lead(run, tmp_path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     text = " ".join(result.stderr.split())
-    assert "at most 1 lead per period): 1 lead (50.0%)" in text
+    assert "at most 1 lead in all): 1 lead (50.0%)" in text
     assert "(2 leads, outcome converted" in out.read_text()
 
 

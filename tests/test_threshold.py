@@ -719,7 +719,9 @@ def test_write_with_tiers_names_them_from_the_model(run, tmp_path):
     assert result.stderr == ""
     written = load_model(new)
     assert written.tiers == (Tier("hot", 70.0), Tier("warm", 40.0), Tier("cold", 0.0))
-    assert new.read_text().startswith("# Tiers recommended by `leadscore threshold`")
+    header = new.read_text().splitlines()[0]
+    assert header.startswith("# Tiers recommended by `leadscore threshold`")
+    assert "--tiers 2," in header and "max_ks" not in header  # the tiers came from --tiers
     export = scoring_export(tmp_path)
     out = tmp_path / "scored.csv"
     assert run("score", export, "-m", new, "-o", out, "-q").exit_code == 0
@@ -1010,3 +1012,21 @@ def test_a_parquet_file_scored_by_another_model_is_scored_again(run, tmp_path):
     own = tmp_path / "own.parquet"
     run("score", SAMPLE, "-m", B2B_MODEL, "-o", own, "--as-of", AS_OF, "-q")
     assert threshold_json(run, own, *args)["warnings"] == fresh["warnings"]  # its own: read
+
+
+def test_positive_that_matches_nothing_is_named_in_the_error(run, files):
+    source, model = files
+    result = run(
+        "threshold", source, "-m", model, "--outcome", "converted", "--positive", "Closed-Won"
+    )
+    assert_clean_failure(result, EXIT_DATA, "no positive", "--positive 'Closed-Won'")
+
+
+@pytest.mark.parametrize(("per", "said"), [((), "in all"), (("--per", "week"), "per week")])
+def test_capacity_says_over_what_it_counts(run, files, per, said):
+    source, model = files
+    dates = ("--date-column", "created_date") if per else ()
+    args = ("threshold", source, "-m", model, "--outcome", "converted", "--capacity", "20")
+    result = run(*args, *per, *dates)
+    assert result.exit_code == 0, result.stderr
+    assert f"at most 20 leads {said})" in " ".join(result.stderr.split())

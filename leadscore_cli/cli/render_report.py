@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -95,7 +96,7 @@ def headline(report: dict) -> list[str]:
     drift = report.get("drift")
     if drift:
         lines.append(
-            f"Score PSI against {drift['baseline']}: {drift['score']['psi']:.3f} "
+            f"Score PSI against {drift['baseline']}: {num(drift['score']['psi'])} "
             f"({drift['score']['verdict']})"
         )
     return lines
@@ -249,15 +250,27 @@ def outcome_blocks(outcome: dict) -> list[Block]:
     return out
 
 
+def unwatched_notes(drift: dict) -> list[str]:
+    """The watched columns a file lacks, whose drift the table cannot show."""
+    lacking = (
+        ("Not in this file", "columns_missing"),
+        ("Not in the baseline", "columns_missing_baseline"),
+    )
+    return [f"{label}: {', '.join(drift[key])}" for label, key in lacking if drift.get(key)]
+
+
 def drift_blocks(drift: dict) -> list[Block]:
     score = drift["score"]
     notes = [f"Baseline {drift['baseline']} ({counted(drift['baseline_rows'], 'lead')})."]
     if drift["fail_on_drift"] is not None:
         state = "over" if drift["failed"] else "within"
-        notes.append(f"Score PSI {score['psi']:.3f} is {state} the limit {drift['fail_on_drift']}.")
+        note = f"Score PSI {num(score['psi'])} is {state} the limit {drift['fail_on_drift']}."
+        if score["psi"] is None:
+            note = f"Score PSI not measured, so the limit {drift['fail_on_drift']} is not met."
+        notes.append(note)
     out = [
         Block(
-            f"Score drift: PSI {score['psi']:.3f} ({score['verdict']})",
+            f"Score drift: PSI {num(score['psi'])} ({score['verdict']})",
             ["score", "baseline", "current", "PSI part"],
             [
                 [b["bin"], pct(b["baseline_share"]), pct(b["current_share"]), num(b["psi"], ".4f")]
@@ -276,10 +289,8 @@ def drift_blocks(drift: dict) -> list[Block]:
                     [c["column"], c["kind"], num(c["psi"], ".4f"), c["verdict"]]
                     for c in drift["columns"]
                 ],
-                bars=[min(1.0, c["psi"] / 0.5) for c in drift["columns"]],
-                notes=[f"Not in this file: {', '.join(drift['columns_missing'])}"]
-                if drift["columns_missing"]
-                else [],
+                bars=[min(1.0, (c["psi"] or 0) / 0.5) for c in drift["columns"]],
+                notes=unwatched_notes(drift),
                 section="drift",
             )
         )
@@ -303,9 +314,21 @@ def drift_blocks(drift: dict) -> list[Block]:
     return out
 
 
+def model_labels(*models: dict) -> list[str]:
+    """`name version` of each model, with its file when that alone tells them apart."""
+    names = [f"{m['name']} {m['version']}".strip() for m in models]
+    files = [m.get("file") for m in models]
+    if len(set(names)) == len(names) or None in files:
+        return names
+    shown = [Path(f).name for f in files]  # type: ignore[arg-type]
+    if len(set(shown)) < len(shown):
+        shown = files  # type: ignore[assignment]
+    return [f"{name}, {file}" for name, file in zip(names, shown, strict=True)]
+
+
 def comparison_blocks(comparison: dict) -> list[Block]:
     current, other = comparison["models"]
-    names = [f"{m['name']} {m['version']}".strip() for m in (current, other)]
+    names = model_labels(current, other)
     low, high = comparison["interval"]
     interval = "-" if low is None else f"[{signed_auc(low)}, {signed_auc(high)}]"
     out = [

@@ -163,7 +163,8 @@ def report(
         typer.Option(
             "--fail-on-drift",
             help="Exit with code 7 when the score's PSI against --baseline exceeds this "
-            "(e.g. 0.25); the report is still printed or written first.",
+            "(e.g. 0.25), or cannot be measured (a file with no scored leads); the report "
+            "is still printed or written first.",
             show_default=False,
         ),
     ] = None,
@@ -237,9 +238,18 @@ def report(
                 print_warning(stderr, warning)
         emit(result, fmt, output, quiet)
         if result.drift_failed and result.drift is not None:
-            score = result.drift["score"]
-            raise DriftError(
-                f"score PSI {score['psi']:.4f} ({score['verdict']}) is over --fail-on-drift "
-                f"{fail_on_drift} against the baseline {result.drift['baseline']}",
-                path=result.input,
-            )
+            raise DriftError(gate_message(result.drift), path=result.input)
+
+
+def gate_message(drift: dict) -> str:
+    """Why --fail-on-drift stopped the run: the score PSI over the limit, or no PSI."""
+    score, limit, baseline = drift["score"], drift["fail_on_drift"], drift["baseline"]
+    if score["psi"] is None:
+        return (
+            f"score PSI cannot be measured against the baseline {baseline} (a file with no "
+            f"scored leads), so --fail-on-drift {limit} cannot pass"
+        )
+    return (
+        f"score PSI {score['psi']:.4f} ({score['verdict']}) is over --fail-on-drift "
+        f"{limit} against the baseline {baseline}"
+    )

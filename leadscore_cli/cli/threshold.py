@@ -104,7 +104,7 @@ STRATEGY_TEXT = {
     "max_ks": "largest KS (best separation of converters from the rest)",
     "target_rate": "lowest cutoff converting at {value:.0%} or more",
     "recall": "highest cutoff still capturing {value:.0%} of conversions",
-    "capacity": "lowest cutoff sending at most {value:g} {leads} per period",
+    "capacity": "lowest cutoff sending at most {value:g} {leads} {per}",
 }
 
 
@@ -234,7 +234,9 @@ def threshold(
             stderr.print(span_line(result, per or "day", date_column or ""), highlight=False)
         if result.recommended is not None:
             value = result.strategy_value or 0
-            how = STRATEGY_TEXT[result.strategy].format(value=value, leads=noun_for(value, "lead"))
+            how = STRATEGY_TEXT[result.strategy].format(
+                value=value, leads=noun_for(value, "lead"), per=f"per {per}" if per else "in all"
+            )
             row = result.recommended
             stderr.print(
                 f"\nRecommended cutoff: [bold]{row.cutoff}[/bold] ({how}): "
