@@ -1,0 +1,48 @@
+"""`leadscore fit` on histories whose names and values are hard to write down: the model
+it writes must load, score and say what it learned, whatever the export holds."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from tests.conftest import AS_OF
+
+HOSTILE_VALUES = ['a"b', "c\\d", "line\nbreak", "bell\x07ring", "tab\tx", "ünï 🚀", "[x]"]
+
+
+def hostile_history(path: Path, rows: int = 3000, seed: int = 2) -> Path:
+    """A segment whose values hold quotes, backslashes, line breaks and control characters,
+    under a header with a line break, each value converting at its own rate."""
+    rng = np.random.default_rng(seed)
+    index = rng.integers(0, len(HOSTILE_VALUES), rows)
+    rate = np.linspace(0.03, 0.4, len(HOSTILE_VALUES))[index]
+    frame = pl.DataFrame(
+        {
+            "seg\nment": [HOSTILE_VALUES[i] for i in index],
+            "converted": rng.random(rows) < rate,
+        }
+    )
+    frame.write_csv(path)
+    return path
+
+
+def test_values_and_headers_with_control_characters_give_a_model_that_loads(run, tmp_path):
+    """A line break or a control character in a value or a header would end or break a
+    TOML comment line: the comments show them escaped, the map keys keep them exactly."""
+    data = hostile_history(tmp_path / "hostile.csv")
+    model = tmp_path / "m.toml"
+    result = run("fit", data, "--outcome", "converted", "-o", model, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    text = model.read_text(encoding="utf-8")
+    assert "line\\nbreak" in text and "bell\\x07ring" in text
+    rule = tomllib.loads(text)["rules"][0]
+    assert set(rule["map"]) <= {v.lower() for v in HOSTILE_VALUES}
+    assert len(rule["map"]) >= 5
+    assert run("validate", "-m", model, "--data", data).exit_code == 0
+    scored = tmp_path / "scored.csv"
+    result = run("score", data, "-m", model, "-o", scored, "--as-of", AS_OF, "-q")
+    assert result.exit_code == 0, result.stderr
