@@ -50,9 +50,21 @@ def min_support(rows: int) -> int:
     return max(MIN_SUPPORT, math.ceil(SUPPORT_SHARE * rows))
 
 
-def leaky_support(rows: int) -> int:
-    """Leads a value needs before its near-certain outcome counts as leakage."""
-    return max(MIN_SUPPORT, math.ceil(LEAKY_SUPPORT_SHARE * rows))
+def leaky_support(rows: int, positives: int) -> int:
+    """Leads a value needs before its near-certain outcome counts as leakage: 5% of rows,
+    or half the converted leads when fewer convert (a 0.5% outcome has no value of 5% of
+    the rows converting), never under 30."""
+    return max(MIN_SUPPORT, min(math.ceil(LEAKY_SUPPORT_SHARE * rows), half(positives)))
+
+
+def leaky_upside_support(rows: int, positives: int) -> int:
+    """Leads the values converting above the base rate need before their IV counts as
+    leakage: `min_support`, or half the converted leads when fewer convert."""
+    return max(MIN_SUPPORT, min(min_support(rows), half(positives)))
+
+
+def half(count: int) -> int:
+    return math.ceil(count / 2)
 
 
 @dataclass
@@ -178,15 +190,17 @@ def leakage_reason(
     together carry an IV above LEAKY_IV (many rare values that each always convert, such
     as an owner assigned after the sale) and hold at least `min_support` leads: on a
     handful of leads, any column splits them into values that all converted or none did.
+    When few leads convert, half of them is support enough for either test.
     """
-    support = leaky_support(rows)
+    positives = sum(b.positives for b in bins)
+    support = leaky_support(rows, positives)
     for b in sorted(bins, key=lambda b: -b.count):
         if b.count >= support and b.label != OTHER and b.rate >= LEAKY_HIGH_RATE > base_rate:
             where = describe_bin(name, b.label, binning)
             return f"{where} converts at {b.rate:.1%} (n={b.count:,})"
     above = [b for b in bins if b.rate > base_rate]
     upside = sum(b.iv for b in above)
-    if upside > LEAKY_IV and sum(b.count for b in above) >= min_support(rows):
+    if upside > LEAKY_IV and sum(b.count for b in above) >= leaky_upside_support(rows, positives):
         return (
             f"the values converting above the base rate carry IV {upside:.2f}, above {LEAKY_IV:g}"
         )
