@@ -46,3 +46,34 @@ def test_values_and_headers_with_control_characters_give_a_model_that_loads(run,
     scored = tmp_path / "scored.csv"
     result = run("score", data, "-m", model, "-o", scored, "--as-of", AS_OF, "-q")
     assert result.exit_code == 0, result.stderr
+
+
+def test_columns_named_like_what_scoring_adds_are_read_under_another_name(run, tmp_path):
+    """A CRM's own `Score` or `tier` column would be overwritten by the column `score`
+    adds: the model reads it as `crm_score`, `crm_tier`, and scores the history."""
+    rng = np.random.default_rng(4)
+    rows = 3000
+    crm_score, tier = rng.normal(size=rows), rng.choice(["hot", "warm", "cold"], rows)
+    logit = -1.5 + crm_score + (tier == "hot")
+    frame = pl.DataFrame(
+        {
+            "Score": crm_score.round(2),
+            "tier": tier,
+            "converted": rng.random(rows) < 1 / (1 + np.exp(-logit)),
+        }
+    )
+    data = tmp_path / "scored_before.csv"
+    frame.write_csv(data)
+    model = tmp_path / "m.toml"
+    result = run("fit", data, "--outcome", "converted", "-o", model, "--json")
+    assert result.exit_code == 0, result.stderr
+    fields = tomllib.loads(model.read_text(encoding="utf-8"))["fields"]
+    assert fields["crm_score"]["source"] == "Score"
+    assert fields["crm_tier"]["source"] == "tier"
+    scored = tmp_path / "scored.csv"
+    result = run("score", data, "-m", model, "-o", scored, "-q")
+    assert result.exit_code == 0, result.stderr
+    out = pl.read_csv(scored)  # the output names a renamed column by its field name
+    assert out["crm_score"].to_list() == frame["Score"].to_list()
+    assert out["crm_tier"].to_list() == frame["tier"].to_list()
+    assert out["score"].min() >= 0 and out["score"].max() <= 100
