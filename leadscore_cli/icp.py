@@ -449,7 +449,18 @@ def rule_direction(
         return "unclear", None
     if mean_pos > mean_neg:
         return "right", None
+    shown_pos, shown_neg = apart(mean_pos, mean_neg)
     return "wrong", (
-        f"converted leads get fewer points from it on average ({mean_pos:.1f}) "
-        f"than the others ({mean_neg:.1f})"
+        f"converted leads get fewer points from it on average ({shown_pos}) "
+        f"than the others ({shown_neg})"
     )
+
+
+def apart(low: float, high: float, most: int = 3) -> tuple[str, str]:
+    """Two means with the fewest decimals (1 to `most`) that show they differ: 0.82 and
+    0.84, not 0.8 and 0.8."""
+    for decimals in range(1, most + 1):
+        shown = f"{low:.{decimals}f}", f"{high:.{decimals}f}"
+        if shown[0] != shown[1]:
+            break
+    return shown

@@ -119,3 +119,22 @@ def test_64_bit_integers_keep_every_digit(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     numbers = parse_json(result.stdout)["columns"][0]["numbers"]
     assert (numbers["min"], numbers["median"], numbers["max"]) == (base, base + 50, base + 100)
+
+
+def test_a_lookup_the_wrong_way_round_shows_means_that_differ(run, tmp_path):
+    """Converted leads average 0.22 points of `region`, the others 0.24: the flag says so,
+    not 0.2 against 0.2."""
+    regions = ["eu"] * 22 + ["us"] * 78 + ["eu"] * 24 + ["us"] * 76
+    won = ["yes"] * 100 + ["no"] * 100
+    data = tmp_path / "leads.csv"
+    pl.DataFrame({"region": regions, "won": won}).write_csv(data)
+    model = tmp_path / "m.toml"
+    model.write_text(
+        '[model]\nname = "m"\nversion = "1"\n\n'
+        '[[rules]]\nname = "region"\nfield = "region"\nmap = { eu = 1 }\n'
+    )
+    result = run("profile", data, "--target", "won", "-m", model, "--json")
+    assert result.exit_code == 0, result.stderr
+    (rule,) = parse_json(result.stdout)["rules"]
+    assert rule["direction"] == "wrong"
+    assert "on average (0.22) than the others (0.24)" in rule["flag"]
