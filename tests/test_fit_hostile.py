@@ -77,3 +77,24 @@ def test_columns_named_like_what_scoring_adds_are_read_under_another_name(run, t
     assert out["crm_score"].to_list() == frame["Score"].to_list()
     assert out["crm_tier"].to_list() == frame["tier"].to_list()
     assert out["score"].min() >= 0 and out["score"].max() <= 100
+
+
+def test_accented_headers_keep_their_letters_in_field_names(run, tmp_path):
+    """Field names are ASCII: `Größe (m²)` is read as `grosse_m2`, not `gr_e_m`."""
+    rng = np.random.default_rng(6)
+    rows = 3000
+    size = rng.normal(size=rows)
+    frame = pl.DataFrame(
+        {
+            "Größe (m²)": size.round(2),
+            "converted": rng.random(rows) < 1 / (1 + np.exp(1.5 - size)),
+        }
+    )
+    data = tmp_path / "größe.csv"
+    frame.write_csv(data)
+    model = tmp_path / "m.toml"
+    result = run("fit", data, "--outcome", "converted", "-o", model, "-q")
+    assert result.exit_code == 0, result.stderr
+    fitted = tomllib.loads(model.read_text(encoding="utf-8"))
+    assert fitted["fields"]["grosse_m2"]["source"] == "Größe (m²)"
+    assert [r["name"] for r in fitted["rules"]] == ["grosse_m2"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,8 +68,11 @@ class Column:
 
 
 def field_slug(source: str) -> str:
-    """A field and rule name for an export header: `Annual Revenue` -> `annual_revenue`."""
-    slug = re.sub(r"[^0-9A-Za-z]+", "_", source).strip("_").lower() or "column"
+    """A field and rule name for an export header: `Annual Revenue` -> `annual_revenue`,
+    `Größe (m²)` -> `grosse_m2`: names are ASCII, so accents are dropped, not the letters."""
+    ascii_text = unicodedata.normalize("NFKD", source.replace("ß", "ss"))
+    ascii_text = "".join(ch for ch in ascii_text if not unicodedata.combining(ch))
+    slug = re.sub(r"[^0-9A-Za-z]+", "_", ascii_text).strip("_").lower() or "column"
     return f"c_{slug}" if slug[0].isdigit() else slug
 
 
