@@ -26,6 +26,7 @@ from leadscore_cli.model.schema import Model, Rule
 from leadscore_cli.scoring.columns import value_column
 from leadscore_cli.scoring.plan import with_stages
 from leadscore_cli.scoring.rules import lookup_spec, rule_points
+from leadscore_cli.summary import counted
 
 _HIT = "__lsp_hit_"
 _POINTS = "__lsp_points_"
@@ -37,6 +38,7 @@ LEAKY_HIGH_RATE = 0.95
 LEAKY_SUPPORT_SHARE = 0.05
 MIN_SUPPORT = 30
 SUPPORT_SHARE = 0.005
+FEW_LEADS = 40  # fewer converted or other leads than this: every figure is rough
 SIGNAL_LIFT = 1.2
 SIGNALS = 5
 WRONG_WAY_P = 0.05  # a condition rule points the wrong way only beyond chance at this level
@@ -135,6 +137,19 @@ class Icp:
     weak: list[str] = field(default_factory=list)
     leakage: list[dict[str, str]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def few_leads_warning(positives: int, negatives: int) -> list[str]:
+    """On a handful of leads any column splits them into values that all converted or none
+    did, so its IV reads as strong: say so rather than let it pass for a finding."""
+    if min(positives, negatives) >= FEW_LEADS:
+        return []
+    return [
+        f"only {counted(positives, 'converted lead')} and {counted(negatives, 'other lead')}: "
+        f"with fewer than {FEW_LEADS} of either, conversion rates, lift and IV are rough "
+        "(a strong IV on so few leads is often chance)"
+    ]
 
 
 def woe_bins(counts: Sequence[tuple[str, int, int]], positives: int, negatives: int) -> list[Bin]:
@@ -282,6 +297,7 @@ def build_icp(
         weak=[a.name for a in ranked if a.weak],
         leakage=[{"attribute": a.name, "reason": a.leakage} for a in ranked if a.leakage],
         skipped=skipped,
+        warnings=few_leads_warning(positives, negatives),
     )
 
 

@@ -504,7 +504,9 @@ def test_json_schema(sample_report):
         "weak",
         "leakage",
         "skipped",
+        "warnings",
     }
+    assert icp["warnings"] == []  # 573 converted and 4,427 not: enough leads
     bin_keys = {"label", "count", "positives", "rate", "lift", "woe", "iv"}
     for a in icp["attributes"]:
         assert set(a) == {"name", "type", "binning", "iv", "weak", "leakage", "bins"}

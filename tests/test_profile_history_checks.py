@@ -138,3 +138,18 @@ def test_a_lookup_the_wrong_way_round_shows_means_that_differ(run, tmp_path):
     (rule,) = parse_json(result.stdout)["rules"]
     assert rule["direction"] == "wrong"
     assert "on average (0.22) than the others (0.24)" in rule["flag"]
+
+
+def test_a_profile_of_a_handful_of_leads_says_its_figures_are_rough(run, tmp_path):
+    """Five leads: every number column splits them into bins that all converted or none
+    did, and reads as very strong. The report says so, in every format."""
+    data = tmp_path / "five.csv"
+    data.write_text("employees,converted\n10,true\n20,false\n30,false\n40,false\n50,false\n")
+    result = run("profile", data, "--target", "converted", "--json")
+    assert result.exit_code == 0, result.stderr
+    (warning,) = parse_json(result.stdout)["icp"]["warnings"]
+    assert warning.startswith("only 1 converted lead and 4 other leads")
+    text = run("profile", data, "--target", "converted")
+    assert f"warning: {warning}" in " ".join(text.stderr.split())
+    markdown = run("profile", data, "--target", "converted", "--markdown")
+    assert f"**Warning: {warning}.**" in markdown.stdout
