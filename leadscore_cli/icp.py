@@ -26,6 +26,7 @@ from leadscore_cli.model.schema import Model, Rule
 from leadscore_cli.scoring.columns import value_column
 from leadscore_cli.scoring.plan import with_stages
 from leadscore_cli.scoring.rules import lookup_spec, rule_points
+from leadscore_cli.summary import counted
 
 _HIT = "__lsp_hit_"
 _POINTS = "__lsp_points_"
@@ -37,6 +38,7 @@ LEAKY_HIGH_RATE = 0.95
 LEAKY_SUPPORT_SHARE = 0.05
 MIN_SUPPORT = 30
 SUPPORT_SHARE = 0.005
+FEW_LEADS = 40  # fewer converted or other leads than this: every figure is rough
 SIGNAL_LIFT = 1.2
 SIGNALS = 5
 WRONG_WAY_P = 0.05  # a condition rule points the wrong way only beyond chance at this level
@@ -50,9 +52,21 @@ def min_support(rows: int) -> int:
     return max(MIN_SUPPORT, math.ceil(SUPPORT_SHARE * rows))
 
 
-def leaky_support(rows: int) -> int:
-    """Leads a value needs before its near-certain outcome counts as leakage."""
-    return max(MIN_SUPPORT, math.ceil(LEAKY_SUPPORT_SHARE * rows))
+def leaky_support(rows: int, positives: int) -> int:
+    """Leads a value needs before its near-certain outcome counts as leakage: 5% of rows,
+    or half the converted leads when fewer convert (a 0.5% outcome has no value of 5% of
+    the rows converting), never under 30."""
+    return max(MIN_SUPPORT, min(math.ceil(LEAKY_SUPPORT_SHARE * rows), half(positives)))
+
+
+def leaky_upside_support(rows: int, positives: int) -> int:
+    """Leads the values converting above the base rate need before their IV counts as
+    leakage: `min_support`, or half the converted leads when fewer convert."""
+    return max(MIN_SUPPORT, min(min_support(rows), half(positives)))
+
+
+def half(count: int) -> int:
+    return math.ceil(count / 2)
 
 
 @dataclass
@@ -123,6 +137,19 @@ class Icp:
     weak: list[str] = field(default_factory=list)
     leakage: list[dict[str, str]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def few_leads_warning(positives: int, negatives: int) -> list[str]:
+    """On a handful of leads any column splits them into values that all converted or none
+    did, so its IV reads as strong: say so rather than let it pass for a finding."""
+    if min(positives, negatives) >= FEW_LEADS:
+        return []
+    return [
+        f"only {counted(positives, 'converted lead')} and {counted(negatives, 'other lead')}: "
+        f"with fewer than {FEW_LEADS} of either, conversion rates, lift and IV are rough "
+        "(a strong IV on so few leads is often chance)"
+    ]
 
 
 def woe_bins(counts: Sequence[tuple[str, int, int]], positives: int, negatives: int) -> list[Bin]:
@@ -178,15 +205,17 @@ def leakage_reason(
     together carry an IV above LEAKY_IV (many rare values that each always convert, such
     as an owner assigned after the sale) and hold at least `min_support` leads: on a
     handful of leads, any column splits them into values that all converted or none did.
+    When few leads convert, half of them is support enough for either test.
     """
-    support = leaky_support(rows)
+    positives = sum(b.positives for b in bins)
+    support = leaky_support(rows, positives)
     for b in sorted(bins, key=lambda b: -b.count):
         if b.count >= support and b.label != OTHER and b.rate >= LEAKY_HIGH_RATE > base_rate:
             where = describe_bin(name, b.label, binning)
             return f"{where} converts at {b.rate:.1%} (n={b.count:,})"
     above = [b for b in bins if b.rate > base_rate]
     upside = sum(b.iv for b in above)
-    if upside > LEAKY_IV and sum(b.count for b in above) >= min_support(rows):
+    if upside > LEAKY_IV and sum(b.count for b in above) >= leaky_upside_support(rows, positives):
         return (
             f"the values converting above the base rate carry IV {upside:.2f}, above {LEAKY_IV:g}"
         )
@@ -268,6 +297,7 @@ def build_icp(
         weak=[a.name for a in ranked if a.weak],
         leakage=[{"attribute": a.name, "reason": a.leakage} for a in ranked if a.leakage],
         skipped=skipped,
+        warnings=few_leads_warning(positives, negatives),
     )
 
 
@@ -435,7 +465,18 @@ def rule_direction(
         return "unclear", None
     if mean_pos > mean_neg:
         return "right", None
+    shown_pos, shown_neg = apart(mean_pos, mean_neg)
     return "wrong", (
-        f"converted leads get fewer points from it on average ({mean_pos:.1f}) "
-        f"than the others ({mean_neg:.1f})"
+        f"converted leads get fewer points from it on average ({shown_pos}) "
+        f"than the others ({shown_neg})"
     )
+
+
+def apart(low: float, high: float, most: int = 3) -> tuple[str, str]:
+    """Two means with the fewest decimals (1 to `most`) that show they differ: 0.82 and
+    0.84, not 0.8 and 0.8."""
+    for decimals in range(1, most + 1):
+        shown = f"{low:.{decimals}f}", f"{high:.{decimals}f}"
+        if shown[0] != shown[1]:
+            break
+    return shown

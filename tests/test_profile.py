@@ -132,11 +132,18 @@ def test_number_findings_outliers_and_unreadable_values():
     assert unreadable.count == 1 and unreadable.examples == ["abc"] and unreadable.rows == [20]
     assert column(profile, "employees").type == "int"  # 19 of 20 read: 95%
 
-    # 1..20 and 10000: quartiles 6 and 16; fences on ln(1+x) put 10000 far above the rest
+    # 1..20 and 10000: quartiles 6, 11 and 16 sit evenly, so the fences are on the values
+    # themselves: 10000 is far above 16 + 3 * (16 - 6) = 46
     outliers = findings(profiled({"visits": data["visits"]}), "outliers")["visits"]
     assert outliers.count == 1 and outliers.examples == ["10000"] and outliers.rows == [21]
-    high = math.expm1(math.log(17) + 3 * (math.log(17) - math.log(7)))
-    assert f"above {high:.4f}".rstrip("0") in outliers.message
+    assert "above 46" in outliers.message
+    # a long tail: quartiles 20, 40 and 80 sit evenly on ln(1+x), so the fences are there:
+    # 1000 is within them (on the values it would be above 80 + 3 * 60), 10^7 is not
+    tail = repeat(("10", 4), ("20", 4), ("40", 4), ("80", 4), ("160", 3), ("1000", 1))
+    outliers = findings(profiled({"amount": [*tail, "10000000"]}), "outliers")["amount"]
+    assert outliers.examples == ["10000000"]
+    high = math.expm1(math.log(81) + 3 * (math.log(81) - math.log(21)))
+    assert f"above {high:.3f}" in outliers.message
 
 
 def test_duplicates_emails_constant_and_formula_cells():
@@ -497,7 +504,9 @@ def test_json_schema(sample_report):
         "weak",
         "leakage",
         "skipped",
+        "warnings",
     }
+    assert icp["warnings"] == []  # 573 converted and 4,427 not: enough leads
     bin_keys = {"label", "count", "positives", "rate", "lift", "woe", "iv"}
     for a in icp["attributes"]:
         assert set(a) == {"name", "type", "binning", "iv", "weak", "leakage", "bins"}
@@ -656,3 +665,16 @@ def test_a_wide_export_is_profiled_in_seconds():
     described = {c.name: c for c in profile.columns}
     assert set(described) == set(wide.columns)
     assert described["custom_299"].distinct == wide["custom_299"].n_unique()
+
+
+def test_evenly_spread_numbers_have_no_outliers_at_the_low_end():
+    """Sequential ids, percentages and ages in days are spread evenly: their lowest values
+    are not extreme, though on ln(1+x) they would sit far below the quartiles."""
+    data = {
+        "seq": [str(i) for i in range(1, 5001)],
+        "percent": [str(i % 101) for i in range(5000)],
+        "age_days": [str(i % 366) for i in range(5000)],
+    }
+    assert findings(profiled(data), "outliers") == {}
+    data["percent"][-1] = "100000"  # a typo is still seen
+    assert findings(profiled(data), "outliers")["percent"].examples == ["100000"]

@@ -119,3 +119,37 @@ def test_64_bit_integers_keep_every_digit(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     numbers = parse_json(result.stdout)["columns"][0]["numbers"]
     assert (numbers["min"], numbers["median"], numbers["max"]) == (base, base + 50, base + 100)
+
+
+def test_a_lookup_the_wrong_way_round_shows_means_that_differ(run, tmp_path):
+    """Converted leads average 0.22 points of `region`, the others 0.24: the flag says so,
+    not 0.2 against 0.2."""
+    regions = ["eu"] * 22 + ["us"] * 78 + ["eu"] * 24 + ["us"] * 76
+    won = ["yes"] * 100 + ["no"] * 100
+    data = tmp_path / "leads.csv"
+    pl.DataFrame({"region": regions, "won": won}).write_csv(data)
+    model = tmp_path / "m.toml"
+    model.write_text(
+        '[model]\nname = "m"\nversion = "1"\n\n'
+        '[[rules]]\nname = "region"\nfield = "region"\nmap = { eu = 1 }\n'
+    )
+    result = run("profile", data, "--target", "won", "-m", model, "--json")
+    assert result.exit_code == 0, result.stderr
+    (rule,) = parse_json(result.stdout)["rules"]
+    assert rule["direction"] == "wrong"
+    assert "on average (0.22) than the others (0.24)" in rule["flag"]
+
+
+def test_a_profile_of_a_handful_of_leads_says_its_figures_are_rough(run, tmp_path):
+    """Five leads: every number column splits them into bins that all converted or none
+    did, and reads as very strong. The report says so, in every format."""
+    data = tmp_path / "five.csv"
+    data.write_text("employees,converted\n10,true\n20,false\n30,false\n40,false\n50,false\n")
+    result = run("profile", data, "--target", "converted", "--json")
+    assert result.exit_code == 0, result.stderr
+    (warning,) = parse_json(result.stdout)["icp"]["warnings"]
+    assert warning.startswith("only 1 converted lead and 4 other leads")
+    text = run("profile", data, "--target", "converted")
+    assert f"warning: {warning}" in " ".join(text.stderr.split())
+    markdown = run("profile", data, "--target", "converted", "--markdown")
+    assert f"**Warning: {warning}.**" in markdown.stdout

@@ -131,14 +131,15 @@ def fit(
 ) -> None:
     """Learn points from history and write them as an ordinary, commented model.
 
-    Columns are binned (missing values and unseen categories get points too), weak, duplicate
-    and leaking columns are dropped, and a regularised logistic regression's weights become
-    whole points: each rule's lowest value is 0 and the best lead scores 100. Examples:
+    Columns are binned (missing and unseen values get points too); weak,
+    duplicate and leaking columns are dropped; a regularised logistic
+    regression's weights become whole points: each rule's lowest value is 0
+    and the best lead scores 100. Examples:
 
         leadscore fit history.csv --outcome converted -o fitted.toml
 
-        leadscore fit history.csv --outcome stage --positive "Closed Won" -o fitted.toml
-        --exclude lead_source --base-model configs/b2b_saas.toml
+        leadscore fit history.csv --outcome stage --positive "Closed Won"
+        -o fitted.toml --exclude lead_source --base-model configs/b2b_saas.toml
     """
     with reporting_errors(debug):
         check_destination(output, files_read(history, base_model))

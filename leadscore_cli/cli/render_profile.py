@@ -263,7 +263,7 @@ def rules_table(rules: Sequence[RuleCheck], as_of: str | None) -> Table:
 def icp_parts(icp: Icp) -> list[RenderableType]:
     parts: list[RenderableType] = [Text("Ideal customer profile", style="bold")]
     parts.append(Text(base_rate_text(icp)))
-    for line in leakage_lines(icp):
+    for line in icp.warnings + leakage_lines(icp):
         parts.append(Text(f"warning: {line}", style="yellow"))
     parts.append(Text(""))
     parts.append(Text("Strongest signals", style="bold"))
@@ -348,6 +348,7 @@ def md_findings(findings: Sequence[Finding]) -> str:
 
 def md_icp(icp: Icp) -> list[str]:
     out = ["## Ideal customer profile", "", base_rate_text(icp) + ".", ""]
+    out += [f"**Warning: {line}.**\n" for line in icp.warnings]
     if icp.leakage:
         out += ["### Possible target leakage", ""]
         out += [f"- **{line}**" for line in leakage_lines(icp)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,7 @@ import polars as pl
 
 from leadscore_cli.fields import holds_text, parse_field
 from leadscore_cli.model.problems import EARLIEST_AS_OF, MAX_DAYS
-from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, FieldSpec, FieldType
+from leadscore_cli.model.schema import DEFAULT_NULL_VALUES, FieldSpec, FieldType, added_columns
 from leadscore_cli.summary import counted
 
 TYPE_SHARE = 0.95  # share of present values that must read as a number or date
@@ -28,6 +29,10 @@ ENGAGEMENT_NAME = re.compile(
     r"|attend|trial|chat|video|engag"
 )
 ID_NAME = re.compile(r"(^|_)(id|uuid|guid|key)$")
+CATEGORIES = ("fit", "engagement")
+# `score`, `tier`, `score_fit`...: a field of one of these names would be overwritten by
+# the column a scoring run adds, so the model reads such a column as `crm_<name>`
+ADDED_BY_SCORING = added_columns(CATEGORIES)
 
 
 @dataclass
@@ -58,21 +63,28 @@ class Column:
 
     @property
     def category(self) -> str:
-        return "engagement" if ENGAGEMENT_NAME.search(self.name) else "fit"
+        fit, engagement = CATEGORIES
+        return engagement if ENGAGEMENT_NAME.search(self.name) else fit
 
 
 def field_slug(source: str) -> str:
-    """A field and rule name for an export header: `Annual Revenue` -> `annual_revenue`."""
-    slug = re.sub(r"[^0-9A-Za-z]+", "_", source).strip("_").lower() or "column"
+    """A field and rule name for an export header: `Annual Revenue` -> `annual_revenue`,
+    `Größe (m²)` -> `grosse_m2`: names are ASCII, so accents are dropped, not the letters."""
+    ascii_text = unicodedata.normalize("NFKD", source.replace("ß", "ss"))
+    ascii_text = "".join(ch for ch in ascii_text if not unicodedata.combining(ch))
+    slug = re.sub(r"[^0-9A-Za-z]+", "_", ascii_text).strip("_").lower() or "column"
     return f"c_{slug}" if slug[0].isdigit() else slug
 
 
 def field_names(sources: list[str], taken: list[str]) -> dict[str, str]:
-    """A unique field name per column that no other export column already has."""
+    """A unique field name per column that no other export column already has, and that
+    no column a scoring run adds has either."""
     used = set(taken)
     names: dict[str, str] = {}
     for source in sources:
         slug = field_slug(source)
+        if slug in ADDED_BY_SCORING:  # a CRM's own `Score` or `Tier`
+            slug = f"crm_{slug}"
         if slug != source:
             base, number = slug, 2
             while slug in used or slug in names.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING
 
 from leadscore_cli.icp import ANY_VALUE, MISSING, OTHER, rule_fields
@@ -32,9 +33,21 @@ def explain_rules(text: str, model: Model, features: list[FeatureReport], base_r
             owner = next((f for f in sorted(rule_fields(next(rules))) if f in pending), None)
             if owner is not None:
                 pending.discard(owner)
-                out += [f"# {c}".rstrip() for c in explanation(by_field[owner], base_rate)]
+                lines = explanation(by_field[owner], base_rate)
+                out += [f"# {comment_safe(c)}".rstrip() for c in lines]
         out.append(line)
     return "\n".join(out)
+
+
+def comment_safe(text: str) -> str:
+    """Text that stays on one TOML comment line: a value or header holding a line break or
+    another control character (which TOML refuses in comments) shows it escaped, `\\n`."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+        else ch
+        for ch in text
+    )
 
 
 def explanation(feature: FeatureReport, base_rate: float) -> list[str]:

@@ -18,7 +18,7 @@ from leadscore_cli.fitting.evaluation import (
     metrics,
     propose_tiers,
 )
-from leadscore_cli.fitting.explain import explain_rules
+from leadscore_cli.fitting.explain import comment_safe, explain_rules
 from leadscore_cli.fitting.features import Feature, select_features
 from leadscore_cli.fitting.history import Dropped, FitOptions, History, read_history
 from leadscore_cli.fitting.points import TOTAL_POINTS, build_model, model_name, to_points
@@ -286,4 +286,4 @@ def header(result: FitResult, options: FitOptions) -> str:
     if result.dropped:
         lines.append("columns not used:")
         lines += [f"  {d.column}: {d.kind}: {d.reason}" for d in result.dropped]
-    return "\n".join(lines)
+    return "\n".join(comment_safe(line) for line in lines)

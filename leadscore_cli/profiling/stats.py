@@ -35,6 +35,7 @@ ID_COLUMN_SHARE = 0.5
 TOP_VALUES = 5
 QUANTILE_BINS = 10
 OUTLIER_IQR = 3.0
+SKEW_TOLERANCE = 1e-9  # ln(1+x) wins ties: equal skews are the same shape in both scales
 FORMULA_PATTERN = r"^[=+\-@\t\r]"
 
 
@@ -234,7 +235,10 @@ def value_stats(values: pl.LazyFrame, *, numeric: bool) -> pl.LazyFrame:
     ]
     if not numeric:
         return ordered.select(exprs)
-    logged = v.first() >= 0
+    raw = v.cast(pl.Float64)
+    log_skew = quartile_skew(*(at(k, 4, raw.log1p()) for k in (1, 2, 3)))
+    raw_skew = quartile_skew(*(at(k, 4, raw) for k in (1, 2, 3)))
+    logged = (v.first() >= 0) & (log_skew.abs() <= raw_skew.abs() + SKEW_TOLERANCE)
     ordered = ordered.with_columns(pl.when(logged).then(v.log1p()).otherwise(v).alias(TX))
     t = pl.col(TX)
     q1, q3, mid = at(1, 4, t), at(3, 4, t), at(2, 4, t)
@@ -265,6 +269,12 @@ def value_stats(values: pl.LazyFrame, *, numeric: bool) -> pl.LazyFrame:
         .implode()
         .alias("rows"),
     )
+
+
+def quartile_skew(q1: pl.Expr, median: pl.Expr, q3: pl.Expr) -> pl.Expr:
+    """Bowley's skewness, (q3 + q1 - 2 median) / (q3 - q1): 0 when the quartiles sit evenly
+    around the median, towards 1 for a long upper tail; 0 when q1 = q3."""
+    return pl.when(q3 > q1).then((q3 + q1 - 2 * median) / (q3 - q1)).otherwise(0.0)
 
 
 def is_id_column(c: ColumnFacts) -> bool:
