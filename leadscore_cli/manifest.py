@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from leadscore_cli import __version__
 from leadscore_cli.errors import (
@@ -34,7 +34,14 @@ from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.readers import Source
 from leadscore_cli.writers import atomic_path, check_destination, check_distinct
 
-Summary = TypeVar("Summary")
+
+class Warned(Protocol):
+    """A command's summary: what it found worth a warning."""
+
+    warnings: list[str]
+
+
+Summary = TypeVar("Summary", bound=Warned)
 
 
 def file_sha256(path: Path) -> str:
@@ -142,6 +149,7 @@ class RunRecord:
             "rows_out": counts.get("rows_out"),
             "tiers": counts.get("tiers") or {},
             "handoff": counts.get("handoff"),
+            "warnings": counts.get("warnings") or [],
         }
 
     def model_file_sha256(self) -> str | None:
@@ -200,6 +208,7 @@ def recorded(
         return run()
     with record.recording_failures():
         summary = run()
-        # inside: a stop while the input is hashed (seconds for GBs) is still recorded
-        record.write("ok", **describe(summary))
+        # inside: a stop while the input is hashed (seconds for GBs) is still recorded.
+        # The warnings go in too: under `-q` the record is the only place they show.
+        record.write("ok", warnings=list(summary.warnings), **describe(summary))
     return summary

@@ -167,3 +167,23 @@ def test_a_stop_the_moment_sigterm_is_handled_is_recorded(run, tmp_path, monkeyp
     record = json.loads(manifest.read_text())
     assert (record["status"], record["exit_code"]) == ("terminated", EXIT_TERMINATED)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_warnings_that_quiet_keeps_off_stderr_are_recorded(run, tmp_path, command):
+    """A nightly job runs with -q: an export with a header and no leads (often a broken
+    export) succeeds silently, so the record must say what went unsaid."""
+    header_only = tmp_path / "leads.csv"
+    header_only.write_text(SAMPLE.read_text().splitlines()[0] + "\n")
+    manifest = tmp_path / "run.json"
+    args = ["-m", B2B_MODEL, "-o", tmp_path / "o.csv", "--manifest", manifest, "-q"]
+    result = run(command, header_only, *args, "--as-of", AS_OF)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    warnings = json.loads(manifest.read_text())["warnings"]
+    assert len(warnings) == 1 and "the input has no leads" in warnings[0]
+
+
+def test_a_run_without_warnings_records_none(run, tmp_path):
+    result, record = manifest_run(run, tmp_path, "score", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    assert record["warnings"] == []

@@ -23,19 +23,19 @@ class Dialect:
     shape: str  # "except": SELECT * EXCEPT(helpers); "lateral": t.* JOIN LATERAL (...)
     rename: bool  # SELECT * RENAME keeps a renamed column in place
     try_cast: bool
-    regex: bool  # `matches` patterns run on an RE2/Java engine, as polars' Rust regex
+    regex: str  # the engine of `matches`: "re2", "java", or "" for one unlike Rust's (refused)
     dates: str  # "all" formats, "plain" (no fractional seconds) or "none"
     explain: bool  # ARRAY_TO_STRING / ARRAY_JOIN skip NULL elements
     fail: str  # how to stop the query on an unreadable value
 
 
 DIALECTS: dict[str, Dialect] = {
-    "duckdb": Dialect("duckdb", "except", True, True, True, "all", True, "ERROR"),
-    "snowflake": Dialect("snowflake", "except", True, True, False, "plain", False, "CAST"),
-    "bigquery": Dialect("bigquery", "except", False, True, True, "plain", True, "ERROR"),
-    "databricks": Dialect("databricks", "except", False, True, True, "none", True, "RAISE_ERROR"),
-    "spark": Dialect("spark", "lateral", False, True, True, "none", True, "RAISE_ERROR"),
-    "postgres": Dialect("postgres", "lateral", False, False, False, "none", True, "CAST"),
+    "duckdb": Dialect("duckdb", "except", True, True, "re2", "all", True, "ERROR"),
+    "snowflake": Dialect("snowflake", "except", True, True, "", "plain", False, "CAST"),
+    "bigquery": Dialect("bigquery", "except", False, True, "re2", "plain", True, "ERROR"),
+    "databricks": Dialect("databricks", "except", False, True, "java", "none", True, "RAISE_ERROR"),
+    "spark": Dialect("spark", "lateral", False, True, "java", "none", True, "RAISE_ERROR"),
+    "postgres": Dialect("postgres", "lateral", False, False, "", "none", True, "CAST"),
 }
 
 

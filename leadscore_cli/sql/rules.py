@@ -18,6 +18,7 @@ from leadscore_cli.sql import parts as sp
 from leadscore_cli.sql.builder import INTERNAL, Builder
 from leadscore_cli.sql.dialects import refuse
 from leadscore_cli.sql.fields import value_name
+from leadscore_cli.sql.regex import engine_prefix, unfaithful_syntax
 
 
 def points_name(index: int) -> str:
@@ -136,8 +137,16 @@ def regex_match(b: Builder, leaf: Leaf, value: exp.Expression, where: str) -> ex
             "differs (e.g. \\b, anchoring), so the rule could match other text",
             b.model,
         )
-    flags = "" if leaf.case_sensitive else "(?i)"
-    return exp.RegexpLike(this=value.copy(), expression=sp.lit(flags + str(leaf.value)))
+    pattern = str(leaf.value)
+    unfaithful = unfaithful_syntax(pattern, b.dialect.regex)
+    if unfaithful:
+        raise refuse(
+            f"{where}: {b.dialect.name}'s regex engine reads {unfaithful} otherwise than "
+            "`score` does, so the rule could match other text; write the pattern without it",
+            b.model,
+        )
+    flags = engine_prefix(b.dialect.regex, leaf.case_sensitive)
+    return exp.RegexpLike(this=value.copy(), expression=sp.lit(flags + pattern))
 
 
 def map_points(b: Builder, rule: Rule, where: str) -> exp.Expression:
