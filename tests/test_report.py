@@ -222,6 +222,22 @@ def test_output_extension_chooses_the_format_unless_given(scored, tmp_path, name
     assert out.read_text().startswith("Lead score report")
 
 
+def test_json_prints_the_report_on_stdout_as_for_the_other_commands(scored, tmp_path):
+    as_json = json.loads(invoke("report", scored, "--format", "json").stdout)
+    for quiet in ([], ["-q"]):
+        by_flag = invoke("report", scored, "--json", *quiet)
+        assert by_flag.exit_code == 0, by_flag.stderr
+        assert json.loads(by_flag.stdout) == as_json
+    page = tmp_path / "r.html"  # the file in its own format, the JSON on stdout, even with -q
+    beside = invoke("report", scored, "--json", "-o", page, "-q")
+    assert beside.exit_code == 0, beside.stderr
+    assert page.read_text().startswith("<!DOCTYPE html>")
+    assert json.loads(beside.stdout) == as_json
+    clash = invoke("report", scored, "--json", "--format", "html")
+    assert clash.exit_code == 2
+    assert "--json" in clash.stderr and "-o FILE" in clash.stderr and clash.stdout == ""
+
+
 # Loadable references only: the inlined plotly.js legitimately contains URL strings
 # (in comments, licence headers and code for features this page never uses), so the test
 # looks for what a browser would fetch, not for every "http" substring.

@@ -149,6 +149,14 @@ def report(
             show_default=False,
         ),
     ] = None,
+    json_out: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the report as one JSON object on stdout (as --format json), also "
+            "when -o writes it to a file in another format.",
+        ),
+    ] = False,
     output: Annotated[
         str | None,
         typer.Option(
@@ -206,9 +214,7 @@ def report(
     with reporting_errors(debug):
         if input == "-" and baseline == "-":
             raise UsageError("INPUT and --baseline cannot both be read from stdin (-)")
-        fmt = report_format.strip().lower() if report_format else format_of(output)
-        if fmt not in FORMATS:
-            raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {report_format!r}")
+        fmt = chosen_format(report_format, json_out, output)
         if output is not None and output != STDOUT:
             inputs = {
                 "input file": None if input == STDOUT else Path(input),
@@ -236,9 +242,34 @@ def report(
         for warning in result.warnings:
             if not quiet and fmt != "terminal":
                 print_warning(stderr, warning)
-        emit(result, fmt, output, quiet)
+        if json_out:  # printed with -q too, as every command's --json is
+            if output not in (None, STDOUT):
+                emit(result, fmt, output, quiet)
+            sys.stdout.write(render(result, "json"))
+            sys.stdout.flush()
+        else:
+            emit(result, fmt, output, quiet)
         if result.drift_failed and result.drift is not None:
             raise DriftError(gate_message(result.drift), path=result.input)
+
+
+def chosen_format(report_format: str | None, json_out: bool, output: str | None) -> str:
+    """The format of the report's destination: --format, else what the -o name says.
+
+    --json prints the report as JSON on stdout, as other commands print their summary:
+    beside an -o file in its own format, or as the report itself when it goes to stdout.
+    """
+    fmt = report_format.strip().lower() if report_format else None
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {report_format!r}")
+    to_stdout = output is None or output == STDOUT
+    if json_out and to_stdout:
+        if fmt not in (None, "json"):
+            raise UsageError(
+                f"--json prints the report to stdout as JSON, so the {fmt} report needs -o FILE"
+            )
+        return "json"
+    return fmt or format_of(output)
 
 
 def gate_message(drift: dict) -> str:
