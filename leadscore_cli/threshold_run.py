@@ -41,6 +41,7 @@ from leadscore_cli.thresholds import (
     Cutoff,
     CutoffTable,
     TierPick,
+    TiersDoNotFit,
     best_ks,
     bucket_counts,
     by_capacity,
@@ -232,7 +233,11 @@ def find_thresholds(
     if options.tiers is not None:
         model_names = [t.name for t in model.tiers]
         naming = tier_names(model_names, options.tiers)
-        result.tiers = recommend_tiers(table, options.tiers, naming.names)
+        try:
+            result.tiers = recommend_tiers(table, options.tiers, naming.names)
+        except TiersDoNotFit as exc:
+            exc.path = source.name  # which history could not be split, as every stop says
+            raise
         note = naming.note(model_names, options.tiers)
         if note:
             result.warnings.append(note)

@@ -204,6 +204,21 @@ def test_strategies_pick_the_cutoff_worked_out_by_hand(run, files, args, cutoff)
     assert report["warnings"] == []
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--target-rate", "0.335"), "converting at 33.5% or more"),
+        (("--target-rate", "0.4"), "converting at 40% or more"),
+        (("--recall", "0.805"), "capturing 80.5% of conversions"),
+    ],
+)
+def test_the_strategy_line_shows_the_rate_as_given(run, files, args, said):
+    source, model = files
+    result = run("threshold", source, "-m", model, "--outcome", "converted", *args)
+    assert result.exit_code == 0, result.stderr
+    assert said in " ".join(result.stderr.split())
+
+
 def test_capacity_periods_in_the_report(run, files):
     source, model = files
     common = (source, "-m", model, "--outcome", "converted", "--date-column", "created_date")
@@ -476,6 +491,7 @@ def test_tiers_option_through_the_cli_fails_cleanly(run, tmp_path):
     model.write_text(MODEL_TEXT)
     result = run("threshold", source, "-m", model, "--outcome", "converted", "--tiers", "1")
     assert_clean_failure(result, EXIT_DATA, "the scores do not separate converters")
+    assert f"{source}: no 1 cutoff" in result.stderr  # the history it could not split
 
 
 # --------------------------------------------------------------- properties

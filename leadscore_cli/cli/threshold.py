@@ -102,8 +102,8 @@ def span_line(result: ThresholdResult, per: str, date_column: str) -> str:
 
 STRATEGY_TEXT = {
     "max_ks": "largest KS (best separation of converters from the rest)",
-    "target_rate": "lowest cutoff converting at {value:.0%} or more",
-    "recall": "highest cutoff still capturing {value:.0%} of conversions",
+    "target_rate": "lowest cutoff converting at {percent:g}% or more",
+    "recall": "highest cutoff still capturing {percent:g}% of conversions",
     "capacity": "lowest cutoff sending at most {value:g} {leads} {per}",
 }
 
@@ -235,7 +235,10 @@ def threshold(
         if result.recommended is not None:
             value = result.strategy_value or 0
             how = STRATEGY_TEXT[result.strategy].format(
-                value=value, leads=noun_for(value, "lead"), per=f"per {per}" if per else "in all"
+                value=value,
+                percent=round(value * 100, 6),  # 0.335 is 33.5%, not 34%
+                leads=noun_for(value, "lead"),
+                per=f"per {per}" if per else "in all",
             )
             row = result.recommended
             stderr.print(
