@@ -42,6 +42,8 @@ FEW_LEADS = 40  # fewer converted or other leads than this: every figure is roug
 SIGNAL_LIFT = 1.2
 SIGNALS = 5
 WRONG_WAY_P = 0.05  # a condition rule points the wrong way only beyond chance at this level
+# bins that differ less surely than this could be chance: as `fit` drops such a column
+CHANCE_P = 0.01
 OTHER = "(other)"
 MISSING = "(missing)"
 ANY_VALUE = "any value"  # the one range of a number fit found no cut point in
@@ -91,6 +93,10 @@ class Attribute:
     weak: bool
     leakage: str | None
     bins: list[Bin]
+    # chi-square test that the bins convert alike; `chance`: predictive by IV, but its
+    # bins differ no more surely than CHANCE_P (a many-valued column on few leads)
+    p_value: float = 1.0
+    chance: bool = False
 
 
 @dataclass
@@ -135,6 +141,7 @@ class Icp:
     attributes: list[Attribute] = field(default_factory=list)
     signals: dict[str, list[Signal]] = field(default_factory=dict)
     weak: list[str] = field(default_factory=list)
+    chance: list[str] = field(default_factory=list)
     leakage: list[dict[str, str]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -182,6 +189,7 @@ def make_attribute(
     name: str, ftype: str, binning: str, bins: list[Bin], base_rate: float, rows: int
 ) -> Attribute:
     iv = sum(b.iv for b in bins)
+    p_value = bins_chance(bins)
     return Attribute(
         name=name,
         type=ftype,
@@ -190,7 +198,33 @@ def make_attribute(
         weak=iv < WEAK_IV,
         leakage=leakage_reason(name, binning, bins, base_rate, rows),
         bins=bins,
+        p_value=p_value,
+        chance=iv >= WEAK_IV and p_value > CHANCE_P,
     )
+
+
+def bins_chance(bins: Sequence[Bin]) -> float:
+    """p-value of a chi-square test that the bins convert alike (1.0: nothing to test).
+
+    IV grows with the number of bins whatever the data: fifty first names on a few
+    thousand leads read as a medium signal. This says whether the differences are more
+    than the luck of the draw."""
+    from scipy.stats import chi2  # loaded by profile --target only
+
+    kept = [b for b in bins if b.count > 0]
+    positives = sum(b.positives for b in kept)
+    rows = sum(b.count for b in kept)
+    if len(kept) < 2 or positives in (0, rows):
+        return 1.0
+    statistic = 0.0
+    for b in kept:
+        for observed, share in (
+            (b.positives, positives),
+            (b.count - b.positives, rows - positives),
+        ):
+            expected = b.count * share / rows
+            statistic += (observed - expected) ** 2 / expected
+    return float(chi2.sf(statistic, len(kept) - 1))
 
 
 def leakage_reason(
@@ -246,13 +280,14 @@ def signal_text(attribute: Attribute, b: Bin) -> str:
 def strongest_signals(attributes: Sequence[Attribute], support: int) -> dict[str, list[Signal]]:
     """The bins that move conversion most, from attributes a model could use.
 
-    Leaky and not predictive (weak) attributes, `(other)` bins and bins under the support
-    are left out; bins are ranked by their own IV (strength times support).
+    Leaky, not predictive (weak) and could-be-chance attributes, `(other)` bins and bins
+    under the support are left out; bins are ranked by their own IV (strength times
+    support).
     """
     candidates = [
         (a, b)
         for a in attributes
-        if not a.weak and a.leakage is None
+        if not a.weak and not a.chance and a.leakage is None
         for b in a.bins
         if b.label != OTHER and b.count >= support
     ]
@@ -295,6 +330,7 @@ def build_icp(
         attributes=ranked,
         signals=strongest_signals(ranked, support),
         weak=[a.name for a in ranked if a.weak],
+        chance=[a.name for a in ranked if a.chance],
         leakage=[{"attribute": a.name, "reason": a.leakage} for a in ranked if a.leakage],
         skipped=skipped,
         warnings=few_leads_warning(positives, negatives),

@@ -224,9 +224,19 @@ def test_category_bins_woe_iv_lift_and_other_bin():
     assert seg.iv == pytest.approx(sum(e["iv"] for e in expected.values()))
     assert seg.leakage is None and not seg.weak
     assert [s["column"] for s in icp.skipped] == ["converted"]
+    # 135 leads: rates this far apart are chance at p = 0.053, so no signal is drawn
+    assert seg.chance and seg.p_value == pytest.approx(0.0531, abs=1e-4)
+    assert icp.signals == {"positive": [], "negative": []}
+    # the same rates on three times the leads are a signal
+    tripled = {"segment": segment * 3, "converted": converted * 3}
+    icp = profiled(tripled, target="converted").icp
+    assert icp is not None and icp.chance == []
     top = icp.signals["positive"][0]
-    assert top.text == f"segment = a: converts at {expected['a']['lift']:.1f}x the base rate (n=60)"
-    assert icp.signals["negative"][0].bin == "b"
+    assert (
+        top.text == f"segment = a: converts at {expected['a']['lift']:.1f}x the base rate (n=180)"
+    )
+    # by their IV: b holds four times c's leads at the same rate
+    assert [s.bin for s in icp.signals["negative"]] == ["(missing)", "b", "c"]
 
 
 def test_categories_ignore_case_and_spaces_and_show_the_common_spelling():
@@ -310,6 +320,45 @@ def test_weak_attributes_are_listed():
     y = repeat(("1", 10), ("0", 40), ("1", 11), ("0", 39))
     profile = profiled({"noise": noise, "y": y}, target="y")
     assert profile.icp is not None and profile.icp.weak == ["noise"]
+
+
+def test_many_values_converting_alike_could_be_chance_and_give_no_signal():
+    """Fifty names drawn at random read as a medium IV, but their bins differ by luck."""
+    rng = np.random.default_rng(7)
+    rows = 3000
+    names = [f"name{k}" for k in rng.integers(0, 50, rows)]
+    real = rng.random(rows) < 0.3
+    y = [str(int(r)) for r in rng.random(rows) < np.where(real, 0.25, 0.05)]
+    profile = profiled({"first_name": names, "demo": [str(r) for r in real], "y": y}, target="y")
+    noise, signal = attribute(profile, "first_name"), attribute(profile, "demo")
+    assert noise.iv >= 0.02 and noise.chance and noise.p_value > 0.01
+    assert not signal.chance and signal.p_value < 1e-6
+    assert profile.icp is not None and profile.icp.chance == ["first_name"]
+    signals = [s.attribute for side in profile.icp.signals.values() for s in side]
+    assert "first_name" not in signals and "demo" in signals
+    # the p-value is scipy's chi-square test of the attribute's bins
+    from scipy.stats import chi2_contingency
+
+    table = [[b.positives for b in noise.bins], [b.count - b.positives for b in noise.bins]]
+    assert noise.p_value == pytest.approx(chi2_contingency(table, correction=False).pvalue)
+
+
+def test_could_be_chance_is_said_in_the_terminal_and_markdown(run, tmp_path):
+    rng = np.random.default_rng(3)
+    rows = 2000
+    source = tmp_path / "leads.csv"
+    pl.DataFrame(
+        {
+            "first_name": [f"n{k}" for k in rng.integers(0, 60, rows)],
+            "y": [str(int(v)) for v in rng.random(rows) < 0.1],
+        }
+    ).write_csv(source)
+    terminal = run("profile", source, "--target", "y")
+    assert terminal.exit_code == 0, terminal.stderr
+    said = " ".join(terminal.stderr.split())
+    assert "Could be chance" in said and "first_name (p = " in said and "chance?" in said
+    markdown = run("profile", source, "--target", "y", "--markdown", "-q")
+    assert "Could be chance" in " ".join(markdown.stdout.split())
 
 
 def test_missing_target_values_are_left_out():
@@ -502,6 +551,7 @@ def test_json_schema(sample_report):
         "attributes",
         "signals",
         "weak",
+        "chance",
         "leakage",
         "skipped",
         "warnings",
@@ -509,7 +559,9 @@ def test_json_schema(sample_report):
     assert icp["warnings"] == []  # 573 converted and 4,427 not: enough leads
     bin_keys = {"label", "count", "positives", "rate", "lift", "woe", "iv"}
     for a in icp["attributes"]:
-        assert set(a) == {"name", "type", "binning", "iv", "weak", "leakage", "bins"}
+        assert set(a) == {
+            *("name", "type", "binning", "iv", "weak", "leakage", "bins", "p_value", "chance")
+        }
         assert all(set(b) == bin_keys for b in a["bins"])
     signal_keys = {"attribute", "bin", "count", "rate", "lift", "text"}
     assert all(set(s) == signal_keys for s in icp["signals"]["positive"])

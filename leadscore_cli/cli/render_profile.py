@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from leadscore_cli.cli.render import new_table
-from leadscore_cli.icp import WEAK_IV, Attribute, Icp, RuleCheck, format_lift
+from leadscore_cli.icp import CHANCE_P, WEAK_IV, Attribute, Icp, RuleCheck, format_lift
 from leadscore_cli.profiling import ColumnProfile, Finding, Profile
 from leadscore_cli.summary import counted, noun_for
 
@@ -65,6 +65,8 @@ def strength(attribute: Attribute) -> str:
     iv = attribute.iv
     if iv < WEAK_IV:
         return "not predictive"
+    if attribute.chance:
+        return "chance?"
     if iv < 0.1:
         return "weak"
     if iv < 0.3:
@@ -137,6 +139,18 @@ def weak_text(icp: Icp) -> str:
     """The attributes under WEAK_IV, named as `strength` reads that IV."""
     return f"Not predictive (IV < {WEAK_IV:g}), better left out of a model: " + (
         ", ".join(icp.weak) if icp.weak else "none"
+    )
+
+
+def chance_text(icp: Icp) -> str | None:
+    """The attributes whose IV reads as a signal though their bins differ by chance."""
+    if not icp.chance:
+        return None
+    p_values = {a.name: a.p_value for a in icp.attributes}
+    named = [f"{name} (p = {p_values[name]:.2f})" for name in icp.chance]
+    return (
+        f"Could be chance (their values convert no more apart than chance would make "
+        f"them: chi-square p > {CHANCE_P:g}): " + ", ".join(named)
     )
 
 
@@ -274,6 +288,8 @@ def icp_parts(icp: Icp) -> list[RenderableType]:
     if not any(icp.signals.values()):
         parts.append(Text("  none with enough support"))
     parts += [Text(""), Text(weak_text(icp))]
+    if chance_text(icp):
+        parts.append(Text(chance_text(icp) or ""))
     if icp.skipped:
         parts.append(Text(skipped_text(icp)))
     parts += [Text(""), attributes_table(icp)]
@@ -358,6 +374,8 @@ def md_icp(icp: Icp) -> list[str]:
     signals += [f"- {s.text}" for s in icp.signals.get("negative", [])]
     out += signals or ["None with enough support."]
     out += ["", "### Not predictive attributes", "", weak_text(icp) + ".", ""]
+    if chance_text(icp):
+        out += [f"{chance_text(icp)}.", ""]
     out += ["### Attributes by information value", ""]
     rows = [
         (
