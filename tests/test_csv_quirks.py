@@ -133,6 +133,38 @@ def test_windows_1252_export_names_line_byte_and_the_encoding_that_reads_it(
     assert "2,false,5 €,0,0,cold" in hinted.stdout  # latin-1 would read € as U+0080
 
 
+@pytest.mark.parametrize("compress", [False, True])
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+def test_a_utf8_export_with_a_bom_reads_as_utf8_whatever_encoding_says(
+    run: Callable[..., Result], tmp_path: Path, model: Path, compress: bool, encoding: str
+) -> None:
+    """A nightly job keeps its --encoding cp1252 when the CRM starts writing UTF-8 with a
+    BOM (Excel's "CSV UTF-8"). Read as cp1252, the BOM became part of the first column's
+    name and every accented letter two others, silently, in the written file."""
+    data = "\ufeffname,lead_id,demo,industry\nCafé Ü,1,true,software\n".encode()
+    path = tmp_path / ("bom.csv.gz" if compress else "bom.csv")
+    path.write_bytes(gzip.compress(data) if compress else data)
+    result = run("score", path, "-m", model, "-o", "-", "-q", "--encoding", encoding)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "name,lead_id,demo,industry,score,score_fit,tier",
+        "Café Ü,1,true,software,100,100,hot",
+    ]
+
+
+def test_utf16_under_another_or_no_byte_order_says_which_encoding_to_pass(
+    run: Callable[..., Result], tmp_path: Path, model: Path
+) -> None:
+    with_bom = tmp_path / "excel.csv"
+    with_bom.write_bytes(f"{HEADER}\n{ROW}\n".encode("utf-16"))
+    result = run("score", with_bom, "-m", model, "-o", "-", "--encoding", "cp1252")
+    assert_input_error(result, str(with_bom), "UTF-16 byte order mark", "--encoding utf-16")
+    no_bom = tmp_path / "plain.csv"
+    no_bom.write_bytes(f"{HEADER}\n{ROW}\n".encode("utf-16-le"))
+    result = run("score", no_bom, "-m", model, "-o", "-", "--encoding", "utf-16")
+    assert_input_error(result, str(no_bom), "--encoding utf-16-le or utf-16-be")
+
+
 @pytest.mark.parametrize("command", list(reading_commands("-", Path("m"), Path("o"))))
 @pytest.mark.parametrize("stdin", [False, True])
 def test_late_invalid_utf8_names_its_line_in_every_command(

@@ -17,7 +17,12 @@ from pathlib import Path
 
 from leadscore_cli.errors import InputError, UsageError
 from leadscore_cli.readers.csv_sample import _check_sample
-from leadscore_cli.readers.decoding import _compression_from_magic, _read_sample, _transcode
+from leadscore_cli.readers.decoding import (
+    _codec_for_bom,
+    _compression_from_magic,
+    _read_sample,
+    _transcode,
+)
 from leadscore_cli.readers.messages import _os_reason
 from leadscore_cli.readers.scans import PARQUET_MAGIC, _scan_csv, _scan_parquet
 from leadscore_cli.readers.source import Format, Source
@@ -118,6 +123,8 @@ def _open(
     _refuse_binary_formats(head, name)
     compression = _compression_from_magic(head)
     scan_path, scan_compression = local, compression
+    if codec is not None:
+        codec = _codec_for_bom(local, compression, codec, name)
     if codec is not None:
         scan_path = _transcode(local, compression, codec, encoding or codec, name, temps)
         scan_compression = None
