@@ -268,6 +268,38 @@ def test_mixed_line_endings_quoted_breaks_and_a_plain_text_gz(
     assert outputs[0].splitlines()[3:] == ["2,software,40,40,cold", "3,x,60,60,hot"]
 
 
+# --- an export cut short ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", list(reading_commands("-", Path("m"), Path("o"))))
+def test_an_export_cut_in_its_last_line_is_refused_in_every_command(
+    run: Callable[..., Result], tmp_path: Path, model: Path, command: str
+) -> None:
+    """`gzip -dc export.csv.gz | leadscore score -` on a truncated archive: gzip stops in
+    the middle of a row and the pipe looks like a complete file. polars pads the cut row
+    with nulls, so it was scored as a lead with a cut id and empty fields."""
+    data = f"{HEADER}\n{ROW}\n{FILLER}12345,tr"
+    args = reading_commands("-", model, tmp_path / "out.csv")[command]
+    result = run(*args, input=data)
+    line = f"line {FILLER_LINES + 3} has 2 fields but the header has 3"
+    assert_input_error(result, "<stdin>", line, "cut short")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_short_last_line_is_refused_and_a_complete_one_is_not(
+    run: Callable[..., Result], tmp_path: Path, model: Path
+) -> None:
+    path = tmp_path / "short.csv"
+    path.write_text(f"{HEADER}\n{ROW}\n{FILLER}12345,true\r\n\r\n")
+    result = run("score", path, "-m", model, "-o", tmp_path / "out.csv")
+    assert_input_error(result, str(path), f"line {FILLER_LINES + 3} has 2 fields")
+    assert "cut short" not in result.stderr
+    for last in ('12345,true,"soft\nware"\n', "12345,true,software", ",,\n,\n"):
+        path.write_text(f"{HEADER}\n{ROW}\n{FILLER}{last}")
+        result = run("score", path, "-m", model, "-o", "-", "-q")
+        assert result.exit_code == 0, (last, result.stderr)
+
+
 # --- wide exports ----------------------------------------------------------------------
 
 

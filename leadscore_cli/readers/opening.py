@@ -16,7 +16,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from leadscore_cli.errors import InputError, UsageError
-from leadscore_cli.readers.csv_sample import _check_sample
+from leadscore_cli.readers.csv_sample import _check_sample, check_last_row
 from leadscore_cli.readers.decoding import (
     _codec_for_bom,
     _compression_from_magic,
@@ -130,6 +130,8 @@ def _open(
         scan_compression = None
     sample, at_eof = _read_sample(scan_path, scan_compression, name)
     layout = _check_sample(sample, at_eof, name, forced_delimiter)
+    if not at_eof and scan_compression is None:  # the sample held the last line otherwise
+        check_last_row(scan_path, layout, name)
     frame = _scan_csv(scan_path, name, layout)
     return Source(
         name=name,
