@@ -327,7 +327,7 @@ def sink_segments_atomic(
         if fmt == "parquet":
             sink = frame.sink_parquet(partition, metadata=parquet_metadata, lazy=True)
         else:
-            sink = frame.sink_csv(partition, float_scientific=False, lazy=True)
+            sink = shortest_floats(frame).sink_csv(partition, float_scientific=False, lazy=True)
         extra = _run_with_summaries(sink, also, False, before_commit)
         files = sorted(str(target / p.name) for p in tmp.iterdir())
         # mkdtemp makes the folder private (0700); give it the mode a new folder would get
@@ -410,7 +410,7 @@ def _lazy_sink(
     if fmt == "parquet":
         return frame.sink_parquet(tmp, metadata=parquet_metadata, lazy=True)
     separator, compression = _csv_options(dest)
-    return frame.sink_csv(
+    return shortest_floats(frame).sink_csv(
         tmp,
         separator=separator,
         compression=compression,
@@ -420,6 +420,19 @@ def _lazy_sink(
         float_scientific=False,  # 0.0000123, never 1.23e-5
         lazy=True,
     )
+
+
+def shortest_floats(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """32-bit float columns (a Parquet input's) as the numbers they were written as.
+
+    Without scientific notation, polars writes a 32-bit float's exact binary value in
+    CSV: `0.1` came out as `0.10000000149011612`. The shortest text that reads back as
+    the same 32-bit value, widened to 64 bits, is written as it reads: `0.1`.
+    """
+    narrow = [name for name, dtype in frame.collect_schema().items() if dtype == pl.Float32]
+    if not narrow:
+        return frame
+    return frame.with_columns(pl.col(narrow).cast(pl.String).cast(pl.Float64))
 
 
 def _check_target(target: Path, dest: str) -> None:

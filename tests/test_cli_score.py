@@ -281,6 +281,24 @@ def test_validate_flags_rules_that_never_or_always_fire(run, tmp_path):
     assert flags == {"never": "never fires", "always": "always fires"}
 
 
+def test_validate_on_an_export_with_no_leads_flags_no_rule_and_says_why(run, tmp_path):
+    """No rule fires on no leads: "never fires" on every rule would send the user to fix
+    rules that are fine. The columns are still checked."""
+    header = SAMPLE.read_text().splitlines()[0]
+    empty = tmp_path / "empty.csv"
+    empty.write_text(header + "\n")
+    result = run("validate", "-m", B2B_MODEL, "--data", empty, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {r["flag"] for r in report["data"]["rules"]} == {None}
+    assert any("has no leads" in note for note in report["notes"])
+    text = run("validate", "-m", B2B_MODEL, "--data", empty)
+    assert "never fires" not in text.stderr and "has no leads" in text.stderr
+    missing = tmp_path / "missing.csv"
+    missing.write_text(header.replace("job_title", "title") + "\n")
+    assert run("validate", "-m", B2B_MODEL, "--data", missing).exit_code == 5
+
+
 def test_version(run):
     from leadscore_cli import __version__
 

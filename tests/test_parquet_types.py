@@ -240,3 +240,48 @@ def test_profile_lists_a_duration_column_as_other(run, tmp_path):
     assert result.exit_code == 0, result.stderr
     columns = {c["name"]: c for c in json.loads(result.stdout)["columns"]}
     assert columns["time_to_reply"]["type"] == "other"
+
+
+def test_input_values_pass_through_exactly_to_csv_and_parquet(run, tmp_path):
+    """Ids with leading zeros, integers past 2**53, decimals, 32-bit floats and free text
+    come out as they went in: equal columns in Parquet, the same numbers in CSV. A 32-bit
+    float was written as its binary value (`0.1` as `0.10000000149011612`)."""
+    frame = (
+        sample_text()
+        .head(3)
+        .with_columns(
+            pl.Series("lead_id", ["007", "0000123", "L-1"]),
+            pl.Series("big", [2**63 - 1, -(2**62), 9_007_199_254_740_993], dtype=pl.Int64),
+            pl.Series("unsigned", [2**64 - 1, 0, 1], dtype=pl.UInt64),
+            pl.Series("price", ["12345678901234567890.12", "0.10", None], dtype=pl.Decimal(22, 2)),
+            pl.Series("rate", [0.1, 16777217.0, 1e-8], dtype=pl.Float32),
+            pl.Series("notes", ['say "hi", then\nleave', " padded ", ""]),
+        )
+    )
+    data = write(frame, tmp_path / "typed.parquet")
+    kept = list(frame.columns)
+    parquet = scores(run, data, SIMPLE_MODEL, tmp_path)
+    assert parquet.select(kept).equals(frame)
+    csv_out = tmp_path / "scored.csv"
+    result = run("score", data, "-m", SIMPLE_MODEL, "-o", csv_out, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    written = pl.read_csv(csv_out, infer_schema=False)
+    assert written["lead_id"].to_list() == ["007", "0000123", "L-1"]
+    assert written["big"].to_list() == [str(2**63 - 1), str(-(2**62)), "9007199254740993"]
+    assert written["unsigned"].to_list() == [str(2**64 - 1), "0", "1"]
+    assert written["price"].to_list() == ["12345678901234567890.12", "0.10", None]
+    assert written["rate"].to_list() == ["0.1", "16777216", "0.00000001"]
+    assert written["notes"].to_list() == ['say "hi", then\nleave', " padded ", ""]
+
+
+def test_split_by_csv_writes_32_bit_floats_as_they_were_written(run, tmp_path):
+    frame = sample_text().head(30).with_columns(pl.lit(0.1, dtype=pl.Float32).alias("rate"))
+    data = write(frame, tmp_path / "typed.parquet")
+    segments = tmp_path / "segments"
+    result = run(
+        "grade", data, "-m", B2B_MODEL, "-o", segments, "--split-by", "tier", "--as-of", AS_OF
+    )
+    assert result.exit_code == 0, result.stderr
+    files = sorted(segments.iterdir())
+    rates = pl.concat([pl.read_csv(f, infer_schema=False) for f in files])["rate"]
+    assert files and set(rates) == {"0.1"}

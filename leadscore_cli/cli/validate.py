@@ -49,14 +49,27 @@ def unserved_commands(model: Model) -> list[str]:
 
 
 def firing_flags(summary: ScoreSummary) -> dict[str, str]:
-    """Rules that never or always fire carry no information about a lead."""
-    flags = {}
+    """Rules that never or always fire carry no information about a lead. On an export
+    with no leads no rule fires, which says nothing about the rules: none is flagged."""
+    flags: dict[str, str] = {}
+    if not summary.rows_scored:
+        return flags
     for rule in summary.rules:
         if rule.fired == 0:
             flags[rule.name] = "never fires"
         elif rule.fired == summary.rows_scored:
             flags[rule.name] = "always fires"
     return flags
+
+
+def no_leads_note(summary: ScoreSummary) -> list[str]:
+    """An export with a header and no rows checks the columns, but no firing rate."""
+    if summary.rows_scored:
+        return []
+    return [
+        f"{summary.input} has no leads (a header and no rows): its columns are checked, "
+        "but not how often the rules fire"
+    ]
 
 
 @contextmanager
@@ -122,6 +135,7 @@ def validate(
             summary = check_data(data, loaded, day, reading)
             flags = firing_flags(summary)
             result["notes"] += summary.warnings  # e.g. values on_invalid = "null" made missing
+            result["notes"] += no_leads_note(summary)
             result["data"] = {
                 "input": summary.input,
                 "rows": summary.rows_scored,

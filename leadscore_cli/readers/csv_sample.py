@@ -3,8 +3,8 @@ header, and row checks.
 
 Note on polars 2.1 behaviour worked around here: `scan_csv` raises on rows with *more*
 fields than the header, but silently pads rows with *fewer* fields with nulls. Only the
-first `SAMPLE_BYTES` are checked for short rows (see `_check_rows`); later short rows
-cannot be detected without a second pass.
+first `SAMPLE_BYTES` (see `_check_rows`) and the last line (see `check_last_row`) are
+checked for short rows; other short rows cannot be detected without a second pass.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from leadscore_cli.errors import InputError
 from leadscore_cli.readers.messages import ENCODING_HINT, _describe_delimiter, row_length_error
 
 DELIMITERS = (",", ";", "\t", "|")
+TAIL_BYTES = 1 << 16  # enough for the last line of any export but the widest
 _EXCEL_SEPARATOR = re.compile(r'"?sep=([\t !#-~])"?', re.IGNORECASE)  # one ASCII character
 UTF8_BOM = codecs.BOM_UTF8
 
@@ -211,3 +213,60 @@ def _trailing_delimiter_hint(header: list[str], position: int, sep: str | None) 
         f": the header line ends with a {_describe_delimiter(sep)}; remove the trailing "
         "delimiter from every line, or name the column"
     )
+
+
+def check_last_row(path: Path, layout: CsvLayout, name: str) -> None:
+    """Refuse an uncompressed file whose last line has fewer fields than the header.
+
+    That is what an export cut short looks like (a copy or a `gzip -dc |` that stopped
+    early), and polars would pad it with nulls: a lead with a cut id and empty fields.
+    A last line with a quote may end a value that started lines above, so it is left to
+    the scan, as is one longer than `TAIL_BYTES`.
+    """
+    header = layout.header
+    if header is None:
+        return
+    line, breaks_after = _last_line(path)
+    if line is None or '"' in line:
+        return
+    fields = line.split(layout.delimiter)
+    if len(fields) >= len(header) or not any(fields):  # a line of empty cells is skipped
+        return
+    try:
+        number = _line_breaks(path) - breaks_after + 1
+    except OSError:
+        return  # the scan reports a file that cannot be read
+    error = row_length_error(number, len(fields), len(header), layout.delimiter, name)
+    cut = "; the file ends in the middle of a line: was it cut short?" if not breaks_after else ""
+    raise InputError(error.message + cut, path=name)
+
+
+def _line_breaks(path: Path) -> int:
+    """How many line breaks a file holds: read only once a fault needs its line number."""
+    breaks = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(TAIL_BYTES * 16):
+            breaks += chunk.count(b"\n")
+    return breaks
+
+
+def _last_line(path: Path) -> tuple[str | None, int]:
+    """The last non-blank line of a UTF-8 file, and how many line breaks follow its start
+    (0 when the file ends in the middle of it).
+
+    None when that line does not fit in the last `TAIL_BYTES` or is not UTF-8 text."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, 2)
+            handle.seek(max(size - TAIL_BYTES, 0))
+            tail = handle.read()
+    except OSError:
+        return None, 0
+    start = tail.rstrip(b"\r\n").rfind(b"\n") + 1
+    if start == 0 and size > len(tail):
+        return None, 0
+    last = tail[start:]
+    try:
+        return last.rstrip(b"\r\n").decode("utf-8"), last.count(b"\n")
+    except UnicodeDecodeError:
+        return None, 0

@@ -6,6 +6,7 @@ UTF-8 temp copy, which is what the scan reads.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import sys
@@ -50,11 +51,13 @@ def _decompress_errors() -> tuple[type[BaseException], ...]:
     return (*errors, arrow.ArrowException) if arrow else errors
 
 
-def _read_sample(path: Path, compression: Compression | None, name: str) -> tuple[bytes, bool]:
-    """Read up to SAMPLE_BYTES of decompressed data; also say whether that is all of it."""
+def _read_sample(
+    path: Path, compression: Compression | None, name: str, limit: int = SAMPLE_BYTES
+) -> tuple[bytes, bool]:
+    """Read up to `limit` bytes of decompressed data; also say whether that is all of it."""
     try:
         with _open_decompressed(path, compression) as handle:
-            data = handle.read(SAMPLE_BYTES + 1)
+            data = handle.read(limit + 1)
     except _decompress_errors() as exc:
         raise InputError(
             f"the compressed file is corrupt or truncated ({_first_line(exc)})", path=name
@@ -66,7 +69,29 @@ def _read_sample(path: Path, compression: Compression | None, name: str) -> tupl
                 f"the compressed file is corrupt or truncated ({_first_line(exc)})", path=name
             ) from exc
         raise InputError(f"cannot read file: {_os_reason(exc)}", path=name) from exc
-    return data[:SAMPLE_BYTES], len(data) <= SAMPLE_BYTES
+    return data[:limit], len(data) <= limit
+
+
+def _codec_for_bom(
+    path: Path, compression: Compression | None, codec: str, name: str
+) -> str | None:
+    """The codec to read with, once the file's byte order mark is known: None (UTF-8)
+    for a UTF-8 mark, whatever --encoding says.
+
+    The mark settles it: read as cp1252, it would become `ï»¿` at the start of the first
+    column's name and every accented letter would turn into two. A UTF-16 mark under
+    another --encoding is refused with the encoding to pass, as without --encoding.
+    """
+    head, _ = _read_sample(path, compression, name, limit=4)
+    if head.startswith(codecs.BOM_UTF8):
+        return None
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if utf16 and not codec.startswith(("utf-16", "utf-32")):
+        raise InputError(
+            f"file starts with a UTF-16 byte order mark, not {codec} text; pass --encoding utf-16",
+            path=name,
+        )
+    return codec
 
 
 def _transcode(
@@ -89,6 +114,12 @@ def _transcode(
                 out.write(chunk.encode("utf-8"))
     except UnicodeDecodeError as exc:
         raise InputError(f"file is not valid {encoding} text ({exc.reason})", path=name) from exc
+    except UnicodeError as exc:  # utf-16 and utf-32 need a byte order mark to start with
+        raise InputError(
+            f"file is not valid {encoding} text ({exc}); without a byte order mark, "
+            f"pass --encoding {codec}-le or {codec}-be",
+            path=name,
+        ) from exc
     except _decompress_errors() as exc:
         raise InputError(
             f"the compressed file is corrupt or truncated ({_first_line(exc)})", path=name

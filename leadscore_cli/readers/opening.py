@@ -16,8 +16,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from leadscore_cli.errors import InputError, UsageError
-from leadscore_cli.readers.csv_sample import _check_sample
-from leadscore_cli.readers.decoding import _compression_from_magic, _read_sample, _transcode
+from leadscore_cli.readers.csv_sample import _check_sample, check_last_row
+from leadscore_cli.readers.decoding import (
+    _codec_for_bom,
+    _compression_from_magic,
+    _read_sample,
+    _transcode,
+)
 from leadscore_cli.readers.messages import _os_reason
 from leadscore_cli.readers.scans import PARQUET_MAGIC, _scan_csv, _scan_parquet
 from leadscore_cli.readers.source import Format, Source
@@ -119,10 +124,14 @@ def _open(
     compression = _compression_from_magic(head)
     scan_path, scan_compression = local, compression
     if codec is not None:
+        codec = _codec_for_bom(local, compression, codec, name)
+    if codec is not None:
         scan_path = _transcode(local, compression, codec, encoding or codec, name, temps)
         scan_compression = None
     sample, at_eof = _read_sample(scan_path, scan_compression, name)
     layout = _check_sample(sample, at_eof, name, forced_delimiter)
+    if not at_eof and scan_compression is None:  # the sample held the last line otherwise
+        check_last_row(scan_path, layout, name)
     frame = _scan_csv(scan_path, name, layout)
     return Source(
         name=name,
