@@ -285,3 +285,24 @@ def test_split_by_csv_writes_32_bit_floats_as_they_were_written(run, tmp_path):
     files = sorted(segments.iterdir())
     rates = pl.concat([pl.read_csv(f, infer_schema=False) for f in files])["rate"]
     assert files and set(rates) == {"0.1"}
+
+
+def test_128_bit_integers_pass_through_and_read_as_numbers(run, tmp_path):
+    """pyarrow cannot read a 128-bit integer column's schema, polars can: such a file is
+    not corrupt. Past 2**64 the values still come out exactly, and a rule reads them."""
+    huge = 2**100
+    frame = sample_text().head(3).with_columns(pl.Series("big", [huge, -5, 7], dtype=pl.Int128))
+    data = write(frame, tmp_path / "wide_ints.parquet")
+    model = tmp_path / "model.toml"
+    model.write_text(
+        '[model]\nname = "m"\nid_column = "lead_id"\n[fields.big]\ntype = "int"\n'
+        '[[rules]]\nname = "positive"\npoints = 10\n'
+        'when = { field = "big", op = "gt", value = 0 }\n'
+    )
+    parquet = scores(run, data, model, tmp_path)
+    assert parquet["big"].dtype == pl.Int128 and parquet["big"].to_list() == [huge, -5, 7]
+    assert parquet["score"].to_list() == [10, 0, 10]
+    csv_out = tmp_path / "scored.csv"
+    result = run("score", data, "-m", model, "-o", csv_out, "--as-of", AS_OF, "-q")
+    assert result.exit_code == 0, result.stderr
+    assert pl.read_csv(csv_out, infer_schema=False)["big"].to_list() == [str(huge), "-5", "7"]

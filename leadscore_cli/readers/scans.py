@@ -111,6 +111,14 @@ def _unused_name(columns: list[str], base: str) -> str:
     return name
 
 
+def _polars_names(path: Path) -> list[str] | None:
+    """The column names polars reads from a Parquet footer, or None when it cannot."""
+    try:
+        return pl.scan_parquet(path, glob=False, hive_partitioning=False).collect_schema().names()
+    except Exception:
+        return None
+
+
 def _scan_parquet(path: Path, name: str, head: bytes, tail: bytes, size: int) -> pl.LazyFrame:
     if head[:4] != PARQUET_MAGIC:
         raise InputError(
@@ -128,9 +136,11 @@ def _scan_parquet(path: Path, name: str, head: bytes, tail: bytes, size: int) ->
 
         names = pq.read_schema(path).names
     except Exception as exc:
-        raise InputError(
-            f"the Parquet file is corrupt or truncated ({_first_line(exc)})", path=name
-        ) from exc
+        names = _polars_names(path)  # pyarrow lacks some types polars reads (128-bit ints)
+        if names is None:
+            raise InputError(
+                f"the Parquet file is corrupt or truncated ({_first_line(exc)})", path=name
+            ) from exc
     _check_header(list(names), name)
     frame = pl.scan_parquet(path, glob=False, hive_partitioning=False)
     try:
