@@ -614,3 +614,18 @@ def test_values_made_missing_by_on_invalid_null_are_counted(run, tmp_path):
     assert any(w.startswith(wanted) for w in json.loads(result.stdout)["warnings"])
     checked = run("validate", "-m", model, "--data", source, "--json", "--as-of", AS_OF)
     assert any(n.startswith(wanted) for n in json.loads(checked.stdout)["notes"])
+
+
+def test_format_names_are_read_in_any_case(run, tmp_path):
+    """`--format PARQUET` and `--input-format CSV` are what a script may well write."""
+    data = tmp_path / "leads.export"  # an extension that says nothing
+    shutil.copyfile(SAMPLE, data)
+    out = tmp_path / "scored.out"
+    result = run(
+        "score", data, "--input-format", "CSV", "-m", SIMPLE_MODEL, "-o", out,
+        "--format", "Parquet", "--as-of", AS_OF, "-q",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert pl.read_parquet(out).height == pl.read_csv(SAMPLE, infer_schema=False).height
+    bad = run("score", SAMPLE, "-m", SIMPLE_MODEL, "-o", out, "--format", "XLSX")
+    assert_clean_failure(bad, EXIT_USAGE, "--format must be csv or parquet, not 'XLSX'")

@@ -156,13 +156,22 @@ PositiveOpt = Annotated[
 ]
 
 
+def file_format(value: str | None, option: str) -> str | None:
+    """`csv` or `parquet` from --format or --input-format, in any case (`CSV`)."""
+    if value is None:
+        return None
+    fmt = value.strip().lower()
+    if fmt not in ("csv", "parquet"):
+        raise UsageError(f"{option} must be csv or parquet, not {value!r}")
+    return fmt
+
+
 def read_options(encoding: str | None, delimiter: str | None, input_format: str | None):
     if delimiter is not None:
         delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
         if len(delimiter) != 1:
             raise UsageError(f"--delimiter must be one character (or 'tab'), not {delimiter!r}")
-    if input_format is not None and input_format not in ("csv", "parquet"):
-        raise UsageError(f"--input-format must be csv or parquet, not {input_format!r}")
+    input_format = file_format(input_format, "--input-format")
     if encoding is not None:
         try:
             codecs.lookup(encoding)

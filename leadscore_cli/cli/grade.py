@@ -21,6 +21,7 @@ from leadscore_cli.cli.common import (
     PositiveOpt,
     PreviousOpt,
     QuietOpt,
+    file_format,
     parse_as_of,
     print_json,
     read_model,
@@ -152,8 +153,7 @@ def grade(
             raise UsageError("--split-by writes a folder; give -o FOLDER, not -")
         if json_out and output == "-":
             raise UsageError("--json prints to stdout, which -o - already uses for the data")
-        if output_format is not None and output_format not in ("csv", "parquet"):
-            raise UsageError(f"--format must be csv or parquet, not {output_format!r}")
+        output_format = file_format(output_format, "--format")
         if positive and outcome is None:
             raise UsageError("--positive goes with --outcome")
         options = GradeOptions(

@@ -19,6 +19,7 @@ from leadscore_cli.cli.common import (
     ModelOpt,
     PreviousOpt,
     QuietOpt,
+    file_format,
     parse_as_of,
     print_json,
     read_model,
@@ -118,8 +119,7 @@ def score(
     with reporting_errors(debug, nightly=True, record=record):
         if json_out and output == "-":
             raise UsageError("--json prints to stdout, which -o - already uses for the data")
-        if output_format is not None and output_format not in ("csv", "parquet"):
-            raise UsageError(f"--format must be csv or parquet, not {output_format!r}")
+        output_format = file_format(output_format, "--format")
         options = ScoreOptions(
             as_of=parse_as_of(as_of),
             explain=explain,
