@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2_contingency
 from sklearn.tree import DecisionTreeClassifier
 
+from leadscore_cli.chance import chance
 from leadscore_cli.icp import ANY_VALUE, MISSING, OTHER, Bin, woe_bins
 
 MAX_RANGES = 8  # numeric bins besides the missing one
@@ -224,15 +224,6 @@ def monotonic(binning: Binning, values: np.ndarray, y: np.ndarray) -> Binning:
         ):
             best = merged
     return best or binning
-
-
-def chance(leads: np.ndarray, converted: np.ndarray) -> float:
-    """p-value of a chi-square test that the bins convert alike (1.0: nothing to test)."""
-    keep = leads > 0
-    table = np.vstack([converted[keep], leads[keep] - converted[keep]]).astype(np.float64)
-    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
-        return 1.0
-    return float(chi2_contingency(table, correction=False).pvalue)
 
 
 def merge_similar(binning: Binning, values: np.ndarray, y: np.ndarray) -> Binning:

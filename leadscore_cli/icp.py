@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from leadscore_cli.chance import CHANCE_P
 from leadscore_cli.errors import DataError
 from leadscore_cli.fields import iter_leaves, parse_field, resolve_field_types
 from leadscore_cli.model.schema import Model, Rule
@@ -42,8 +43,6 @@ FEW_LEADS = 40  # fewer converted or other leads than this: every figure is roug
 SIGNAL_LIFT = 1.2
 SIGNALS = 5
 WRONG_WAY_P = 0.05  # a condition rule points the wrong way only beyond chance at this level
-# bins that differ less surely than this could be chance: as `fit` drops such a column
-CHANCE_P = 0.01
 OTHER = "(other)"
 MISSING = "(missing)"
 ANY_VALUE = "any value"  # the one range of a number fit found no cut point in
@@ -189,7 +188,7 @@ def make_attribute(
     name: str, ftype: str, binning: str, bins: list[Bin], base_rate: float, rows: int
 ) -> Attribute:
     iv = sum(b.iv for b in bins)
-    p_value = bins_chance(bins)
+    p_value = bins_chance(bins, binning)
     return Attribute(
         name=name,
         type=ftype,
@@ -203,28 +202,20 @@ def make_attribute(
     )
 
 
-def bins_chance(bins: Sequence[Bin]) -> float:
-    """p-value of a chi-square test that the bins convert alike (1.0: nothing to test).
+def bins_chance(bins: Sequence[Bin], binning: str) -> float:
+    """p-value that the bins convert alike, by the test `fit` drops columns on (see
+    `chance.column_chance`): fifty first names read as a medium IV on a few thousand
+    leads, though every name converts alike."""
+    import numpy as np
 
-    IV grows with the number of bins whatever the data: fifty first names on a few
-    thousand leads read as a medium signal. This says whether the differences are more
-    than the luck of the draw."""
-    from scipy.stats import chi2  # loaded by profile --target only
+    from leadscore_cli.chance import column_chance
 
-    kept = [b for b in bins if b.count > 0]
-    positives = sum(b.positives for b in kept)
-    rows = sum(b.count for b in kept)
-    if len(kept) < 2 or positives in (0, rows):
-        return 1.0
-    statistic = 0.0
-    for b in kept:
-        for observed, share in (
-            (b.positives, positives),
-            (b.count - b.positives, rows - positives),
-        ):
-            expected = b.count * share / rows
-            statistic += (observed - expected) ** 2 / expected
-    return float(chi2.sf(statistic, len(kept) - 1))
+    leads = np.asarray([b.count for b in bins], dtype=np.int64)
+    converted = np.asarray([b.positives for b in bins], dtype=np.int64)
+    ordered = None
+    if binning == "quantile":  # ranges in order, the missing bin left out of the trend
+        ordered = np.asarray([b.label != MISSING for b in bins])
+    return column_chance(leads, converted, ordered=ordered)
 
 
 def leakage_reason(

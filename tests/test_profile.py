@@ -343,6 +343,25 @@ def test_many_values_converting_alike_could_be_chance_and_give_no_signal():
     assert noise.p_value == pytest.approx(chi2_contingency(table, correction=False).pvalue)
 
 
+@pytest.mark.parametrize("seed", [2, 4, 5, 6])
+def test_a_slope_in_a_number_is_a_signal_for_profile_as_for_fit(seed):
+    """Conversion rising from 7% to 14% with x is a trend, which the chi-square test over
+    ten bins alone can call chance; profile tests it as fit does, trend included."""
+    from leadscore_cli.chance import CHANCE_P, column_chance
+
+    rng = np.random.default_rng(seed)
+    x = rng.random(3000)
+    y = rng.random(3000) < 0.07 + 0.07 * x
+    profile = profiled({"x": [str(v) for v in x], "y": [str(int(v)) for v in y]}, target="y")
+    found = attribute(profile, "x")
+    assert not found.chance and found.p_value <= CHANCE_P
+    ranges = [b for b in found.bins if b.label != "(missing)"]
+    leads = np.asarray([b.count for b in ranges])
+    converted = np.asarray([b.positives for b in ranges])
+    everything = np.ones(len(ranges), dtype=bool)
+    assert found.p_value == pytest.approx(column_chance(leads, converted, ordered=everything))
+
+
 def test_could_be_chance_is_said_in_the_terminal_and_markdown(run, tmp_path):
     rng = np.random.default_rng(3)
     rows = 2000

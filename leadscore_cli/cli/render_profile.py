@@ -12,8 +12,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from leadscore_cli.chance import CHANCE_P
 from leadscore_cli.cli.render import new_table
-from leadscore_cli.icp import CHANCE_P, WEAK_IV, Attribute, Icp, RuleCheck, format_lift
+from leadscore_cli.icp import WEAK_IV, Attribute, Icp, RuleCheck, format_lift
 from leadscore_cli.profiling import ColumnProfile, Finding, Profile
 from leadscore_cli.summary import counted, noun_for
 
@@ -150,7 +151,7 @@ def chance_text(icp: Icp) -> str | None:
     named = [f"{name} (p = {p_values[name]:.2f})" for name in icp.chance]
     return (
         f"Could be chance (their values convert no more apart than chance would make "
-        f"them: chi-square p > {CHANCE_P:g}): " + ", ".join(named)
+        f"them, p > {CHANCE_P:g}; fit leaves such columns out): " + ", ".join(named)
     )
 
 

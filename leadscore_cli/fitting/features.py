@@ -7,16 +7,15 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2
 
 from leadscore_cli.binning import (
     Binning,
     bin_counts,
     category_binning,
-    chance,
     figures,
     range_binning,
 )
+from leadscore_cli.chance import CHANCE_P, column_chance
 from leadscore_cli.fitting.columns import Column
 from leadscore_cli.fitting.history import Dropped, FitOptions, History
 from leadscore_cli.icp import (
@@ -27,7 +26,6 @@ from leadscore_cli.icp import (
 )
 
 DUPLICATE_CORRELATION = 0.9  # |correlation| of two columns' WoE values that makes them twins
-CHANCE_P = 0.01  # a column whose bins differ less surely than this is dropped as weak
 
 OUTCOME_LIKE_NAME = re.compile(
     r"(^|_)(stage|status|won|lost|closed?|deal|deals|opportunity|opportunities|lifecycle"
@@ -128,10 +126,10 @@ def feature_chance(feature: Feature, y: np.ndarray, train: np.ndarray) -> tuple[
     else:
         binning = Binning("range", edges=decile_edges(values))
     leads, converted = bin_counts(binning.assign(values), y[train], binning.size)
-    p = chance(leads, converted)
-    if binning.kind == "range":  # a threshold or a slope: the trend test sees it surely
-        p = min(1.0, 2 * min(p, trend_chance(leads[:-1], converted[:-1])))  # Bonferroni
-    return p, int((leads > 0).sum())
+    ordered = None
+    if binning.kind == "range":  # the last bin holds the missing values
+        ordered = np.arange(leads.size) < leads.size - 1
+    return column_chance(leads, converted, ordered=ordered), int((leads > 0).sum())
 
 
 def decile_edges(values: np.ndarray) -> tuple[float, ...]:
@@ -142,21 +140,6 @@ def decile_edges(values: np.ndarray) -> tuple[float, ...]:
         return ()
     positions = [i * (present.size - 1) // 10 for i in range(1, 10)]
     return tuple(sorted({float(present[p]) for p in positions}))
-
-
-def trend_chance(leads: np.ndarray, converted: np.ndarray) -> float:
-    """p-value of the Cochran-Armitage test that conversion does not rise or fall across
-    ordered bins (1.0: nothing to test)."""
-    keep = leads > 0
-    n, x = leads[keep].astype(np.float64), converted[keep].astype(np.float64)
-    total = n.sum()
-    if n.size < 2 or x.sum() in (0, total):
-        return 1.0
-    rate = x.sum() / total
-    scores = np.arange(n.size, dtype=np.float64)
-    centred = scores - (n * scores).sum() / total
-    statistic = (x * centred).sum() ** 2 / (rate * (1 - rate) * (n * centred**2).sum())
-    return float(chi2.sf(statistic, 1))
 
 
 def woe_values(feature: Feature, train: np.ndarray) -> np.ndarray:
