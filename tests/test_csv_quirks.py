@@ -300,6 +300,27 @@ def test_a_short_last_line_is_refused_and_a_complete_one_is_not(
         assert result.exit_code == 0, (last, result.stderr)
 
 
+def test_a_short_last_line_is_refused_when_every_field_is_quoted(
+    run: Callable[..., Result], tmp_path: Path, model: Path
+) -> None:
+    """Many CRMs quote every field: a cut record is caught there too, and a whole one
+    (a comma or a doubled quote inside its values) passes."""
+    quoted = "".join(f'"{i}","false","retail"\n' for i in range(SAMPLE_BYTES // 20 + 1000))
+    path = tmp_path / "quoted.csv"
+    path.write_text(f'"lead_id","demo","industry"\n{quoted}"12345","true"')
+    result = run("score", path, "-m", model, "-o", tmp_path / "out.csv")
+    assert_input_error(result, str(path), "has 2 fields", "cut short")
+    path.write_text(f'"lead_id","demo","industry"\n{quoted}"12345","tr')  # inside a value
+    result = run("score", path, "-m", model, "-o", tmp_path / "out.csv")
+    assert_input_error(result, str(path), "unclosed or stray quote")
+    assert not (tmp_path / "out.csv").exists()
+    for last in ('"L9","true","soft, ""big"" ware"\n', '"L9","true",""\n'):
+        path.write_text(f'"lead_id","demo","industry"\n{quoted}{last}')
+        result = run("score", path, "-m", model, "-o", "-", "-q")
+        assert result.exit_code == 0, (last, result.stderr)
+        assert result.stdout.count("\nL9,true,") == 1
+
+
 # --- wide exports ----------------------------------------------------------------------
 
 

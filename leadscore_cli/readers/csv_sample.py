@@ -10,6 +10,7 @@ checked for short rows; other short rows cannot be detected without a second pas
 from __future__ import annotations
 
 import codecs
+import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,16 +221,18 @@ def check_last_row(path: Path, layout: CsvLayout, name: str) -> None:
 
     That is what an export cut short looks like (a copy or a `gzip -dc |` that stopped
     early), and polars would pad it with nulls: a lead with a cut id and empty fields.
-    A last line with a quote may end a value that started lines above, so it is left to
-    the scan, as is one longer than `TAIL_BYTES`.
+    A last line with an odd number of quotes ends a value that started lines above (or
+    leaves one open, which the scan refuses), so it is left to the scan, as is one
+    longer than `TAIL_BYTES`; with an even number it is a whole record, read as CSV:
+    many CRMs quote every field.
     """
     header = layout.header
     if header is None:
         return
     line, breaks_after = _last_line(path)
-    if line is None or '"' in line:
+    if line is None or line.count('"') % 2:
         return
-    fields = line.split(layout.delimiter)
+    fields = next(csv.reader([line], delimiter=layout.delimiter), [])
     if len(fields) >= len(header) or not any(fields):  # a line of empty cells is skipped
         return
     try:
