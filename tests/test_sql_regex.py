@@ -66,6 +66,8 @@ def texts_csv(tmp_path: Path) -> Path:
         (r"\b{start}a", REGEX_DIALECTS),
         ("(?x) a b", ["duckdb", "bigquery"]),  # RE2 stops the query
         ("(?-u)a", REGEX_DIALECTS),
+        (r"(?-U)\w+", JAVA_DIALECTS),  # Java: Unicode classes off again, `é` is no `\w`
+        (r"(?i-U:\w)", JAVA_DIALECTS),
         ("[[:alpha:]]", JAVA_DIALECTS),  # Java: one of `:`, `a`, `l`, `p`, `h`
         (r"a\vb", JAVA_DIALECTS),
     ],

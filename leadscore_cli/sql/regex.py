@@ -12,9 +12,13 @@ ending a line (`(?d)`).
 
 from __future__ import annotations
 
-# Inline flags each engine reads as Rust does (`U` swaps greediness in Rust, and makes
-# classes Unicode in Java: either way the same text matches)
+# Inline flags each engine reads as Rust does. `U` swaps greediness in Rust and RE2, which
+# changes what a match spans but not whether text matches; in Java it makes classes
+# Unicode, as the prefix already has them. So `(?U)` passes everywhere, but Java's `(?-U)`
+# would turn Unicode classes off again (`\w` no longer matching `é`): see `flags_problem`.
 FLAGS = {"re2": "imsU", "java": "imsUx"}
+# Flags an engine reads as Rust does only when set, not when turned off with `-`
+NOT_OFF = {"re2": "", "java": "U"}
 # Prepended to every pattern: Java's classes, case folding and line ends as Rust's
 PREFIX = {"re2": "", "java": "(?dU)"}
 CLASS_OPERATORS = ("&&", "--", "~~")
@@ -110,7 +114,12 @@ def flags_problem(pattern: str, i: int, engine: str) -> str | None:
         end += 1
     if end == i or pattern[end : end + 1] not in (")", ":"):
         return None  # `(?P<name>`, `(?<name>`: a group, not flags
-    unknown = sorted(set(pattern[i:end]) - set(FLAGS[engine]) - {"-"})
+    flags = pattern[i:end]
+    unknown = sorted(set(flags) - set(FLAGS[engine]) - {"-"})
     if unknown:
         return f"the inline flag `{unknown[0]}`"
+    turned_off = flags.partition("-")[2]
+    off = sorted(set(turned_off) & set(NOT_OFF[engine]))
+    if off:
+        return f"the inline flag `-{off[0]}`"
     return None
