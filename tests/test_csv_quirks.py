@@ -165,6 +165,21 @@ def test_utf16_under_another_or_no_byte_order_says_which_encoding_to_pass(
     assert_input_error(result, str(no_bom), "--encoding utf-16-le or utf-16-be")
 
 
+@pytest.mark.parametrize("encoding", [None, "cp1252", "utf-16"])
+def test_utf32_is_told_apart_from_the_utf16_its_mark_starts_like(
+    run: Callable[..., Result], tmp_path: Path, model: Path, encoding: str | None
+) -> None:
+    """UTF-32-LE's byte order mark starts with UTF-16-LE's: it is named as UTF-32."""
+    path = tmp_path / "wide.csv"
+    path.write_bytes(f"{HEADER}\n{ROW}\n".encode("utf-32"))
+    extra = ["--encoding", encoding] if encoding else []
+    result = run("score", path, "-m", model, "-o", "-", *extra)
+    assert_input_error(result, str(path), "UTF-32", "--encoding utf-32")
+    fixed = run("score", path, "-m", model, "-o", "-", "--encoding", "utf-32", "-q")
+    assert fixed.exit_code == 0, fixed.stderr
+    assert fixed.stdout.splitlines()[1].startswith(ROW)
+
+
 @pytest.mark.parametrize("command", list(reading_commands("-", Path("m"), Path("o"))))
 @pytest.mark.parametrize("stdin", [False, True])
 def test_late_invalid_utf8_names_its_line_in_every_command(

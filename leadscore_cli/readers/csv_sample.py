@@ -33,12 +33,24 @@ class CsvLayout:
     skip_lines: int = 0  # 1 when the file starts with Excel's `sep=;` line
 
 
+def wide_text_mark(head: bytes) -> str | None:
+    """`utf-32` or `utf-16` when `head` starts with that encoding's byte order mark.
+
+    UTF-32 first: its little-endian mark starts with UTF-16's (`FF FE` then `00 00`)."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
 def _check_sample(
     sample: bytes, at_eof: bool, name: str, forced_delimiter: str | None
 ) -> CsvLayout:
     """Validate encoding, header and the first rows; say how to read the file."""
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError("file looks like UTF-16 text; pass --encoding utf-16", path=name)
+    wide = wide_text_mark(sample)
+    if wide:
+        raise InputError(f"file looks like {wide.upper()} text; pass --encoding {wide}", path=name)
     if sample.startswith(UTF8_BOM):
         sample = sample[len(UTF8_BOM) :]
     if not sample.strip():

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from leadscore_cli.errors import InputError
+from leadscore_cli.readers.csv_sample import wide_text_mark
 from leadscore_cli.readers.messages import _COMPRESSION_FAULTS, _first_line, _os_reason
 from leadscore_cli.readers.source import Compression
 from leadscore_cli.readers.temp_files import _COPY_CHUNK, _TempFiles
@@ -80,15 +81,17 @@ def _codec_for_bom(
 
     The mark settles it: read as cp1252, it would become `ï»¿` at the start of the first
     column's name and every accented letter would turn into two. A UTF-16 mark under
-    another --encoding is refused with the encoding to pass, as without --encoding.
+    another --encoding (UTF-32's too) is refused with the encoding to pass, as without
+    --encoding.
     """
     head, _ = _read_sample(path, compression, name, limit=4)
     if head.startswith(codecs.BOM_UTF8):
         return None
-    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    if utf16 and not codec.startswith(("utf-16", "utf-32")):
+    wide = wide_text_mark(head)
+    if wide and not codec.startswith(wide):
         raise InputError(
-            f"file starts with a UTF-16 byte order mark, not {codec} text; pass --encoding utf-16",
+            f"file starts with a {wide.upper()} byte order mark, not {codec} text; "
+            f"pass --encoding {wide}",
             path=name,
         )
     return codec
