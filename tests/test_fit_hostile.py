@@ -77,6 +77,12 @@ def test_columns_named_like_what_scoring_adds_are_read_under_another_name(run, t
     assert out["crm_score"].to_list() == frame["Score"].to_list()
     assert out["crm_tier"].to_list() == frame["tier"].to_list()
     assert out["score"].min() >= 0 and out["score"].max() <= 100
+    # --exclude takes the field name the model gives a column, as docs/fit.md says
+    for name in ("crm_score", "Score", "score"):
+        again = tmp_path / f"without_{name}.toml"
+        result = run("fit", data, "--outcome", "converted", "-o", again, "--exclude", name)
+        assert result.exit_code == 0, (name, result.stderr)
+        assert "crm_score" not in tomllib.loads(again.read_text(encoding="utf-8"))["fields"]
 
 
 def test_accented_headers_keep_their_letters_in_field_names(run, tmp_path):

@@ -107,7 +107,7 @@ def read_history(
         schema = source.frame.collect_schema()
         names = list(schema.names())
         require_column(options.outcome, names, option="--outcome", source_name=source.name)
-        check_excluded(options.exclude, names)
+        check_excluded(options.exclude, names, options.outcome)
         positive = list(options.positive) or None
         dtype = schema[options.outcome]
         refuse_outcome_type(options.outcome, dtype, source_name=source.name)
@@ -205,9 +205,21 @@ def too_few(positives: int, negatives: int, when: str, source_name: str) -> Data
     )
 
 
-def check_excluded(exclude: Sequence[str], names: list[str]) -> None:
-    slugs = {field_slug(n) for n in names}
-    unknown = [c for c in exclude if c not in names and c not in slugs]
+def column_aliases(names: list[str], outcome: str) -> dict[str, set[str]]:
+    """What --exclude may call each export column: its header, its plain slug, and the
+    field name a fitted model would give it (`crm_score` for a CRM's `Score`)."""
+    fields = field_names([n for n in names if n != outcome], names)
+    return {n: {n, field_slug(n), fields.get(n, n)} for n in names}
+
+
+def excluded_sources(exclude: Sequence[str], names: list[str], outcome: str) -> set[str]:
+    wanted = set(exclude)
+    return {n for n, aliases in column_aliases(names, outcome).items() if aliases & wanted}
+
+
+def check_excluded(exclude: Sequence[str], names: list[str], outcome: str) -> None:
+    known = set().union(*column_aliases(names, outcome).values())
+    unknown = [c for c in exclude if c not in known]
     if unknown:
         hints = ", ".join(f"{c!r}{hint_for(c, names)}" for c in unknown)
         raise UsageError(f"--exclude names unknown column(s): {hints}")
@@ -220,13 +232,13 @@ def read_columns(
     lead id column (the first id-like column named like an id), if there is one."""
     schema = frame.schema
     names = list(schema.names())
-    excluded = set(options.exclude)
+    excluded = excluded_sources(options.exclude, names, options.outcome)
     dropped: list[Dropped] = []
     candidates: list[str] = []
     for source in names:
         if source == options.outcome:
             continue
-        if source in excluded or field_slug(source) in excluded:
+        if source in excluded:
             dropped.append(Dropped(source, "excluded", "--exclude"))
         else:
             candidates.append(source)
