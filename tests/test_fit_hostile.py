@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 
 from tests.conftest import AS_OF
 
@@ -104,3 +105,21 @@ def test_accented_headers_keep_their_letters_in_field_names(run, tmp_path):
     fitted = tomllib.loads(model.read_text(encoding="utf-8"))
     assert fitted["fields"]["grosse_m2"]["source"] == "Größe (m²)"
     assert [r["name"] for r in fitted["rules"]] == ["grosse_m2"]
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Größe (m²)", "grosse_m2"),
+        ("Łódź office", "lodz_office"),
+        ("Ærø", "aero"),
+        ("Øresund", "oresund"),
+        ("Þórr", "thorr"),
+        ("naïve ü", "naive_u"),
+    ],
+)
+def test_letters_without_an_accent_free_form_are_spelt_out(header: str, field: str) -> None:
+    """Ø, Æ, Ł and Þ do not decompose into a letter and an accent: they would vanish."""
+    from leadscore_cli.fitting.columns import field_slug
+
+    assert field_slug(header) == field

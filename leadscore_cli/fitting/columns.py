@@ -67,10 +67,18 @@ class Column:
         return engagement if ENGAGEMENT_NAME.search(self.name) else fit
 
 
+# Letters that Unicode does not decompose into a plain letter and an accent
+ASCII_SPELLINGS = str.maketrans(
+    {"ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe", "Ł": "L"}
+    | {"ł": "l", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "Th", "þ": "th", "\u0131": "i"}
+)
+
+
 def field_slug(source: str) -> str:
     """A field and rule name for an export header: `Annual Revenue` -> `annual_revenue`,
-    `Größe (m²)` -> `grosse_m2`: names are ASCII, so accents are dropped, not the letters."""
-    ascii_text = unicodedata.normalize("NFKD", source.replace("ß", "ss"))
+    `Größe (m²)` -> `grosse_m2`, `Łódź` -> `lodz`: names are ASCII, so accents are
+    dropped, not the letters."""
+    ascii_text = unicodedata.normalize("NFKD", source.translate(ASCII_SPELLINGS))
     ascii_text = "".join(ch for ch in ascii_text if not unicodedata.combining(ch))
     slug = re.sub(r"[^0-9A-Za-z]+", "_", ascii_text).strip("_").lower() or "column"
     return f"c_{slug}" if slug[0].isdigit() else slug
