@@ -24,6 +24,8 @@ from leadscore_cli.grading import (
 from leadscore_cli.manifest import RunRecord, recorded
 from leadscore_cli.model.schema import Model
 from leadscore_cli.nightly import (
+    change_frames,
+    changes_since,
     check_run_files,
     excel_safe,
     handoff_tiers,
@@ -46,6 +48,7 @@ from leadscore_cli.score_run import (
     check_handoff_columns,
     check_nightly_options,
     invalid_values_check,
+    leads_in,
     main_format,
     nulled_values_warning,
     other_scoring_model,
@@ -106,6 +109,7 @@ class GradeSummary:
     seconds: float = 0.0
     handoff: dict | None = None
     warnings: list[str] = field(default_factory=list)
+    changes: dict | None = None  # with --previous: see nightly.changes_since
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -137,6 +141,7 @@ def grade_file(
             "rows_out": summary.rows,
             "tiers": tiers,
             "handoff": summary.handoff,
+            "changes": summary.changes,
         }
 
     record = run_record("grade", input_path, model, output, options, record)
@@ -212,10 +217,14 @@ def grade_to_output(
             score_check, check = unreadable_scores_check(source.frame, model, source.name)
             also.append(score_check)
             checks.append(check)
+        changes_from: list[pl.LazyFrame] = []
+        previous_leads = 0
         if options.previous is not None:
             last_run, previous_warnings = read_previous(stack, options.previous, model)
+            previous_leads = leads_in(last_run, model)
             graded = with_deltas(graded, last_run, model)
             warnings += previous_warnings
+            changes_from = change_frames(graded, model)
         split = options.split_by is not None
         safe = options.excel_safe and main_format(output, options, split=split) == "csv"
         written = excel_safe(graded) if safe else graded
@@ -241,12 +250,15 @@ def grade_to_output(
             pl.col(OUTCOME).count().alias("known"),
         )
         also.append(matrix)
+        outcome_at = len(also)
         if outcome is not None:
             also.append(
                 outcome_check_frame(
                     summarised, options.outcome, outcome_type, positive, markers=markers
                 )
             )
+        changes_at = len(also)
+        also += changes_from
 
         def before_commit(results: list[pl.DataFrame]) -> None:
             for check in checks:
@@ -254,7 +266,9 @@ def grade_to_output(
             leads = int(results[1]["count"].sum())  # the grade x tier matrix
             refuse_empty_with_previous(leads, options.previous, source.name)
             if options.outcome is not None:
-                check_named_outcome(options.outcome, results[-1], positive, source_name=source.name)
+                check_named_outcome(
+                    options.outcome, results[outcome_at], positive, source_name=source.name
+                )
 
         if options.split_by is None:
             results = run_guarded(
@@ -317,6 +331,10 @@ def grade_to_output(
         files=files,
         warnings=no_leads_warning(sum(c["count"] for c in cells)) + warnings,
     )
+    if options.previous is not None:
+        changed = results[changes_at : changes_at + len(changes_from)]
+        summary.changes, change_warnings = changes_since(options.previous, previous_leads, changed)
+        summary.warnings += change_warnings
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
         rows, handoff_warnings = write_handoff(

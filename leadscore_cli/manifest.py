@@ -149,6 +149,7 @@ class RunRecord:
             "rows_out": counts.get("rows_out"),
             "tiers": counts.get("tiers") or {},
             "handoff": counts.get("handoff"),
+            "changes": counts.get("changes"),
             "warnings": counts.get("warnings") or [],
         }
 

@@ -128,6 +128,55 @@ def with_deltas(current: pl.LazyFrame, previous: pl.LazyFrame, model: Model) -> 
     ).drop(PREVIOUS_TIER)
 
 
+# A share of the last run's leads missing from the export that is worth a warning: a
+# nightly export cut short or filtered by mistake looks like this
+GONE_SHARE = 0.1
+
+
+def change_frames(result: pl.LazyFrame, model: Model) -> list[pl.LazyFrame]:
+    """Two small frames to run beside the output of a run with --previous: the leads per
+    `tier_change`, and how many distinct ids of the last run are in this export and how
+    many scores moved (see `changes_since`)."""
+    id_column = require_id(model, "--previous")
+    seen = pl.col(TIER_CHANGE).ne_missing("new")  # without tiers a seen lead's is null
+    return [
+        result.group_by(TIER_CHANGE).agg(pl.len().alias("leads")),
+        result.select(
+            pl.col(id_column).filter(seen).n_unique().alias("seen"),
+            (pl.col(SCORE_CHANGE) != 0).sum().alias("score_changed"),
+        ),
+    ]
+
+
+def changes_since(
+    previous: str, previous_leads: int, results: list[pl.DataFrame]
+) -> tuple[dict, list[str]]:
+    """What moved since the last run, from `change_frames`' results, and a warning when
+    many of its leads are missing from this export."""
+    by_change = {row[TIER_CHANGE]: int(row["leads"]) for row in results[0].iter_rows(named=True)}
+    seen = int(results[1]["seen"].item())
+    gone = max(previous_leads - seen, 0)
+    changes = {
+        "previous": previous,
+        "previous_leads": previous_leads,
+        "new": by_change.get("new", 0),
+        "gone": gone,
+        "score_changed": int(results[1]["score_changed"].item()),
+        "tier_moves": {
+            change: by_change[change]
+            for change in sorted(c for c in by_change if c is not None and "->" in c)
+        },
+    }
+    warnings = []
+    if previous_leads and gone >= GONE_SHARE * previous_leads:
+        warnings.append(
+            f"{counted(gone, 'lead')} of the last run's {previous_leads:,} "
+            f"({gone / previous_leads:.1%}) {noun_for(gone, 'is', 'are')} not in this export "
+            f"(--previous {previous}): was it cut short or filtered?"
+        )
+    return changes, warnings
+
+
 def handoff_tiers(model: Model) -> list[str]:
     if not model.tiers:
         raise ModelError("tiers: --handoff needs [tiers] in the model", path=model.source)

@@ -20,6 +20,8 @@ from leadscore_cli.model.schema import ADDED_COLUMNS, Model
 from leadscore_cli.model.writer import model_sha256
 from leadscore_cli.nightly import (
     DELTA_COLUMNS,
+    change_frames,
+    changes_since,
     check_excel_safe,
     check_run_files,
     excel_safe,
@@ -306,6 +308,7 @@ def score_file(
             "rows_out": summary.rows_written,
             "tiers": summary.tiers,
             "handoff": summary.handoff,
+            "changes": summary.changes,
         },
     )
 
@@ -404,10 +407,15 @@ def score_to_output(
             checks_before_commit(plan, options, source.name)(stats_counts)
             best = run_guarded(source, lambda: stoppable(lambda: plan.ranking.collect()))
             result = plan.top_rows(best[ROW])
+        changes_from: list[pl.LazyFrame] = []
+        previous_leads = 0
         if options.previous is not None:
             last_run, previous_warnings = read_previous(stack, options.previous, model)
+            previous_leads = leads_in(last_run, model)
             result = with_deltas(result, last_run, model)
             warnings += previous_warnings
+            if stats_counts is None:  # with --top the output holds the best leads only
+                changes_from = change_frames(result, model)
         if options.excel_safe and main_format(output, options) == "csv":
             result = excel_safe(result)
         check_handoff_columns(result, options.handoff)
@@ -417,7 +425,7 @@ def score_to_output(
                 result,
                 output,
                 format=options.output_format,
-                also=[] if stats_counts else [plan.stats, plan.score_counts],
+                also=[*([] if stats_counts else [plan.stats, plan.score_counts]), *changes_from],
                 before_commit=None
                 if stats_counts
                 else checks_before_commit(plan, options, source.name),
@@ -425,7 +433,8 @@ def score_to_output(
                 share_scan=shares_scan(output, options),
             ),
         )
-        stats, counts = stats_counts or summaries
+        stats, counts = stats_counts or summaries[:2]
+        changed = summaries[len(summaries) - len(changes_from) :] if changes_from else []
     summary = summarise(
         model,
         stats,
@@ -441,6 +450,9 @@ def score_to_output(
         + warnings
         + replaced_columns_warning(plan)
     )
+    if changed and options.previous is not None:
+        summary.changes, change_warnings = changes_since(options.previous, previous_leads, changed)
+        summary.warnings += change_warnings
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
         rows, handoff_warnings = write_handoff(
@@ -449,6 +461,13 @@ def score_to_output(
         summary.handoff = {"path": options.handoff, "rows": rows, "tiers": handoff_tiers(model)}
         summary.warnings += handoff_warnings
     return summary
+
+
+def leads_in(last_run: pl.LazyFrame, model: Model) -> int:
+    """How many distinct leads the last run held that a later run can find again: those
+    with an id (its frame is in memory already)."""
+    id_column = require_id(model, "--previous")
+    return int(last_run.select(pl.col(id_column).is_not_null().sum()).collect().item())
 
 
 def read_previous(stack: ExitStack, path: str, model: Model) -> tuple[pl.LazyFrame, list[str]]:

@@ -52,6 +52,7 @@ class ScoreSummary:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     handoff: dict | None = None
+    changes: dict | None = None  # with --previous: see nightly.changes_since
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -145,3 +146,15 @@ def summarise(
         tiers=tier_counts(model, values, counts),
         rules=rules,
     )
+
+
+def changes_text(changes: dict) -> str:
+    """`Since the last run: 120 new, 99 gone, 2,345 scores changed; tier moves: mql->sql 12`"""
+    text = (
+        f"Since the last run: {changes['new']:,} new, {changes['gone']:,} gone, "
+        f"{counted(changes['score_changed'], 'score')} changed"
+    )
+    moves = changes["tier_moves"]
+    if moves:
+        text += "; tier moves: " + ", ".join(f"{m} {n:,}" for m, n in moves.items())
+    return text

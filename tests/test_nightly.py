@@ -83,6 +83,66 @@ def test_deltas_and_handoff(run, tmp_path, command):
     assert sorted(pl.read_csv(handoff, infer_schema=False)["id"].to_list()) == ["b", "e"]
 
 
+@pytest.mark.parametrize("command", ["score", "grade"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_the_summary_says_what_changed_since_the_last_run(run, tmp_path, command, fmt):
+    """New leads, leads gone from the export, scores changed and tier moves, counted
+    again here from the two files; in --json, the manifest and the terminal summary."""
+    model = write_model(tmp_path)
+    monday = {"id": ["a", "b", "c", "d", "g", "g"], "pts": ["0", "30", "60", "30", "5", "6"]}
+    scored(run, tmp_path, model, monday, "monday")
+    source = tmp_path / "tuesday_in.csv"
+    tuesday = {"id": ["a", "b", "c", "e", "f", "a"], "pts": ["30", "60", "60", "70", "0", "1"]}
+    pl.DataFrame(tuesday).write_csv(source)
+    out, manifest = tmp_path / f"tuesday.{fmt}", tmp_path / "run.json"
+    common = [source, "-m", model, "-o", out, "--as-of", AS_OF]
+    common += ["--previous", tmp_path / "monday.csv", "--manifest", manifest]
+    result = run(command, *common, "--json")
+    assert result.exit_code == 0, result.stderr
+    changes = json.loads(result.stdout)["changes"]
+    written = pl.read_parquet(out) if fmt == "parquet" else pl.read_csv(out, infer_schema=False)
+    before = pl.read_csv(tmp_path / "monday.csv", infer_schema=False)["id"].unique()
+    moves = written.filter(pl.col("tier_change").str.contains("->"))["tier_change"]
+    changed = written.filter(pl.col("score_change").cast(pl.Float64) != 0).height
+    assert changes == {
+        "previous": str(tmp_path / "monday.csv"),
+        "previous_leads": before.len(),  # g twice is one lead
+        "new": written.filter(pl.col("tier_change") == "new").height,
+        "gone": before.filter(~before.is_in(written["id"].unique().implode())).len(),
+        "score_changed": changed,
+        "tier_moves": dict(sorted(moves.value_counts().iter_rows())),
+    }
+    # e, f new; d, g gone; a (first row) and b rescored; a's second row matches monday's
+    assert (changes["new"], changes["gone"], changes["score_changed"]) == (2, 2, 2)
+    assert json.loads(manifest.read_text())["changes"] == changes
+    # d and g of 5 leads are gone: 40%, worth a warning even with -q (in the manifest)
+    assert any(
+        "2 leads of the last run's 5 (40.0%)" in w for w in json.loads(result.stdout)["warnings"]
+    )
+    shown = run(command, *common)
+    assert shown.exit_code == 0, shown.stderr
+    text = " ".join(shown.stderr.split())
+    moves = "tier moves: cold->mql 1, mql->sql 1"
+    assert f"Since the last run: 2 new, 2 gone, 2 scores changed; {moves}" in text
+    assert "was it cut short or filtered?" in text
+
+
+def test_few_leads_gone_is_no_warning_and_top_counts_no_changes(run, tmp_path):
+    model = write_model(tmp_path)
+    ids = [f"L{i:02d}" for i in range(20)]
+    scored(run, tmp_path, model, {"id": ids, "pts": ["1"] * 20}, "monday")
+    source = tmp_path / "tuesday_in.csv"
+    pl.DataFrame({"id": ids[1:], "pts": ["1"] * 19}).write_csv(source)  # 1 of 20 gone: 5%
+    common = [source, "-m", model, "--as-of", AS_OF, "--previous", tmp_path / "monday.csv"]
+    result = run("score", *common, "-o", tmp_path / "out.csv", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["changes"]["gone"] == 1 and summary["warnings"] == []
+    top = run("score", *common, "-o", tmp_path / "top.csv", "--top", "3", "--json")
+    assert top.exit_code == 0, top.stderr
+    assert json.loads(top.stdout)["changes"] is None  # the best 3 say nothing of the rest
+
+
 def test_a_rolling_scores_file_can_be_its_own_previous(run, tmp_path):
     """`-o scores.csv --previous scores.csv`: last night's file is read in full, then
     replaced; the deltas are against it."""
@@ -536,7 +596,7 @@ def test_previous_with_duplicate_ids_warns_with_a_count_and_an_example(run, tmp_
     args = ["-m", model, "-o", tmp_path / "o.csv", "--previous", tmp_path / "before.csv"]
     result = run(command, source, *args, "--as-of", AS_OF, "--json")
     assert result.exit_code == 0, result.stderr
-    warnings = [w for w in json.loads(result.stdout)["warnings"] if "--previous" in w]
+    warnings = [w for w in json.loads(result.stdout)["warnings"] if w.startswith("--previous")]
     assert warnings == [
         f"--previous {tmp_path / 'before.csv'}: 2 lead ids appear on more than one row "
         "(first 'a'); the first row of each is compared"

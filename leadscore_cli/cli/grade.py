@@ -33,7 +33,7 @@ from leadscore_cli.cli.render import new_table, print_warning
 from leadscore_cli.errors import UsageError
 from leadscore_cli.grade_run import SPLIT_CHOICES, GradeOptions, GradeSummary, grade_file
 from leadscore_cli.manifest import RunRecord
-from leadscore_cli.summary import counted, noun_for
+from leadscore_cli.summary import changes_text, counted, noun_for
 
 OutcomeOpt = Annotated[
     str | None,
@@ -205,4 +205,6 @@ def grade(
                     highlight=False,
                     markup=False,
                 )
+            if summary.changes is not None:
+                stderr.print(changes_text(summary.changes), highlight=False, markup=False)
             stderr.print(f"Took {summary.seconds:.2f} s", highlight=False)

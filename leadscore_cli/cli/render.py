@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from leadscore_cli.summary import ScoreSummary, counted, noun_for
+from leadscore_cli.summary import ScoreSummary, changes_text, counted, noun_for
 
 BAR_WIDTH = 30
 
@@ -112,6 +112,8 @@ def render_score_summary(console: Console, summary: ScoreSummary) -> None:
                 f"{', '.join(summary.handoff['tiers'])} -> {summary.handoff['path']}"
             )
         )
+    if summary.changes is not None:
+        parts.append(Text(changes_text(summary.changes)))
     parts.append(Text(f"\nTook {summary.seconds:.2f} s"))
     for warning in summary.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
