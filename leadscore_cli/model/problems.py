@@ -84,48 +84,101 @@ def join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-# Words from spreadsheets, SQL and other scoring tools that name a key or operator of
-# the model: no spelling is near its model word (`>=` and `gte` share no letter).
-SYNONYMS = {
-    "operator": "op",
-    "condition": "when",
-    "if": "when",
-    "values": "value",
-    "column": "field",
-    "score": "points",
-    "weight": "points",
-    "=": "eq",
-    "==": "eq",
-    "equals": "eq",
-    "!=": "ne",
-    "<>": "ne",
-    "not_equals": "ne",
-    ">": "gt",
-    ">=": "gte",
-    "<": "lt",
-    "<=": "lte",
-    "one_of": "in",
-    "regex": "matches",
-    "is_empty": "is_null",
-    "is_not_empty": "not_null",
+# Words from spreadsheets, SQL and other scoring tools (HubSpot's "is known", "is any
+# of") that name a key or operator of the model: no spelling is near its model word
+# (`>=` and `gte` share no letter), and a near spelling can mean the opposite (`is_not`
+# is one letter from `is_null`, `and` from `any`). A word with several meanings lists
+# them all: the first one valid where it was written is suggested.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "operator": ("op",),
+    "condition": ("when",),
+    "conditions": ("when",),
+    "criteria": ("when",),
+    "if": ("when",),
+    "values": ("value", "map"),
+    "column": ("field",),
+    "property": ("field",),
+    "attribute": ("field",),
+    "score": ("points",),
+    "weight": ("points",),
+    "mapping": ("map",),
+    "lookup": ("map",),
+    "ranges": ("bands",),
+    "range": ("bands",),
+    "buckets": ("bands",),
+    "else": ("default",),
+    "otherwise": ("default",),
+    "and": ("all",),
+    "or": ("any",),
+    "=": ("eq",),
+    "==": ("eq",),
+    "is": ("eq",),
+    "equals": ("eq",),
+    "equal": ("eq",),
+    "is_equal_to": ("eq",),
+    "!=": ("ne",),
+    "<>": ("ne",),
+    "is_not": ("ne",),
+    "not_equals": ("ne",),
+    "does_not_equal": ("ne",),
+    "is_not_equal_to": ("ne",),
+    ">": ("gt",),
+    "greater_than": ("gt",),
+    "is_greater_than": ("gt",),
+    "is_after": ("gt",),
+    ">=": ("gte",),
+    "at_least": ("gte",),
+    "is_greater_than_or_equal_to": ("gte",),
+    "<": ("lt",),
+    "less_than": ("lt",),
+    "is_less_than": ("lt",),
+    "is_before": ("lt",),
+    "<=": ("lte",),
+    "at_most": ("lte",),
+    "is_less_than_or_equal_to": ("lte",),
+    "is_between": ("between",),
+    "one_of": ("in",),
+    "is_one_of": ("in",),
+    "is_any_of": ("in",),
+    "any_of": ("in", "any"),
+    "is_none_of": ("not_in",),
+    "none_of": ("not_in",),
+    "is_not_any_of": ("not_in",),
+    "begins_with": ("starts_with",),
+    "contain": ("contains",),
+    "match": ("matches",),
+    "regex": ("matches",),
+    "is_empty": ("is_null",),
+    "is_unknown": ("is_null",),
+    "is_missing": ("is_null",),
+    "is_not_empty": ("not_null",),
+    "is_known": ("not_null",),
+    "has_value": ("not_null",),
+    "exists": ("not_null",),
+    "in_last_days": ("within_days",),
+    "in_the_last": ("within_days",),
+    "less_than_days_ago": ("within_days",),
+    "more_than_days_ago": ("older_than_days",),
 }
 
 
 def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    """ " (did you mean 'x'?)" for the choice `word` most likely means, or ""."""
+    choice = meant(word, choices)
+    return f" (did you mean '{choice}'?)" if choice is not None else ""
+
+
+def meant(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
     """The choice `word` most likely means: the same word in another case, a synonym,
-    or a near spelling."""
+    or a near spelling; None when none is near."""
     names = [str(choice) for choice in choices]
     lowered = str(word).strip().lower()
-    same = [name for name in names if name.lower() == lowered]
-    synonym = SYNONYMS.get(lowered.replace(" ", "_"))
+    synonyms = SYNONYMS.get(re.sub(r"[\s-]+", "_", lowered), ())
     close = difflib.get_close_matches(lowered, [name.lower() for name in names], n=1, cutoff=0.6)
-    if same:
-        return f" (did you mean '{same[0]}'?)"
-    if synonym in names:
-        return f" (did you mean '{synonym}'?)"
-    if close:
-        return f" (did you mean '{next(n for n in names if n.lower() == close[0])}'?)"
-    return ""
+    same = [name for name in names if name.lower() == lowered]
+    synonym = [name for name in synonyms if name in names]
+    near = [name for name in names if close and name.lower() == close[0]]
+    return next(iter(same + synonym + near), None)
 
 
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")

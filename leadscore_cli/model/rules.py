@@ -18,6 +18,7 @@ from leadscore_cli.model.problems import (
     did_you_mean,
     is_number,
     join,
+    meant,
     name_problem,
     number_value,
     points_problem,
@@ -117,12 +118,13 @@ def parse_rule(raw: Mapping[str, Any], path: str, problems: Problems) -> Rule | 
     kinds = [k for k in ("when", "map", "bands") if k in raw]
     if len(kinds) != 1:
         found = " and ".join(kinds) if kinds else "none"
+        stray_leaf = not kinds and ("op" in raw or "value" in raw)
         problems.add(
             path,
             f"a rule needs exactly one of 'when', 'map' or 'bands' (found {found})"
-            + (LEAF_AT_RULE_HINT if not kinds and "op" in raw else ""),
+            + (LEAF_AT_RULE_HINT if stray_leaf else ""),
         )
-        leaf_keys = ("op", "value") if not kinds and "op" in raw else ()
+        leaf_keys = ("op", "value") if stray_leaf else ()
         problems.unknown_keys(
             raw,
             (*WHEN_RULE_KEYS, "map", "bands", "field", "default", "missing", *leaf_keys),
@@ -281,23 +283,43 @@ def parse_condition(data: Any, path: str, problems: Problems) -> Condition:
         )
         return AllOf(())
     composers = [key for key in ("all", "any", "not") if key in data]
+    if not composers and (other := other_composer(data, path, problems)):
+        composers = [other]
     if composers:
         key = composers[0]
+        written = key if key in data else next(k for k in data if COMPOSER_WORDS.get(k.lower()))
         if len(data) != 1:
-            others = ", ".join(k for k in data if k != key)
-            problems.add(path, f"'{key}' must stand alone in its table (also found: {others})")
+            others = ", ".join(k for k in data if k != written)
+            problems.add(path, f"'{written}' must stand alone in its table (also found: {others})")
         if key == "not":
-            return Not(parse_condition(data["not"], join(path, "not"), problems))
-        items = data[key]
+            return Not(parse_condition(data[written], join(path, written), problems))
+        items = data[written]
         if not isinstance(items, list) or not items:
-            problems.add(join(path, key), "must be a non-empty array of conditions")
+            problems.add(join(path, written), "must be a non-empty array of conditions")
             return AllOf(())
         parsed = tuple(
-            parse_condition(item, f"{join(path, key)}[{i}]", problems)
+            parse_condition(item, f"{join(path, written)}[{i}]", problems)
             for i, item in enumerate(items)
         )
         return AllOf(parsed) if key == "all" else AnyOf(parsed)
     return parse_leaf(data, path, problems)
+
+
+# How other tools and languages spell the model's compositions: `and = [...]` beside a
+# condition is no leaf (it has no field or op), and one letter from `any`, its opposite.
+COMPOSER_WORDS = {"and": "all", "or": "any"}
+
+
+def other_composer(data: Mapping[str, Any], path: str, problems: Problems) -> str | None:
+    """The composition a condition writes with another tool's word (`and`, `or`), reported
+    with the model's word; None when it writes none. It is then read as that composition,
+    so its conditions are checked too, instead of as a leaf that has no field or op."""
+    for key in data:
+        composer = COMPOSER_WORDS.get(str(key).lower())
+        if composer is not None:
+            problems.add(join(path, key), f"unknown key (did you mean '{composer}'?)")
+            return composer
+    return None
 
 
 def leaves_with_paths(condition: Condition, path: str) -> Iterator[tuple[Leaf, str]]:
@@ -318,11 +340,8 @@ def parse_leaf(data: Mapping[str, Any], path: str, problems: Problems) -> Condit
     op = data.get("op")
     if not isinstance(op, str) or op not in OPERATORS:
         what = "missing" if op is None else f"unknown operator {shown(op)}"
-        problems.add(
-            join(path, "op"),
-            f"{what}{did_you_mean(str(op), OPERATORS) if op is not None else ''} "
-            f"(expected one of {', '.join(OPERATORS)})",
-        )
+        hint = "" if op is None else negation_hint(str(op)) or did_you_mean(str(op), OPERATORS)
+        problems.add(join(path, "op"), f"{what}{hint} (expected one of {', '.join(OPERATORS)})")
         return AllOf(())
     case_sensitive = data.get("case_sensitive", False)
     if not isinstance(case_sensitive, bool):
@@ -338,6 +357,26 @@ def parse_leaf(data: Mapping[str, Any], path: str, problems: Problems) -> Condit
     if op == "between" and isinstance(value, list):
         value = tuple(value)
     return Leaf(field=field or "", op=op, value=value, case_sensitive=case_sensitive)
+
+
+# Operators that are each other's negation; any other is negated with `not`.
+OPPOSITES = {"eq": "ne", "in": "not_in", "is_null": "not_null"}
+NEGATED = re.compile(r"^(?:does_?not|doesnt|is_not|not)_(.+)$")
+
+
+def negation_hint(op: str) -> str:
+    """How to write a negated operator the model has no word for (`does not contain`): a
+    near spelling of it is its opposite (`contains`), so the usual hint would mislead."""
+    found = NEGATED.match(re.sub(r"[\s-]+", "_", op.strip().lower()))
+    positive = meant(found[1], OPERATORS) if found else None
+    if positive is None:
+        return ""
+    if positive in OPPOSITES:
+        return f" (did you mean '{OPPOSITES[positive]}'?)"
+    return (
+        f" (to negate '{positive}', wrap the condition in not: "
+        f"when = {{ not = {{ field = ..., op = '{positive}', value = ... }} }})"
+    )
 
 
 def is_days(value: Any) -> bool:
