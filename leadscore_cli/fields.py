@@ -172,6 +172,42 @@ def resolve_field_types(
     return types
 
 
+# What a value of each type is, for a message on values that do not read as one.
+TYPE_WORDS: dict[str, str] = {
+    "string": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "date": "a date",
+    "datetime": "a date-time",
+}
+
+
+def unreadable_hint(
+    rules: tuple[Rule, ...], name: str, spec: FieldSpec | None, ftype: FieldType
+) -> str:
+    """What to do about values that do not read as a field's type, saying where the type
+    comes from: one a rule implies is often the mistake (a decay naming a text column),
+    which "declare the field's type" alone would not reveal."""
+    dated = ftype in ("date", "datetime")
+    if spec is not None and spec.type is not None:
+        form = ", give a format that reads them" if dated and spec.format is None else ""
+        return (
+            f'[fields.{name}] declares type = "{ftype}": fix the data or that type{form}, '
+            'or set on_invalid = "null"'
+        )
+    uses = (where for field, need, where, _ in field_uses(rules) if field == name and need)
+    use = next(uses, None)
+    if use is None:
+        return 'fix the data, declare the field\'s type in [fields], or set on_invalid = "null"'
+    return (
+        f"no [fields.{name}] declares its type, and {use} reads it as {TYPE_WORDS[ftype]}: "
+        f"correct that use if the column holds no such values; else fix the data, declare "
+        f"the type{' and format' if dated else ''} in [fields.{name}], "
+        'or set on_invalid = "null"'
+    )
+
+
 Step = Callable[[pl.Expr], pl.Expr]
 # A stage built from every column before it: [raw column, stage 0, stage 1, ...].
 Build = Callable[[list[pl.Expr]], pl.Expr]

@@ -90,20 +90,13 @@ def invalid_values_check(plan: ScoringPlan, source_name: str):
                 row = int(stats[f"row:{field}"][0]) + 1
                 label = column_label(field, column)
                 year = year_hint(example) if field in plan.auto_dated else ""
+                what, hint = plan.unreadable[field]
                 problems.append(
-                    f"column {label}: {counted(count, 'value')} cannot be read, "
-                    f"first {example!r} at row {row}{year}"
+                    f"column {label}: {counted(count, 'value')} cannot be read as {what}, "
+                    f"first {example!r} at row {row}{year} ({hint})"
                 )
         if problems:
-            hint = (
-                " (fix the data, declare the field's type in [fields] (a date's format "
-                'too), or set on_invalid = "null")'
-            )
-            raise DataError(
-                "; ".join(problems) + hint,
-                path=source_name,
-                problems=[problem + hint for problem in problems],
-            )
+            raise DataError("; ".join(problems), path=source_name, problems=problems)
 
     return check
 

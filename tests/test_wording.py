@@ -131,4 +131,6 @@ def test_score_counts_one_unreadable_value(run, tmp_path) -> None:
     export = write(tmp_path, "export.csv", "d\n2026-10-30\n2026-13-45\n")
     result = run("score", export, "-m", model, "-o", tmp_path / "s.csv", "--as-of", AS_OF)
     assert result.exit_code == EXIT_DATA, result.stderr
-    assert "column 'd': 1 value cannot be read, first '2026-13-45' at row 2" in result.stderr
+    assert (
+        "column 'd': 1 value cannot be read as a date, first '2026-13-45' at row 2" in result.stderr
+    )

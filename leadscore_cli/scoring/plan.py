@@ -17,7 +17,13 @@ from dataclasses import dataclass
 import polars as pl
 
 from leadscore_cli.errors import DataError
-from leadscore_cli.fields import ParsedField, parse_field, resolve_field_types
+from leadscore_cli.fields import (
+    TYPE_WORDS,
+    ParsedField,
+    parse_field,
+    resolve_field_types,
+    unreadable_hint,
+)
 from leadscore_cli.model.schema import Model, category_column
 from leadscore_cli.scoring.columns import (
     PREFIX,
@@ -88,6 +94,9 @@ class ScoringPlan:
     # date fields read with the automatic formats (no `format`): where a refused value
     # looks like a two-digit year, the stop message can say which format reads it
     auto_dated: frozenset[str] = frozenset()
+    # field -> (what its values must be, what to do about those that are not), for the
+    # message that stops a run on unreadable values
+    unreadable: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
 
     @property
     def replaced_columns(self) -> list[str]:
@@ -243,6 +252,13 @@ def plan_scoring(
             for field, ftype in types.items()
             if ftype in ("date", "datetime") and not declared_format(model, field)
         ),
+        unreadable={
+            p.name: (
+                TYPE_WORDS[types[p.name]],
+                unreadable_hint(model.rules, p.name, model.field_spec(p.name), types[p.name]),
+            )
+            for p in checked
+        },
     )
 
 
