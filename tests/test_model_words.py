@@ -65,3 +65,29 @@ def test_a_lookup_written_with_another_word_is_named(written: str, model_word: s
         HEADER + f'[[rules]]\nname = "r"\nfield = "x"\n{written} = {{ a = 1 }}\n'
     )
     assert f"rules[0].{written}: unknown key (did you mean '{model_word}'?)" in problems
+
+
+# ------------------------------------------- a rule written without its [[rules]] header
+
+RULE_WITHOUT_HEADER = (
+    'name = "late"\nfield = "x"\npoints = 3\nwhen = { field = "x", op = "eq", value = 1 }\n'
+)
+BELONGS_TO_A_RULE = (
+    "(in TOML a key belongs to the [table] whose header is above it: {key!r} is a rule's key, "
+    "and each rule starts with a [[rules]] header of its own: add one above the rule)"
+)
+
+
+@pytest.mark.parametrize(
+    "table",
+    ["[tiers]\nhot = 50\ncold = 0\n", "[caps.fit]\nmax = 10\n", "[grading]\nplus_minus = true\n"],
+)
+def test_a_rule_below_another_tables_header_is_named_a_rule(table: str) -> None:
+    rule = '[[rules]]\nname = "r"\npoints = 1\nwhen = { field = "x", op = "eq", value = 2 }\n'
+    problems = problems_of(HEADER + rule + table + RULE_WITHOUT_HEADER)
+    section = table.split("]")[0].lstrip("[")
+    for key in ("points", "when"):
+        assert f"{section}.{key}: unknown key {BELONGS_TO_A_RULE.format(key=key)}" in problems
+    # `name` and `field` are a rule's too beside them, not [model]'s name or a tier
+    assert any(p.endswith(BELONGS_TO_A_RULE.format(key="name")) for p in problems), problems
+    assert not any("strictly falling" in p or "goes under [model]" in p for p in problems)

@@ -57,7 +57,7 @@ class Problems:
     def unknown_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], path: str) -> None:
         for key in table:
             if key not in allowed:
-                hint = did_you_mean(key, allowed) or misplaced_hint(key, path)
+                hint = did_you_mean(key, allowed) or misplaced_hint(key, path, table)
                 self.add(join(path, key), f"unknown key{hint}")
 
 
@@ -66,18 +66,28 @@ class Problems:
 # part of the table.
 MODEL_KEYS = ("name", "version", "description", "id_column", "scale")
 TOP_KEYS = ("model", "fields", "rules", "caps", "tiers", "grading", "handoff")
+# Keys only a rule has: outside [[rules]], a rule was written without its own header,
+# below another table's (its name and field too, beside them).
+RULE_ONLY_KEYS = ("when", "points", "map", "bands", "decay", "category")
+IN_TABLE = "in TOML a key belongs to the [table] whose header is above it"
 
 
-def misplaced_hint(key: str, path: str) -> str:
+def misplaced_hint(key: str, path: str, siblings: Mapping[str, Any] | None = None) -> str:
     """Where a key that belongs to another table goes, or "" for any other key."""
     table = path.split(".")[0].split("[")[0]
+    rule_keys = [k for k in (siblings or {}) if k in RULE_ONLY_KEYS]
+    if table != "rules" and (key in RULE_ONLY_KEYS or rule_keys):
+        return (
+            f" ({IN_TABLE}: {key!r} is a rule's key, and each rule starts with a [[rules]] "
+            "header of its own: add one above the rule)"
+        )
     if key in MODEL_KEYS and table != "model":
         home = "under [model]"
     elif key in TOP_KEYS and path:
         home = "at the top level, above the first [table]"
     else:
         return ""
-    return f" (in TOML a key belongs to the [table] whose header is above it: {key!r} goes {home})"
+    return f" ({IN_TABLE}: {key!r} goes {home})"
 
 
 def join(path: str, key: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from leadscore_cli.model.problems import (
     NAME_PATTERN,
+    RULE_ONLY_KEYS,
     Problems,
     did_you_mean,
     is_number,
@@ -60,13 +61,16 @@ def parse_tiers(data: Any, problems: Problems) -> tuple[Tier, ...]:
     tiers: list[Tier] = []
     for name, low in data.items():
         path = f"tiers.{name}"
+        if name in RULE_ONLY_KEYS:  # not a tier named `points`: a rule lacking its header
+            problems.add(path, "unknown key" + misplaced_hint(name, "tiers"))
+            continue
         if not NAME_PATTERN.match(name):
             problems.add(path, f"a tier name {name_problem(name)}")
         if not is_number(low):
             problems.add(
                 path,
                 f"must be a number (the tier's lowest score), not {shown(low)}"
-                + misplaced_hint(name, "tiers"),
+                + misplaced_hint(name, "tiers", data),
             )
             continue
         if not 0 <= low <= 100:
