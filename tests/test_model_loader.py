@@ -799,7 +799,11 @@ def test_decay_problems(decay: str, expected: list[str]) -> None:
         ("[caps.fit]\nmin = 10\nmax = 5\n", "caps.fit: min (10) is above max (5)"),
         ("[caps.fit]\nmax = 'ten'\n", "caps.fit.max: must be a number, not 'ten'"),
         ("[caps.total]\nmin = 1\nmax = 0\n", "caps.total: min (1) is above max (0)"),
-        ("[caps]\nfit = 3\n", "caps.fit: must be a table { min = ..., max = ... }"),
+        (
+            "[caps]\nfit = 3\n",
+            "caps.fit: must be a table { min = ..., max = ... } "
+            "(for at most 3 points, write fit = { max = 3 })",
+        ),
     ],
 )
 def test_cap_problems(caps: str, expected: str) -> None:
@@ -888,7 +892,7 @@ def test_handoff_problems() -> None:
         "handoff.tiers: unknown tier 'x'",
     ]
     assert only(problems_of(HEADER + "[handoff]\ntiers = 'sql'\n" + RULE)) == (
-        "handoff.tiers: must be a list of strings"
+        "handoff.tiers: must be a list of tier names: write ['sql']"
     )
 
 

@@ -377,3 +377,23 @@ def test_a_renamed_column_is_named_at_the_key_that_holds_it() -> None:
     problems = problems_of(text)
     for path in ("rules[0].when.not.any[1].field", "rules[0].decay.field", "rules[1].field"):
         assert any(p.startswith(f"{path}: ") for p in problems), problems
+
+
+# ------------------------------------------- tables written in a shorter form
+
+
+def test_a_cap_written_as_a_number_or_without_its_category_says_how_to_write_it() -> None:
+    text = HEADER + NULL_RULE + "[caps]\nfit = 50\nmax = 100\n"
+    assert problems_of(text) == [
+        "caps.fit: must be a table { min = ..., max = ... } "
+        "(for at most 50 points, write fit = { max = 50 })",
+        "caps.max: a cap names what it limits: for the total of all categories write "
+        "total = { max = 100 }, for one category e.g. fit = { max = 100 }",
+    ]
+
+
+def test_a_single_rules_table_says_to_write_double_brackets() -> None:
+    single = HEADER + NULL_RULE.replace("[[rules]]", "[rules]")
+    assert only(problems_of(single)) == (
+        "rules: is one [rules] table: start each rule with a [[rules]] header, in double brackets"
+    )

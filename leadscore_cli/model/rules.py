@@ -66,6 +66,12 @@ def parse_rules(data: Any, problems: Problems) -> tuple[Rule, ...]:
     if data is None:
         problems.add("rules", "the model has no rules (add at least one [[rules]] table)")
         return ()
+    if isinstance(data, dict):
+        problems.add(
+            "rules",
+            "is one [rules] table: start each rule with a [[rules]] header, in double brackets",
+        )
+        return ()
     if not isinstance(data, list) or not data:
         problems.add("rules", "must be a non-empty array of [[rules]] tables")
         return ()

@@ -37,11 +37,14 @@ def parse_caps(data: Mapping[str, Any], categories: tuple[str, ...], problems: P
     allowed = (*categories, TOTAL)
     for name, raw in data.items():
         path = f"caps.{name}"
+        if name in LIMIT_KEYS and name not in allowed:  # [caps] max = 100: a limit of what?
+            problems.add(path, cap_without_category(name, raw))
+            continue
         if name not in allowed:
             problems.add(path, f"no rule has category {name!r}{did_you_mean(name, allowed)}")
             continue
         if not isinstance(raw, dict):
-            problems.add(path, "must be a table { min = ..., max = ... }")
+            problems.add(path, "must be a table { min = ..., max = ... }" + limit_hint(name, raw))
             continue
         problems.unknown_keys(raw, LIMIT_KEYS, path)
         low = number_value(raw, "min", path, problems)
@@ -50,6 +53,22 @@ def parse_caps(data: Mapping[str, Any], categories: tuple[str, ...], problems: P
             problems.add(path, f"min ({shown(low)}) is above max ({shown(high)})")
         caps.append((name, Limits(min=low, max=high)))
     return tuple(caps)
+
+
+def cap_without_category(key: str, value: Any) -> str:
+    """A limit written straight under [caps] caps nothing: say how to name what it caps."""
+    limit = shown(value) if is_number(value) else "..."
+    return (
+        f"a cap names what it limits: for the total of all categories write "
+        f"total = {{ {key} = {limit} }}, for one category e.g. fit = {{ {key} = {limit} }}"
+    )
+
+
+def limit_hint(name: str, value: Any) -> str:
+    """`fit = 50` under [caps], as a scoring tool's "score limit": a maximum."""
+    if not is_number(value):
+        return ""
+    return f" (for at most {shown(value)} points, write {name} = {{ max = {shown(value)} }})"
 
 
 def parse_tiers(data: Any, problems: Problems) -> tuple[Tier, ...]:
@@ -178,7 +197,11 @@ def parse_handoff(data: Any, tiers: tuple[Tier, ...], problems: Problems) -> tup
         problems.add("handoff", "must be a table { tiers = [...] }")
         return ()
     problems.unknown_keys(data, HANDOFF_KEYS, "handoff")
-    names = string_list(data.get("tiers", []), "handoff.tiers", problems)
+    raw = data.get("tiers", [])
+    if isinstance(raw, str):
+        problems.add("handoff.tiers", f"must be a list of tier names: write [{shown(raw)}]")
+        raw = []
+    names = string_list(raw, "handoff.tiers", problems)
     known = tuple(t.name for t in tiers)
     if names and not known:
         problems.add(
