@@ -397,3 +397,18 @@ def test_a_single_rules_table_says_to_write_double_brackets() -> None:
     assert only(problems_of(single)) == (
         "rules: is one [rules] table: start each rule with a [[rules]] header, in double brackets"
     )
+
+
+def test_validate_notes_a_field_entry_no_rule_reads(run: Run, tmp_path: Path) -> None:
+    """A misspelt [fields] name leaves the rules reading the column with an inferred type."""
+    text = HEADER.replace("\n", "\nid_column = 'id'\n", 1)
+    text += "[fields.titel]\ntype = 'int'\n[fields.id]\ntype = 'string'\n"
+    text += "[fields.count]\nsource = 'n'\n"  # only a rename: it renames the output
+    text += map_rule("title", "'vp sales' = 5")
+    result = run("validate", "-m", write(tmp_path, "m.toml", text))
+    assert result.exit_code == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: fields.")]
+    assert notes == [
+        "note: fields.titel: no rule reads this field, so its settings change nothing "
+        "(did you mean 'title', which the rules read?)"
+    ]

@@ -30,6 +30,7 @@ from leadscore_cli.cli.render import new_table
 from leadscore_cli.errors import LeadscoreError, ModelError
 from leadscore_cli.grading import grading_of, require_tiers
 from leadscore_cli.model import Model
+from leadscore_cli.model.loader import idle_field_notes
 from leadscore_cli.score_run import check_data
 from leadscore_cli.summary import ScoreSummary, counted, noun_for
 
@@ -128,7 +129,7 @@ def validate(
             "rules": len(loaded.rules),
             "categories": list(loaded.categories),
             "valid": True,
-            "notes": unserved_commands(loaded),
+            "notes": idle_field_notes(loaded) + unserved_commands(loaded),
         }
         summary = None
         if data is not None:

@@ -22,6 +22,7 @@ from leadscore_cli.model.problems import (
     Problems,
     did_you_mean,
     join,
+    meant,
     shown,
     table,
     text_value,
@@ -124,6 +125,26 @@ def model_from_dict(data: Mapping[str, Any], *, source: Path | None = None) -> M
             path=source,
         )
     return model
+
+
+def idle_field_notes(model: Model) -> list[str]:
+    """[fields] entries whose settings no rule sees: no rule (nor the id column) reads the
+    field, so its type, format or markers change nothing. Most often the entry's name is
+    misspelt, and the rules read the column with an inferred type instead. A note, not a
+    problem: an entry that only renames a column renames it in the output too."""
+    from leadscore_cli.fields import field_uses
+
+    read = {name for name, _, _, _ in field_uses(model.rules)} | {model.id_column}
+    notes = []
+    for spec in model.fields:
+        if spec.name in read or spec == FieldSpec(name=spec.name, source=spec.source):
+            continue
+        like = meant(spec.name, sorted(name for name in read if name))
+        notes.append(
+            f"fields.{spec.name}: no rule reads this field, so its settings change nothing"
+            + (f" (did you mean {like!r}, which the rules read?)" if like else "")
+        )
+    return notes
 
 
 def version_problem(version: Any) -> str:
@@ -290,6 +311,7 @@ __all__ = [
     "ModelError",
     "Problems",
     "did_you_mean",
+    "idle_field_notes",
     "load_model",
     "model_from_dict",
     "parse_model",
