@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from leadscore_cli.errors import EXIT_MODEL
+from leadscore_cli.errors import EXIT_DATA, EXIT_MODEL
 from leadscore_cli.model import parse_model
 from tests.test_model_loader import HEADER, only, problems_of
 
@@ -412,3 +412,25 @@ def test_validate_notes_a_field_entry_no_rule_reads(run: Run, tmp_path: Path) ->
         "note: fields.titel: no rule reads this field, so its settings change nothing "
         "(did you mean 'title', which the rules read?)"
     ]
+
+
+def test_every_field_renamed_onto_an_export_column_is_named_with_its_entry(
+    run: Run, tmp_path: Path
+) -> None:
+    text = HEADER + "[fields.x]\nsource = 'n'\n[fields.id]\nsource = 'title'\n"
+    text += "[[rules]]\nname = 'r'\npoints = 1\nwhen = { field = 'x', op = 'eq', value = '5' }\n"
+    text += "[[rules]]\nname = 's'\npoints = 1\nwhen = { field = 'id', op = 'eq', value = 'v' }\n"
+    model = write(tmp_path, "m.toml", text)
+    data = write(tmp_path, "leads.csv", "id,n,title,x\n1,5,VP,a\n")
+    for args in (
+        ("validate", "-m", model, "--data", data),
+        ("score", data, "-m", model, "-o", "-"),
+    ):
+        result = run(*args)
+        assert result.exit_code == EXIT_DATA, result.stderr
+        assert [line.split("leads.csv: ", 1)[-1] for line in result.stderr.splitlines()] == [
+            f"[fields.{field}] reads column {column!r} under the name {field!r}, but the export "
+            f"has a column {field!r} of its own, which it would hide: give the field another "
+            "name (and use that name in the rules)"
+            for field, column in (("x", "n"), ("id", "title"))
+        ]

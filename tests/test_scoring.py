@@ -1234,7 +1234,7 @@ def test_rename_onto_an_existing_column_is_refused() -> None:
         '[fields.revenue]\nsource = "Revenue"\n'
         '[[rules]]\nname = "r"\npoints = 1\nwhen = { field = "revenue", op = "gt", value = 1 }\n'
     )
-    with pytest.raises(DataError, match="cannot rename to 'revenue'"):
+    with pytest.raises(DataError, match="has a column 'revenue' of its own"):
         run(model, {"Revenue": ["1"], "revenue": ["2"]})
 
 

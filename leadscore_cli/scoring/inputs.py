@@ -91,12 +91,15 @@ def apply_renames(
 ) -> tuple[pl.LazyFrame, pl.Schema]:
     """Rename export headers to the model's field names (`Annual Revenue` -> `annual_revenue`)."""
     renames = {s.source: s.name for s in model.fields if s.source != s.name and s.source in schema}
-    clashes = [new for old, new in renames.items() if new in schema and new not in renames]
+    clashes = [
+        f"[fields.{new}] reads column {old!r} under the name {new!r}, but the export has a "
+        f"column {new!r} of its own, which it would hide: give the field another name "
+        f"(and use that name in the rules)"
+        for old, new in renames.items()
+        if new in schema and new not in renames
+    ]
     if clashes:
-        raise DataError(
-            f"cannot rename to {clashes[0]!r}: the input already has a column of that name",
-            path=source_name,
-        )
+        raise DataError("; ".join(clashes), path=source_name, problems=clashes)
     if not renames:
         return frame, schema
     frame = frame.rename(renames)
