@@ -538,7 +538,8 @@ def test_regex_valid_in_rust_is_accepted() -> None:
         ),
         (
             "{ field = 'x', op = 'older_than_days', value = '30' }",
-            "'older_than_days' needs a whole number of days (0 to 36,500), not '30'",
+            "'older_than_days' needs a whole number of days (0 to 36,500), not '30' "
+            "(write 30, without quotes)",
         ),
         (
             "{ field = 'x', op = 'within_days', value = 100_000_000 }",
@@ -691,7 +692,10 @@ def test_rule_needs_exactly_one_kind() -> None:
 
 def test_when_rule_points_must_be_a_number() -> None:
     text = HEADER + RULE.replace("points = 10", 'points = "10"')
-    assert only(problems_of(text)) == "rules[0].points: must be a number, not '10'"
+    assert (
+        only(problems_of(text))
+        == "rules[0].points: must be a number, not '10' (write 10, without quotes)"
+    )
     text = HEADER + RULE.replace("points = 10\n", "")
     assert only(problems_of(text)) == "rules[0].points: missing"
 

@@ -127,7 +127,8 @@ def test_a_bad_tier_does_not_hide_that_the_lowest_tier_misses_0() -> None:
     text = HEADER + "[tiers]\nsql = 75\nmql = '50'\ncold = 10\n"
     text += NULL_RULE
     assert problems_of(text) == [
-        "tiers.mql: must be a number (the tier's lowest score), not '50'",
+        "tiers.mql: must be a number (the tier's lowest score), not '50' "
+        "(write 50, without quotes)",
         "tiers.cold: the lowest tier must start at 0 so every lead gets a tier "
         "(set cold = 0, or add a tier from 0 after it)",
     ]
@@ -434,3 +435,26 @@ def test_every_field_renamed_onto_an_export_column_is_named_with_its_entry(
             "name (and use that name in the rules)"
             for field, column in (("x", "n"), ("id", "title"))
         ]
+
+
+# ------------------------------------------- numbers written in quotes
+
+
+def test_numbers_written_in_quotes_are_shown_without_them() -> None:
+    text = HEADER + (
+        "[[rules]]\nname = 'a'\npoints = '10'\nwhen = { field = 'n', op = 'gte', value = '5' }\n"
+        "[[rules]]\nname = 'b'\npoints = 1\n"
+        "when = { field = 'n', op = 'between', value = ['10', '1,000'] }\n"
+        "decay = { field = 'd', half_life_days = '30' }\n"
+        "[tiers]\nhot = '70'\ncold = 0\n"
+    )
+    assert problems_of(text) == [
+        "rules[0].points: must be a number, not '10' (write 10, without quotes)",
+        "rules[0].when.value: 'gte' needs a number or a date, not '5' (write 5, without quotes)",
+        "rules[1].decay.half_life_days: must be a number of days, not '30' "
+        "(write 30, without quotes)",
+        "rules[1].when.value: 'between' needs a list of two numbers or dates [low, high], "
+        "not ['10', '1,000'] (write [10, 1000], numbers without quotes)",
+        "tiers.hot: must be a number (the tier's lowest score), not '70' "
+        "(write 70, without quotes)",
+    ]

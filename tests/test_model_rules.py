@@ -235,7 +235,8 @@ def test_missing_points_say_missing_and_a_near_key_is_suggested_once() -> None:
             "points = 1\nwhen = { field = 'x', op = 'is_null' }\n"
             "decay = { field = 'd', half_life_days = '30', lifespan_days = 9 }",
             [
-                "rules[0].decay.half_life_days: must be a number of days, not '30'",
+                "rules[0].decay.half_life_days: must be a number of days, not '30' "
+                "(write 30, without quotes)",
                 "rules[0].decay: needs exactly one of half_life_days or lifespan_days",
             ],
         ),

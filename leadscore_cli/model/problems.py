@@ -261,12 +261,30 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def quoted_number(value: Any) -> float | None:
+    """The number a text value writes in quotes ("10", "1,000"), which TOML reads as text;
+    None for any other value."""
+    if not isinstance(value, str):
+        return None
+    try:
+        number = float(value.strip().replace(",", "").replace("_", ""))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def unquoted(value: Any) -> str:
+    """ " (write 10, without quotes)" for a number written in quotes, else ""."""
+    number = quoted_number(value)
+    return f" (write {shown(number)}, without quotes)" if number is not None else ""
+
+
 def points_problem(value: Any) -> str | None:
     """Why `value` cannot be a number of points, or None when it can."""
     if value is None:
         return "missing"
     if not is_number(value):
-        return f"must be a number, not {shown(value)}"
+        return f"must be a number, not {shown(value)}{unquoted(value)}"
     if abs(value) > MAX_POINTS:
         return f"must be between -{MAX_POINTS:,} and {MAX_POINTS:,}, not {shown_number(value)}"
     return None
@@ -318,7 +336,7 @@ def number_value(
     if value is None:
         return None
     if not is_number(value):
-        problems.add(join(path, key), f"must be {what}, not {shown(value)}")
+        problems.add(join(path, key), f"must be {what}, not {shown(value)}{unquoted(value)}")
         return None
     return float(value)
 

@@ -23,10 +23,13 @@ from leadscore_cli.model.problems import (
     number_value,
     points_problem,
     points_value,
+    quoted_number,
     shown,
     text_value,
+    unquoted,
 )
 from leadscore_cli.model.schema import (
+    AGE_OPERATORS,
     NULL_OPERATORS,
     OPERATORS,
     ORDER_OPERATORS,
@@ -471,6 +474,12 @@ def operand_hint(op: str, value: Any) -> str:
         quoted = [v for v in values if isinstance(v, str) and ISO_DAY.match(v.strip())]
         if quoted:
             return f" (write a date without quotes, as TOML dates are: {quoted[0].strip()})"
+    if op in (*ORDER_OPERATORS, *AGE_OPERATORS):  # value = "5", or ["10", "50"]
+        values = value if isinstance(value, list) else [value]
+        numbers = [quoted_number(v) for v in values]
+        if isinstance(value, list) and None not in numbers:
+            return f" (write {shown(numbers)}, numbers without quotes)"
+        return next((unquoted(v) for v in values if unquoted(v)), "")
     return ""
 
 

@@ -22,6 +22,7 @@ from leadscore_cli.model.problems import (
     number_value,
     shown,
     string_list,
+    unquoted,
 )
 from leadscore_cli.model.schema import TOTAL, GradeBand, Grading, Limits, Tier
 
@@ -88,7 +89,7 @@ def parse_tiers(data: Any, problems: Problems) -> tuple[Tier, ...]:
         if not is_number(low):
             problems.add(
                 path,
-                f"must be a number (the tier's lowest score), not {shown(low)}"
+                f"must be a number (the tier's lowest score), not {shown(low)}{unquoted(low)}"
                 + misplaced_hint(name, "tiers", data),
             )
             continue
@@ -148,7 +149,9 @@ def parse_grading(data: Any, categories: tuple[str, ...], problems: Problems) ->
                     "a grade is a letter, optionally followed by letters or digits (e.g. A, B2)",
                 )
             if not is_number(low):
-                problems.add(f"grading.bands.{letter}", f"must be a number, not {shown(low)}")
+                problems.add(
+                    f"grading.bands.{letter}", f"must be a number, not {shown(low)}{unquoted(low)}"
+                )
                 continue
             bands.append(GradeBand(letter=letter, min_score=float(low)))
     before_order = len(problems.items)
