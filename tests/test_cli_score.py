@@ -629,3 +629,24 @@ def test_format_names_are_read_in_any_case(run, tmp_path):
     assert pl.read_parquet(out).height == pl.read_csv(SAMPLE, infer_schema=False).height
     bad = run("score", SAMPLE, "-m", SIMPLE_MODEL, "-o", out, "--format", "XLSX")
     assert_clean_failure(bad, EXIT_USAGE, "--format must be csv or parquet, not 'XLSX'")
+
+
+def test_a_model_of_many_rules_shows_the_first_ones_and_counts_the_rest(run, tmp_path):
+    """The terminal summary of a model of thousands of rules stays readable; --json has all."""
+    model = tmp_path / "many.toml"
+    rules = [
+        f'[[rules]]\nname = "r{i}"\npoints = 1\n'
+        f'when = {{ field = "website_visits", op = "gte", value = {i} }}\n'
+        for i in range(100)
+    ]
+    model.write_text('[model]\nname = "many"\nid_column = "lead_id"\n' + "".join(rules))
+    args = [SAMPLE, "-m", model, "-o", tmp_path / "out.csv", "--as-of", AS_OF]
+    shown = run("score", *args)
+    assert shown.exit_code == 0, shown.stderr
+    assert "r39 " in shown.stderr and "r40 " not in shown.stderr
+    never = sum(
+        1 for r in json.loads(run("score", *args, "--json").stdout)["rules"][40:] if not r["fired"]
+    )
+    text = " ".join(shown.stderr.split())
+    assert f"60 more rules not shown ({never} of them never fired); --json lists every rule" in text
+    assert len(json.loads(run("score", *args, "--json").stdout)["rules"]) == 100

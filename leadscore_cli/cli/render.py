@@ -59,13 +59,25 @@ def histogram_table(summary: ScoreSummary) -> Table:
     return table
 
 
+# A model of thousands of rules (a fitted scorecard, a table of accounts) would print a
+# line for each: the terminal shows this many, --json lists every one.
+RULES_SHOWN = 40
+
+
 def rules_table(summary: ScoreSummary) -> Table:
     table = new_table(
         "Rules fired",
         [("rule", "left"), ("category", "left"), ("fired", "right"), ("share", "right")],
     )
-    for rule in summary.rules:
+    for rule in summary.rules[:RULES_SHOWN]:
         table.add_row(rule.name, rule.category, f"{rule.fired:,}", f"{rule.share:.1%}")
+    hidden = summary.rules[RULES_SHOWN:]
+    if hidden:
+        never = sum(1 for rule in hidden if rule.fired == 0)
+        table.caption = (
+            f"{counted(len(hidden), 'more rule')} not shown ({never:,} of them never fired); "
+            "--json lists every rule"
+        )
     return table
 
 
