@@ -309,6 +309,66 @@ def test_help_teaches_with_an_example_that_parses(run, command) -> None:
         assert not unknown, f"`leadscore {name} --help` shows unknown option(s) {unknown}"
 
 
+def help_example_blocks(text: str) -> list[list[str]]:
+    """The example commands of a rendered --help: blank-line separated blocks of the text
+    above the option panels whose first line starts with `leadscore `."""
+    description = text.split("╭")[0]
+    blocks = [block.splitlines() for block in re.split(r"\n[ \t]*\n", description)]
+    return [b for b in blocks if b and b[0].strip().startswith("leadscore ")]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
+def test_help_examples_can_be_pasted_from_an_80_column_terminal(run, monkeypatch, command) -> None:
+    """Each example is shown as an indented block that a shell reads as one command: no
+    line wrapped by the terminal, a continued line ending in a backslash."""
+    monkeypatch.setenv("COLUMNS", "80")
+    result = run(command.name, "--help")
+    blocks = help_example_blocks(result.stdout)
+    assert blocks, "no example in --help"
+    for block in blocks:
+        shown = "\n".join(block)
+        assert all(line.startswith("     ") for line in block), f"not indented:\n{shown}"
+        assert all(line.rstrip().endswith("\\") for line in block[:-1]), f"cut:\n{shown}"
+        assert not block[-1].rstrip().endswith("\\"), f"continued into nothing:\n{shown}"
+        words = shlex.split(" ".join(line.strip().rstrip("\\") for line in block))
+        assert words[:2] == ["leadscore", command.name]
+
+
+def test_top_level_help_names_every_exit_code(run) -> None:
+    """A script's author reads what each exit code means in `leadscore --help`, as in the
+    README's table."""
+    table = (ROOT / "README.md").read_text(encoding="utf-8").split("## Exit codes")[1]
+    codes = re.findall(r"^\| (\d+) \|", table, flags=re.MULTILINE)
+    assert codes
+    result = run("--help")
+    assert result.exit_code == 0
+    shown = re.findall(r"\b(\d+)\s+[a-z(]", result.stdout.split("Exit codes")[-1])
+    assert "Exit codes" in result.stdout
+    assert sorted(shown, key=int) == sorted(codes, key=int)
+
+
+def test_each_command_summary_is_one_line() -> None:
+    """The first paragraph of a command's help is its line in `leadscore --help`: a
+    paragraph of two lines would break that line mid-sentence."""
+    broken = [name for name, c in COMMAND_TABLE.items() if "\n" in (c.help or "").split("\n\n")[0]]
+    assert broken == []
+
+
+def test_a_default_is_stated_once_in_help() -> None:
+    """An option whose help text says its default does not get Typer's `[default: ...]`
+    beside it, which would say it again, possibly in other words (`stdout` and `-`)."""
+    twice = [
+        f"{name} {param.opts[0]}"
+        for name, command in COMMAND_TABLE.items()
+        for param in command.params
+        if is_option(param)
+        and "default" in (param.help or "").lower()
+        and param.show_default is not False
+        and param.default not in (None, False)
+    ]
+    assert twice == []
+
+
 # --- the docs against the commands -----------------------------------------------------
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
