@@ -467,3 +467,168 @@ def test_a_reader_that_stops_early_is_not_an_error(larger_export: str, name: str
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0, stderr
     assert stderr == ""
+
+
+# --- the documented JSON against what the commands print --------------------------------
+
+DOC_KEY = re.compile(r'"([a-z_][a-z0-9_]*)"\s*:')
+# `{"min", "q1", "max": float}`: keys sharing one type, each after `{` or `,`.
+SHARED_TYPE_KEY = re.compile(r'(?<=[{,])\s*"([a-z_][a-z0-9_]*)"(?=\s*,)')
+# Objects whose keys are data (tier names, null markers, tier moves), not a schema.
+DATA_KEYED = {"null_markers", "tier_moves", "tiers"}
+
+
+def documented_keys(block: str) -> set[str]:
+    """Every key a schema block of the docs names, at any depth (comments left out)."""
+    text = "\n".join(line.split("#")[0] for line in block.splitlines())
+    return set(DOC_KEY.findall(text)) | set(SHARED_TYPE_KEY.findall(text))
+
+
+def printed_keys(value: object) -> set[str]:
+    """Every key of a JSON value, at any depth; an object keyed by data adds no keys."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found.add(key)
+            if not (key in DATA_KEYED and isinstance(inner, dict)):
+                found |= printed_keys(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= printed_keys(inner)
+    return found
+
+
+def schema_blocks(doc: Path, heading: str) -> str:
+    """The ```text blocks under a heading of a doc (to the next heading of its level)."""
+    text = doc.read_text(encoding="utf-8")
+    level = heading.split(" ")[0]
+    section = text.split(heading + "\n", 1)[1].split("\n" + level + " ", 1)[0]
+    return "\n".join(re.findall(r"```text\n(.*?)```", section, flags=re.DOTALL))
+
+
+def readme_summary_blocks() -> dict[str, str]:
+    """The README's JSON summary blocks by command: each ```text block under `name`: ..."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = text.split("## JSON summaries\n", 1)[1].split("\n## ", 1)[0]
+    parts = re.split(r"^`([a-z]+)`[^\n]*:\n", text, flags=re.MULTILINE)
+    return {
+        name: "\n".join(re.findall(r"```text\n(.*?)```", body, flags=re.DOTALL))
+        for name, body in zip(parts[1::2], parts[2::2], strict=True)
+    }
+
+
+def json_of(runner, command: str, *paths: str, options: str = "") -> set[str]:
+    """The keys `leadscore COMMAND PATHS... OPTIONS --json` prints."""
+    result = runner.invoke(app, [command, *paths, *options.split(), "--json"])
+    assert result.stdout, result.stderr
+    return printed_keys(json.loads(result.stdout))
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+    """The keys each command's --json prints, with every optional part filled in."""
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+    folder = tmp_path_factory.mktemp("json")
+    data, model, simple = str(SAMPLE), str(B2B_MODEL), str(ROOT / "configs" / "simple.toml")
+    previous = str(folder / "previous.parquet")
+    first = ["score", data, "-m", model, "-o", previous, "--as-of", "2026-10-01"]
+    assert runner.invoke(app, first).exit_code == 0
+    nightly = f"--as-of {AS_OF} --previous {previous}"
+    return {
+        "score": json_of(
+            runner,
+            "score",
+            data,
+            "-m",
+            model,
+            "-o",
+            str(folder / "s.parquet"),
+            "--handoff",
+            str(folder / "s.csv"),
+            options=nightly,
+        ),
+        "grade": json_of(
+            runner,
+            "grade",
+            data,
+            "-m",
+            model,
+            "-o",
+            str(folder / "g.parquet"),
+            "--handoff",
+            str(folder / "g.csv"),
+            options=f"{nightly} --outcome converted",
+        ),
+        "threshold": json_of(
+            runner,
+            "threshold",
+            data,
+            "-m",
+            model,
+            "--write",
+            str(folder / "t.toml"),
+            options=f"--outcome converted --as-of {AS_OF} --tiers 3 --capacity 50 "
+            "--per week --date-column created_date",
+        ),
+        "validate": json_of(runner, "validate", "-m", model, "--data", data)
+        | json_of(runner, "validate", "-m", model, "--data", "no_such.csv"),
+        "profile": json_of(
+            runner, "profile", data, "-m", model, options=f"--target converted --as-of {AS_OF}"
+        ),
+        "report": json_of(
+            runner,
+            "report",
+            data,
+            "-m",
+            model,
+            "--baseline",
+            previous,
+            "--compare-model",
+            simple,
+            options=f"--as-of {AS_OF} --outcome converted --created-column created_date "
+            "--converted-at-column last_activity_date",
+        ),
+        "fit": json_of(
+            runner,
+            "fit",
+            data,
+            "-o",
+            str(folder / "f.toml"),
+            "--base-model",
+            model,
+            options=f"--outcome converted --seed 3 --as-of {AS_OF}",
+        ),
+    }
+
+
+def doc_schema(name: str) -> str:
+    headings = {
+        "profile": (ROOT / "docs" / "profile.md", "## JSON schema (version 1)"),
+        "report": (ROOT / "docs" / "report.md", "## JSON schema (`schema_version` 1)"),
+    }
+    if name in headings:
+        return schema_blocks(*headings[name])
+    if name == "fit":
+        fit_doc = (ROOT / "docs" / "fit.md").read_text(encoding="utf-8")
+        return fit_doc.split("`--json` prints one object:", 1)[1].split("```", 2)[1]
+    blocks = readme_summary_blocks()
+    if name == "grade":  # its handoff and changes are documented as for score
+        return blocks["grade"] + blocks["score"]
+    return blocks[name]
+
+
+@pytest.mark.parametrize(
+    "name", ["score", "grade", "threshold", "validate", "profile", "report", "fit"]
+)
+def test_the_documented_json_is_what_the_command_prints(printed, name: str) -> None:
+    """Key by key: no field printed that the docs leave out, none documented that is gone."""
+    documented = documented_keys(doc_schema(name))
+    assert documented, f"no JSON schema documented for {name}"
+    undocumented = printed[name] - documented
+    assert not undocumented, f"{name} --json prints keys no doc names: {sorted(undocumented)}"
+    if name == "grade":  # the score block adds keys grade has no reason to print
+        documented = documented_keys(readme_summary_blocks()["grade"])
+    gone = documented - printed[name]
+    assert not gone, f"the docs name keys {name} --json does not print: {sorted(gone)}"
