@@ -632,3 +632,154 @@ def test_the_documented_json_is_what_the_command_prints(printed, name: str) -> N
         documented = documented_keys(readme_summary_blocks()["grade"])
     gone = documented - printed[name]
     assert not gone, f"the docs name keys {name} --json does not print: {sorted(gone)}"
+
+
+# --- claims the README makes in prose ---------------------------------------------------
+
+
+def readme_says(phrase: str) -> bool:
+    """Whether the README holds `phrase`, however its lines are wrapped."""
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    return " ".join(phrase.split()) in text
+
+
+# (what the README says, the command that tries it, the exit code it gives)
+EXIT_CLAIMS = [
+    (
+        "extension says no format (`-o out.dat`) without `--format` is a usage error (exit 2)",
+        ["score", "{data}", "-m", "{model}", "-o", "out.dat"],
+        EXIT_USAGE,
+    ),
+    (
+        "so it does not go with `--split-by` (exit 2)",
+        [
+            "grade",
+            "{data}",
+            "-m",
+            "{model}",
+            "-o",
+            "seg",
+            "--split-by",
+            "grade",
+            "--handoff",
+            "h.csv",
+        ],
+        EXIT_USAGE,
+    ),
+    (
+        "It is refused only when the run writes no CSV.",
+        ["score", "{data}", "-m", "{model}", "-o", "out.parquet", "--excel-safe"],
+        EXIT_USAGE,
+    ),
+    (
+        "`--write` naming either stops the run before any work (exit 6)",
+        ["threshold", "{data}", "-m", "{model}", "--outcome", "converted", "--write", "{data}"],
+        EXIT_OUTPUT,
+    ),
+    (
+        "`--positive` values that match no lead, or every lead, stop the run (exit 5)",
+        [
+            "grade",
+            "{data}",
+            "-m",
+            "{model}",
+            "-o",
+            "g.csv",
+            "--outcome",
+            "stage",
+            "--positive",
+            "Closed Wonn",
+        ],
+        5,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "phrase, argv, code", EXIT_CLAIMS, ids=[" ".join(c[1][:1] + c[1][5:]) for c in EXIT_CLAIMS]
+)
+def test_the_readme_exit_codes_hold(run, monkeypatch, tmp_path, phrase, argv, code) -> None:
+    assert readme_says(phrase), f"the README no longer says: {phrase}"
+    data = tmp_path / "leads.csv"
+    data.write_bytes(SAMPLE.read_bytes())
+    argv = [a.format(data=data, model=B2B_MODEL) for a in argv]
+    result = invoke(run, monkeypatch, tmp_path, *argv)
+    assert result.exit_code == code, result.stderr
+    assert len(stderr_lines(result)) == 1, result.stderr
+
+
+def test_the_readme_names_every_key_of_the_manifest(run, monkeypatch, tmp_path) -> None:
+    """Each field of the run record is named in the README's `--manifest` paragraph, so a
+    monitor's author knows what to read."""
+    argv = ["score", str(SAMPLE), "-m", str(B2B_MODEL), "-o", "out.csv", "--as-of", AS_OF]
+    result = invoke(run, monkeypatch, tmp_path, *argv, "--manifest", "run.json", "-q")
+    assert result.exit_code == 0, result.stderr
+    record = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    keys = set(record) | {f for part in ("model", "input") for f in record[part]}
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = text.split("- `--manifest FILE` writes", 1)[1].split("\n- ", 1)[0]
+    unnamed = sorted(key for key in keys if f"`{key}`" not in paragraph)
+    assert not unnamed, f"the README's --manifest paragraph does not name {unnamed}"
+
+
+def test_with_tiers_a_strategy_picks_the_shown_cutoff_and_write_takes_the_tiers(
+    run, monkeypatch, tmp_path
+) -> None:
+    assert readme_says("`--write` writes the K+1 tiers")
+    argv = ["threshold", str(SAMPLE), "-m", str(B2B_MODEL), "--outcome", "converted"]
+    argv += ["--as-of", AS_OF, "--tiers", "3", "--capacity", "50", "--write", "new.toml"]
+    result = invoke(run, monkeypatch, tmp_path, *argv, "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["strategy"] == "capacity"
+    assert summary["recommended"]["leads"] <= 50
+    import tomllib
+
+    written = tomllib.loads((tmp_path / "new.toml").read_text(encoding="utf-8"))["tiers"]
+    assert written == {tier["name"]: tier["min_score"] for tier in summary["tiers"]}
+
+
+# (doc, what it says, command, option, the option's default)
+DOCUMENTED_DEFAULTS = [
+    ("docs/fit.md", "(0 to 4294967295, default 0)", "fit", "--seed", 0),
+    ("docs/fit.md", "| `--holdout 0.2` |", "fit", "--holdout", 0.2),
+    ("docs/sql.md", "`--table` (default `leads`)", "sql", "--table", "leads"),
+    ("docs/sql.md", "`--dialect` (default `duckdb`", "sql", "--dialect", "duckdb"),
+    ("README.md", "`-n` rows (default 5000)", "sample", "-n", 5000),
+    ("README.md", "`--seed` (default 42", "sample", "--seed", 42),
+]
+
+
+@pytest.mark.parametrize(
+    "doc, phrase, name, option, default",
+    DOCUMENTED_DEFAULTS,
+    ids=[f"{d[2]} {d[3]}" for d in DOCUMENTED_DEFAULTS],
+)
+def test_documented_defaults_are_the_options_defaults(doc, phrase, name, option, default) -> None:
+    text = " ".join((ROOT / doc).read_text(encoding="utf-8").split())
+    assert phrase in text, f"{doc} no longer says {phrase}"
+    param = next(p for p in COMMAND_TABLE[name].params if is_option(p) and option in p.opts)
+    assert param.default == default
+
+
+def test_validate_counts_values_read_as_missing_in_a_note(run, monkeypatch, tmp_path) -> None:
+    """docs/model.md: under `on_invalid = "null"`, `validate --data` says how many values
+    of a column it could not read, as a `note:` and in `notes`."""
+    model = tmp_path / "model.toml"
+    model.write_text(
+        '[model]\nname = "m"\n[fields.employees]\ntype = "int"\non_invalid = "null"\n'
+        '[[rules]]\nname = "big"\npoints = 5\n'
+        'when = { field = "employees", op = "gte", value = 100 }\n',
+        encoding="utf-8",
+    )
+    export = tmp_path / "leads.csv"
+    export.write_text("lead_id,employees\nL1,lots\nL2,120\n", encoding="utf-8")
+    assert "for `validate`, a `note:` and an entry in `notes`" in " ".join(
+        (ROOT / "docs" / "model.md").read_text(encoding="utf-8").split()
+    )
+    argv = ["-m", str(model), "--data", str(export)]
+    shown = invoke(run, monkeypatch, tmp_path, "validate", *argv)
+    assert shown.exit_code == 0, shown.stderr
+    assert "note: column 'employees': 1 value could not be read" in shown.stderr
+    printed = json.loads(run("validate", *argv, "--json").stdout)
+    assert any("'employees': 1 value" in note for note in printed["notes"])
