@@ -695,7 +695,7 @@ def test_documented_examples_on_shipped_models_compile(run, tmp_path: Path) -> N
     lines = {
         line.strip()
         for text in texts
-        for line in text.splitlines()
+        for line in re.sub(r"\\\n\s*", " ", text).splitlines()  # a continued line is one
         if re.match(r"\s*leadscore sql -m configs/", line)
     }
     assert len(lines) >= 2

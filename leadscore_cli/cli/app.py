@@ -131,11 +131,19 @@ class OneLineErrors(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+# Shown under `leadscore --help`, so a script's author need not look for the README's table.
+EXIT_CODES = (
+    "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 bad model, 4 bad input, "
+    "5 bad data, 6 cannot write output, 7 drift over the limit, 130 interrupted, "
+    "143 terminated (SIGTERM)."
+)
+
 app = typer.Typer(
     name="leadscore",
     cls=OneLineErrors,
     help="Score, grade and rank sales leads in batch from CRM exports, with a TOML model "
     "that explains every score.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -156,9 +164,7 @@ def root(
         typer.Option("--version", callback=show_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad model, 4 bad input,
-    5 bad data, 6 cannot write output, 7 drift over the limit, 130 interrupted,
-    143 terminated (SIGTERM)."""
+    """Checks that apply to every command before it starts (the CSV chunk size)."""
     with reporting_errors(debug=False):
         limit_csv_chunks()
 

@@ -138,8 +138,9 @@ def fit(
 
         leadscore fit history.csv --outcome converted -o fitted.toml
 
-        leadscore fit history.csv --outcome stage --positive "Closed Won"
-        -o fitted.toml --exclude lead_source --base-model configs/b2b_saas.toml
+        leadscore fit history.csv --outcome stage --positive "Closed Won" \\
+            -o fitted.toml --exclude lead_source \\
+            --base-model configs/b2b_saas.toml
     """
     with reporting_errors(debug):
         check_destination(output, files_read(history, base_model))

@@ -134,7 +134,8 @@ def grade(
 
         leadscore grade leads.csv -m configs/b2b_saas.toml -o graded.parquet
 
-        leadscore grade scored.csv -m configs/b2b_saas.toml -o segments --split-by grade
+        leadscore grade scored.csv -m configs/b2b_saas.toml -o segments \\
+            --split-by grade
     """
     record = RunRecord(
         manifest,

@@ -90,16 +90,18 @@ def profile(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Profile an export: each column's type, missing values, distinct and top values and
-    range; data quality problems; with --target, the attributes that mark converting leads.
+    """Profile an export: what each column holds, data quality, and what converts.
 
-    Examples:
+    Per column: type, missing values, distinct and top values, range. Then data
+    quality problems and, with --target, the attributes that mark converting
+    leads. Examples:
 
         leadscore profile leads.csv
 
         leadscore profile leads.csv --target converted -m configs/b2b_saas.toml
 
-        leadscore profile leads.csv --target stage --positive "Closed Won" --markdown > p.md
+        leadscore profile leads.csv --target stage --positive "Closed Won" \\
+            --markdown > profile.md
     """
     with reporting_errors(debug):
         if json_out and markdown:

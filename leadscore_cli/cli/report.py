@@ -201,15 +201,17 @@ def report(
 ) -> None:
     """Report on scores: distribution, how well they predict, drift and A/B.
 
-    The report goes to stdout (or -o FILE); -q prints nothing. Examples:
+    The report goes to stdout (or -o FILE, its format by default from the
+    name: .json, .html, .md); -q prints nothing. Examples:
 
-        leadscore report scored.parquet -m configs/b2b_saas.toml --outcome converted
+        leadscore report scored.parquet -m configs/b2b_saas.toml \\
+            --outcome converted
 
-        leadscore report leads.csv -m model.toml --baseline last_month.parquet
-        --fail-on-drift 0.25 --format html -o report.html
+        leadscore report leads.csv -m model.toml \\
+            --baseline last_month.parquet --fail-on-drift 0.25 -o report.html
 
-        leadscore report history.csv -m model.toml --outcome converted
-        --compare-model model_v2.toml
+        leadscore report history.csv -m model.toml --outcome converted \\
+            --compare-model model_v2.toml
     """
     with reporting_errors(debug):
         if input == "-" and baseline == "-":

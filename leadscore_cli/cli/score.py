@@ -103,9 +103,12 @@ def score(
     """Score leads: add `score` (0-100) and a `score_<category>` subtotal per category.
 
     Reads the whole export in a stream and writes the output atomically: on any
-    failure nothing is left at OUTPUT. Example:
+    failure nothing is left at OUTPUT. Examples:
 
-        leadscore score leads.csv -m configs/b2b_saas.toml -o scored.parquet --explain
+        leadscore score leads.csv -m configs/b2b_saas.toml -o scored.parquet \\
+            --explain --as-of 2026-11-01
+
+        leadscore score leads.csv -m model.toml -o top100.csv --top 100
     """
     record = RunRecord(
         manifest,

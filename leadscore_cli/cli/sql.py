@@ -36,17 +36,21 @@ def sql(
         bool, typer.Option("--explain", help="Add the `reasons` column, as `score --explain`.")
     ] = False,
     output: Annotated[
-        str, typer.Option("--output", "-o", help="Write the query here (default: stdout).")
+        str,
+        typer.Option(
+            "--output", "-o", help="Write the query here (default: stdout).", show_default=False
+        ),
     ] = "-",
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Print one SELECT that adds what `score` and `grade` add, to run where the data is.
 
-    The as-of date is written into the query, so it gives the same result every run.
-    Example:
+    The as-of date is written into the query, so it gives the same result
+    every run; -o writes the query to a file. Example:
 
-        leadscore sql -m configs/b2b_saas.toml --dialect bigquery --table crm.leads
+        leadscore sql -m configs/b2b_saas.toml --dialect bigquery \\
+            --table crm.raw.leads -o score.sql
     """
     with reporting_errors(debug):
         from leadscore_cli.sql import compile_model

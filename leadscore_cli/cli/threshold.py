@@ -190,14 +190,17 @@ def threshold(
 ) -> None:
     """Pick score cutoffs from history: recall, conversion rate, lift, F1 and KS per cutoff.
 
-    Default strategy: the cutoff with the largest KS. Examples:
+    Default strategy: the cutoff with the largest KS; --target-rate, --recall
+    or --capacity choose another, --tiers K places K cutoffs at once. Examples:
 
         leadscore threshold history.csv -m model.toml --outcome converted
 
-        leadscore threshold history.csv -m model.toml --outcome stage --positive "Closed Won"
-        --capacity 50 --per week --date-column created_date --write model_v2.toml
+        leadscore threshold history.csv -m model.toml --outcome stage \\
+            --positive "Closed Won" --capacity 50 --per week \\
+            --date-column created_date --write model_v2.toml
 
-        leadscore threshold history.csv -m model.toml --outcome converted --tiers 3
+        leadscore threshold history.csv -m model.toml --outcome converted \\
+            --tiers 3
     """
     with reporting_errors(debug):
         if json_out and write == "-":
