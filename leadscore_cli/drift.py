@@ -10,7 +10,8 @@ Bins come from the baseline, so both files are cut the same way:
   frequent ones and puts every other value in `(other)`.
 
 Everything is a lazy aggregation: the baseline's profile first (quantiles and value
-counts), then one count per bin on the current file, in the same pass as the report.
+counts), then one count per bin on the current file, in the same pass as the report for
+a CSV, column by column for a Parquet file (see `report_drift.collect_with_columns`).
 """
 
 from __future__ import annotations
@@ -135,7 +136,10 @@ def bin_expr(value: pl.Expr, profile: Profile) -> pl.Expr:
 
 
 def bin_count_frame(frame: pl.LazyFrame, value: pl.Expr, profile: Profile) -> pl.LazyFrame:
-    return frame.group_by(bin_expr(value, profile).alias(BIN)).agg(pl.len().alias("count"))
+    """Leads per bin. The value is read once, then binned: `bin_expr` refers to it several
+    times, and each reference would parse the column again."""
+    values = frame.select(value.alias(VALUE))
+    return values.group_by(bin_expr(pl.col(VALUE), profile).alias(BIN)).agg(pl.len().alias("count"))
 
 
 def stability(profile: Profile, baseline: pl.DataFrame, current: pl.DataFrame) -> Stability:

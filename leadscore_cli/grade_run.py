@@ -280,7 +280,7 @@ def grade_to_output(
                     also=also,
                     before_commit=before_commit,
                     parquet_metadata=model_metadata(model),
-                    share_scan=shares_scan(output, options),
+                    share_scan=shares_scan(output, options, source),
                 ),
             )
             files = [output]

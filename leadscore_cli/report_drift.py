@@ -22,7 +22,7 @@ from leadscore_cli.drift import (
 )
 from leadscore_cli.metrics import BAND_EDGES, band_counts, psi, ratio, rounded
 from leadscore_cli.model.schema import Model
-from leadscore_cli.readers import open_source
+from leadscore_cli.readers import Source, open_source
 from leadscore_cli.report_distribution import counts_by
 from leadscore_cli.report_frame import COUNT, ReportOptions, S, T, prepare
 from leadscore_cli.score_run import run_guarded
@@ -58,21 +58,21 @@ def profile_baseline(path: str, model: Model | None, as_of: dt.date) -> Baseline
         frames = [
             frame.group_by(S).agg(pl.len().alias(COUNT)),
             frame.group_by(T).agg(pl.len().alias(COUNT)),
-            *(profile_frame(frame, value, column) for column, value in columns),
             *(check_frame for check_frame, _ in prepared.checks),
         ]
-        first = run_guarded(source, lambda: pl.collect_all(frames))
-        for (_, check), result in zip(prepared.checks, first[2 + len(columns) :], strict=True):
+        per_column = [profile_frame(frame, value, column) for column, value in columns]
+        first = collect_with_columns(source, frames, per_column)
+        for (_, check), result in zip(prepared.checks, first[2 : len(frames)], strict=True):
             check(result)
         profiles = [
             make_profile(column, result)
-            for (column, _), result in zip(columns, first[2 : 2 + len(columns)], strict=True)
+            for (column, _), result in zip(columns, first[len(frames) :], strict=True)
         ]
         binned = [
             bin_count_frame(frame, value, profile)
             for (_, value), profile in zip(columns, profiles, strict=True)
         ]
-        second = run_guarded(source, lambda: pl.collect_all(binned)) if binned else []
+        second = collect_with_columns(source, [], binned)
         name = source.name
     tier_counts = {str(k): int(v) for k, v in first[1].drop_nulls(T).iter_rows()}
     return Baseline(
@@ -85,6 +85,24 @@ def profile_baseline(path: str, model: Model | None, as_of: dt.date) -> Baseline
         absent=absent,
         notes=prepared.notes,
     )
+
+
+def collect_with_columns(
+    source: Source, frames: list[pl.LazyFrame], per_column: list[pl.LazyFrame]
+) -> list[pl.DataFrame]:
+    """Collect `frames`, then the aggregations of one watched column each, `per_column`.
+
+    A CSV input is parsed once for all of them. A Parquet file is read by column, so
+    there each column's aggregation reads only its own column, in a query of its own:
+    one scan shared by all of them buffers the input for the slowest, and memory grows
+    with the file (2 GiB instead of 0.9 GiB for a baseline of 5M leads).
+    """
+    if source.format != "parquet":
+        return run_guarded(source, lambda: pl.collect_all([*frames, *per_column]))
+    shared = run_guarded(source, lambda: pl.collect_all(frames)) if frames else []
+    apart = pl.QueryOptFlags(comm_subplan_elim=False)
+    columns = run_guarded(source, lambda: pl.collect_all(per_column, optimizations=apart))
+    return [*shared, *columns]
 
 
 def score_band_counts(frame: pl.DataFrame, count: str) -> np.ndarray:

@@ -33,6 +33,7 @@ from leadscore_cli.readers import Source, open_source
 from leadscore_cli.report_distribution import distribution, order_by_score, sorted_grades
 from leadscore_cli.report_drift import (
     Baseline,
+    collect_with_columns,
     drift_section,
     profile_baseline,
     unmeasured_drift,
@@ -55,7 +56,7 @@ from leadscore_cli.report_frame import (
     validate_options,
 )
 from leadscore_cli.report_outcome import comparison, outcome_section, velocity
-from leadscore_cli.score_run import ReadOptions, recorded_model, run_guarded
+from leadscore_cli.score_run import ReadOptions, recorded_model
 from leadscore_cli.scoring.inputs import hint_for
 from leadscore_cli.summary import counted, noun_for
 
@@ -152,7 +153,7 @@ def build_report(
                     continue
                 drift_profiles.append(profile)
                 drift_frames.append(bin_count_frame(frame, value, profile))
-        results = run_guarded(source, lambda: pl.collect_all(frames + drift_frames))
+        results = collect_with_columns(source, frames, drift_frames)
         name = source.name
     offset = 2 if options.created_column is not None else 1
     for (_, check), result in zip(checks, results[offset : offset + len(checks)], strict=True):

@@ -11,7 +11,8 @@ between the branches: when the sink (notably CSV) is slower than the aggregation
 shared scan is buffered and memory grows with the input (measured ~1.8 GB for a 4 GB
 CSV). So by default the branches are planned separately (bounded memory, input read
 once per branch); `share_scan=True` restores the single read, which stays bounded when
-the sink keeps up with the scan, as the Parquet writer does.
+the sink keeps up with the scan, as the Parquet writer does with a CSV input (a Parquet
+input is read faster than it is written, and buffered again).
 """
 
 from __future__ import annotations

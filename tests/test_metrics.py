@@ -153,6 +153,16 @@ def test_column_bins_from_the_baseline():
     assert binned.to_dicts() == [{"bin": num.labels()[-2], "count": 5}]
 
 
+def test_bins_read_each_value_once():
+    """Binning refers to the value several times; parsing the column for each reference
+    made `report --baseline` several times slower."""
+    column = DriftColumn("n", "float")
+    base = pl.LazyFrame({"n": [f" {i} " for i in range(20)]})
+    value = pl.col("n").str.strip_chars().cast(pl.Float64)
+    profile = make_profile(column, profile_frame(base, value, column).collect())
+    assert bin_count_frame(base, value, profile).explain().count("strip_chars") == 1
+
+
 def test_many_categories_share_an_other_bin():
     column = DriftColumn("v", "string")
     base = pl.LazyFrame({"v": [f"x{i}" for i in range(40)]})

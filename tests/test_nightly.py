@@ -388,13 +388,17 @@ def test_previous_needs_an_id_column(run, tmp_path):
     assert "id_column" in result.stderr
 
 
-def test_only_parquet_runs_without_previous_share_one_pass() -> None:
+def test_only_csv_to_parquet_runs_without_previous_share_one_pass() -> None:
+    from leadscore_cli.readers import Source
     from leadscore_cli.score_run import ScoreOptions, shares_scan
 
     day = dt.date.fromisoformat(AS_OF)
-    assert shares_scan("out.parquet", ScoreOptions(as_of=day))
-    assert not shares_scan("out.csv", ScoreOptions(as_of=day))
-    assert not shares_scan("out.parquet", ScoreOptions(as_of=day, previous="last.parquet"))
+    csv = Source(name="in.csv", path=None, format="csv", frame=pl.LazyFrame())
+    parquet = Source(name="in.parquet", path=None, format="parquet", frame=pl.LazyFrame())
+    assert shares_scan("out.parquet", ScoreOptions(as_of=day), csv)
+    assert not shares_scan("out.csv", ScoreOptions(as_of=day), csv)
+    assert not shares_scan("out.parquet", ScoreOptions(as_of=day, previous="last.parquet"), csv)
+    assert not shares_scan("out.parquet", ScoreOptions(as_of=day), parquet)
 
 
 # --- stopping: Ctrl-C and SIGTERM --------------------------------------------------------
