@@ -36,6 +36,7 @@ from leadscore_cli.scored_values import readable_score, unreadable_scores_check
 from leadscore_cli.scoring import plan_scoring
 from leadscore_cli.scoring.columns import SCORE
 from leadscore_cli.scoring.inputs import has_scores, hint_for, source_of, without_scores
+from leadscore_cli.scoring.plan import with_stages
 from leadscore_cli.summary import counted, noun_for
 from leadscore_cli.thresholds import (
     Cutoff,
@@ -276,9 +277,15 @@ def date_range(
     if name not in schema:
         raise DataError(f"no date column {column!r}", path=source_name)
     parsed = parse_field(name, "date", schema[name], model.field_spec(column), model.null_values)
-    value = parsed.value
-    bad = pl.lit(False) if parsed.invalid is None else parsed.invalid
-    return frame.select(
+    # Each stage read into a column once, then aggregated: the composed expressions would
+    # parse the dates again in every aggregate (81 s instead of 11 s for 5M leads).
+    checked = parsed.checked
+    read = with_stages(
+        frame, [parsed.staged(f"{WHEN}_s", WHEN, f"{WHEN}_bad" if checked else None)]
+    )
+    value = pl.col(WHEN)
+    bad = pl.col(f"{WHEN}_bad") if checked else pl.lit(False)
+    return read.select(
         value.min().alias("first"),
         value.max().alias("last"),
         bad.sum().alias("unreadable"),

@@ -1046,3 +1046,20 @@ def test_capacity_says_over_what_it_counts(run, files, per, said):
     result = run(*args, *per, *dates)
     assert result.exit_code == 0, result.stderr
     assert f"at most 20 leads {said})" in " ".join(result.stderr.split())
+
+
+def test_the_date_column_is_parsed_once_for_all_its_figures():
+    """--capacity --per reads --date-column's first and last date and its unreadable
+    values: five figures of one parse, not a parse each (81 s instead of 11 s at 5M)."""
+    from leadscore_cli.fields import parse_field
+    from leadscore_cli.threshold_run import date_range
+
+    model = parse_model(MODEL_TEXT)
+    frame = pl.LazyFrame({"created_date": ["2026-01-01", "2026-03-05", "soon", None]})
+    plan = date_range(frame, model, "created_date", frame.collect_schema(), "h.csv")
+    spec = model.field_spec("created_date")
+    once = frame.select(parse_field("created_date", "date", pl.String, spec, ()).value)
+    assert plan.explain().count("strptime") == once.explain().count("strptime") > 0
+    row = plan.collect().row(0, named=True)
+    assert (row["first"], row["last"]) == (dt.date(2026, 1, 1), dt.date(2026, 3, 5))
+    assert (row["unreadable"], row["example"], row["row"]) == (1, "soon", 2)
