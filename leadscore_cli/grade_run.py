@@ -48,7 +48,6 @@ from leadscore_cli.score_run import (
     check_handoff_columns,
     check_nightly_options,
     invalid_values_check,
-    leads_in,
     main_format,
     nulled_values_warning,
     other_scoring_model,
@@ -218,13 +217,11 @@ def grade_to_output(
             also.append(score_check)
             checks.append(check)
         changes_from: list[pl.LazyFrame] = []
-        previous_leads = 0
         if options.previous is not None:
             last_run, previous_warnings = read_previous(stack, options.previous, model)
-            previous_leads = leads_in(last_run, model)
             graded = with_deltas(graded, last_run, model)
             warnings += previous_warnings
-            changes_from = change_frames(graded, model)
+            changes_from = change_frames(graded, last_run, model)
         split = options.split_by is not None
         safe = options.excel_safe and main_format(output, options, split=split) == "csv"
         written = excel_safe(graded) if safe else graded
@@ -333,7 +330,7 @@ def grade_to_output(
     )
     if options.previous is not None:
         changed = results[changes_at : changes_at + len(changes_from)]
-        summary.changes, change_warnings = changes_since(options.previous, previous_leads, changed)
+        summary.changes, change_warnings = changes_since(options.previous, changed)
         summary.warnings += change_warnings
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)

@@ -92,7 +92,7 @@ class Attribute:
     weak: bool
     leakage: str | None
     bins: list[Bin]
-    # chi-square test that the bins convert alike; `chance`: predictive by IV, but its
+    # that the bins convert alike (see `bins_chance`); `chance`: predictive by IV, but its
     # bins differ no more surely than CHANCE_P (a many-valued column on few leads)
     p_value: float = 1.0
     chance: bool = False

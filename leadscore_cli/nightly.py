@@ -133,10 +133,10 @@ def with_deltas(current: pl.LazyFrame, previous: pl.LazyFrame, model: Model) -> 
 GONE_SHARE = 0.1
 
 
-def change_frames(result: pl.LazyFrame, model: Model) -> list[pl.LazyFrame]:
-    """Two small frames to run beside the output of a run with --previous: the leads per
-    `tier_change`, and how many distinct ids of the last run are in this export and how
-    many scores moved (see `changes_since`)."""
+def change_frames(result: pl.LazyFrame, last_run: pl.LazyFrame, model: Model) -> list[pl.LazyFrame]:
+    """Small frames to run beside the output of a run with --previous: the leads per
+    `tier_change`; how many distinct ids of the last run are in this export and how many
+    scores moved; and how many leads with an id the last run held (see `changes_since`)."""
     id_column = require_id(model, "--previous")
     seen = pl.col(TIER_CHANGE).ne_missing("new")  # without tiers a seen lead's is null
     return [
@@ -145,16 +145,16 @@ def change_frames(result: pl.LazyFrame, model: Model) -> list[pl.LazyFrame]:
             pl.col(id_column).filter(seen).n_unique().alias("seen"),
             (pl.col(SCORE_CHANGE) != 0).sum().alias("score_changed"),
         ),
+        last_run.select(pl.col(id_column).is_not_null().sum().alias("leads")),
     ]
 
 
-def changes_since(
-    previous: str, previous_leads: int, results: list[pl.DataFrame]
-) -> tuple[dict, list[str]]:
+def changes_since(previous: str, results: list[pl.DataFrame]) -> tuple[dict, list[str]]:
     """What moved since the last run, from `change_frames`' results, and a warning when
     many of its leads are missing from this export."""
     by_change = {row[TIER_CHANGE]: int(row["leads"]) for row in results[0].iter_rows(named=True)}
     seen = int(results[1]["seen"].item())
+    previous_leads = int(results[2]["leads"].item())
     gone = max(previous_leads - seen, 0)
     changes = {
         "previous": previous,

@@ -407,14 +407,12 @@ def score_to_output(
             best = run_guarded(source, lambda: stoppable(lambda: plan.ranking.collect()))
             result = plan.top_rows(best[ROW])
         changes_from: list[pl.LazyFrame] = []
-        previous_leads = 0
         if options.previous is not None:
             last_run, previous_warnings = read_previous(stack, options.previous, model)
-            previous_leads = leads_in(last_run, model)
             result = with_deltas(result, last_run, model)
             warnings += previous_warnings
             if stats_counts is None:  # with --top the output holds the best leads only
-                changes_from = change_frames(result, model)
+                changes_from = change_frames(result, last_run, model)
         if options.excel_safe and main_format(output, options) == "csv":
             result = excel_safe(result)
         check_handoff_columns(result, options.handoff)
@@ -433,7 +431,7 @@ def score_to_output(
             ),
         )
         stats, counts = stats_counts or summaries[:2]
-        changed = summaries[len(summaries) - len(changes_from) :] if changes_from else []
+        changed = summaries[2:]  # change_frames' results, with --previous and no --top
     summary = summarise(
         model,
         stats,
@@ -450,7 +448,7 @@ def score_to_output(
         + replaced_columns_warning(plan)
     )
     if changed and options.previous is not None:
-        summary.changes, change_warnings = changes_since(options.previous, previous_leads, changed)
+        summary.changes, change_warnings = changes_since(options.previous, changed)
         summary.warnings += change_warnings
     if options.handoff is not None:
         fmt = output_format(output, options.output_format)
@@ -460,13 +458,6 @@ def score_to_output(
         summary.handoff = {"path": options.handoff, "rows": rows, "tiers": handoff_tiers(model)}
         summary.warnings += handoff_warnings
     return summary
-
-
-def leads_in(last_run: pl.LazyFrame, model: Model) -> int:
-    """How many distinct leads the last run held that a later run can find again: those
-    with an id (its frame is in memory already)."""
-    id_column = require_id(model, "--previous")
-    return int(last_run.select(pl.col(id_column).is_not_null().sum()).collect().item())
 
 
 def read_previous(stack: ExitStack, path: str, model: Model) -> tuple[pl.LazyFrame, list[str]]:

@@ -289,8 +289,8 @@ def icp_parts(icp: Icp) -> list[RenderableType]:
     if not any(icp.signals.values()):
         parts.append(Text("  none with enough support"))
     parts += [Text(""), Text(weak_text(icp))]
-    if chance_text(icp):
-        parts.append(Text(chance_text(icp) or ""))
+    if chance := chance_text(icp):
+        parts.append(Text(chance))
     if icp.skipped:
         parts.append(Text(skipped_text(icp)))
     parts += [Text(""), attributes_table(icp)]
@@ -375,8 +375,8 @@ def md_icp(icp: Icp) -> list[str]:
     signals += [f"- {s.text}" for s in icp.signals.get("negative", [])]
     out += signals or ["None with enough support."]
     out += ["", "### Not predictive attributes", "", weak_text(icp) + ".", ""]
-    if chance_text(icp):
-        out += [f"{chance_text(icp)}.", ""]
+    if chance := chance_text(icp):
+        out += [f"{chance}.", ""]
     out += ["### Attributes by information value", ""]
     rows = [
         (
